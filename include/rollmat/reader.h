@@ -1,0 +1,66 @@
+/* rollmat: reading recordings.
+ *
+ * Opens a recording with SWMR read access, so one still being written, or
+ * one whose writer was killed, opens. Checks that it is a rollmat recording
+ * of a format version this build reads, and reads frames in blocks, so
+ * memory does not grow with the recording's length. The frame count is the
+ * shortest of the /frames datasets (after a crash they may differ by a
+ * chunk).
+ */
+#ifndef ROLLMAT_READER_H
+#define ROLLMAT_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rollmat/diag.h"
+#include "rollmat/recording.h"
+
+struct rmat_recording_info {
+    int format_version;
+    char created_utc[32];
+    char software[64];
+    struct rmat_device_desc dev;
+    struct rmat_session_meta meta;
+    uint64_t frames; /* shortest /frames dataset */
+    uint64_t events;
+};
+
+struct rmat_reader;
+
+/* Opens path. Errors, each with a message naming the file and what is
+ * wrong: RMAT_E_NOTFOUND, RMAT_E_FORMAT (not HDF5, not a rollmat
+ * recording, a dataset missing or of the wrong shape), RMAT_E_NEWER (a newer
+ * format_version), RMAT_E_HDF5. *out is NULL on error; free with
+ * rmat_reader_close(). */
+int rmat_reader_open(const char *path, struct rmat_reader **out, struct rmat_errinfo *ei);
+
+/* The recording's attributes and sizes; valid until rmat_reader_close(). */
+const struct rmat_recording_info *rmat_reader_info(const struct rmat_reader *r);
+
+/* Re-reads the dataset sizes of a recording that is still growing (SWMR);
+ * updates rmat_reader_info()->frames and events. */
+int rmat_reader_refresh(struct rmat_reader *r, struct rmat_errinfo *ei);
+
+/* Reads count frames from index first (first + count <= frames). Each
+ * output may be NULL; raw gets count * rows * cols counts. */
+int rmat_reader_read(struct rmat_reader *r, uint64_t first, size_t count, uint16_t *raw,
+                     uint32_t *seq, uint64_t *t_device_us, int64_t *t_host_ns,
+                     struct rmat_errinfo *ei);
+
+/* One event of /events. */
+struct rmat_event {
+    int64_t t_host_ns;
+    char kind[RMAT_EVENT_KIND_LEN + 1];
+    double value;
+    char text[RMAT_EVENT_TEXT_LEN + 1];
+};
+
+/* Reads count events from index first (first + count <= events). */
+int rmat_reader_events(struct rmat_reader *r, uint64_t first, size_t count,
+                       struct rmat_event *out, struct rmat_errinfo *ei);
+
+/* Closes and frees r; NULL is allowed. */
+void rmat_reader_close(struct rmat_reader *r);
+
+#endif

@@ -1,0 +1,100 @@
+/* rollmat: the HDF5 recording writer (shared/spec/FORMAT.md, docs/format.md).
+ *
+ * One recording is one HDF5 file: /frames/{raw,seq,t_device_us,t_host_ns}
+ * grow by one row per received frame, /events/{t_host_ns,kind,value,text}
+ * by one row per event, /device and /session carry attributes. The file is
+ * written in SWMR mode from the first frame: every dataset and attribute is
+ * created before H5Fstart_swmr_write, the library version bounds are pinned
+ * to 1.10, frames are buffered one chunk at a time and written and flushed at
+ * least once a second (rmat_rec_flush), so a reader opened with
+ * H5F_ACC_SWMR_READ sees them as they arrive.
+ *
+ * The writer never overwrites: creating over an existing path fails with
+ * RMAT_E_EXISTS. Raw counts are stored exactly as the device sent them.
+ */
+#ifndef ROLLMAT_RECORDING_H
+#define ROLLMAT_RECORDING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rollmat/diag.h"
+#include "rollmat/wire.h"
+
+#define RMAT_FORMAT_NAME "rollmat-recording"
+#define RMAT_FORMAT_VERSION 1
+#define RMAT_EVENT_KIND_LEN 16 /* fixed string size of /events/kind */
+#define RMAT_EVENT_TEXT_LEN 128 /* fixed string size of /events/text */
+
+/* What /device holds. */
+struct rmat_device_desc {
+    char model[RMAT_MODEL_LEN + 1];
+    uint32_t serial;
+    char firmware_version[RMAT_FW_VERSION_LEN + 1];
+    int protocol_version;
+    int rows;
+    int cols;
+    int adc_bits;
+    double pitch_x_mm;
+    double pitch_y_mm;
+    double rate_hz;
+};
+
+/* Fills d from a device's INFO packet and the rate the host asked for. */
+void rmat_device_desc_from_info(struct rmat_device_desc *d, const struct rmat_info *info,
+                                uint16_t rate_hz);
+
+/* What /session holds. Numbers NaN and strings empty where unknown. */
+struct rmat_session_meta {
+    char subject[64];
+    char session[64];
+    char region[64];
+    char side[16]; /* left, right, none */
+    char roller[64];
+    double roller_diameter_mm;
+    char mounting[16]; /* tissue or floor */
+    double body_mass_kg;
+    char operator_name[64]; /* attribute "operator" */
+    char notes[256];
+    char started_utc[32]; /* ISO-8601 */
+};
+
+/* Sets every number to NaN and every string to "". */
+void rmat_session_meta_init(struct rmat_session_meta *m);
+
+struct rmat_rec;
+
+/* Creates the recording at path (never overwriting: RMAT_E_EXISTS), writes
+ * the root, /device and /session attributes, creates every dataset, and
+ * switches to SWMR writing. *out is NULL on error. Free with
+ * rmat_rec_close(). */
+int rmat_rec_create(const char *path, const struct rmat_device_desc *dev,
+                    const struct rmat_session_meta *meta, struct rmat_rec **out,
+                    struct rmat_errinfo *ei);
+
+/* Appends one frame: raw holds dev->rows * dev->cols counts, row-major.
+ * Buffered; the frame reaches the file at the next chunk boundary or
+ * rmat_rec_flush(). Allocates nothing. */
+int rmat_rec_append(struct rmat_rec *rec, uint32_t seq, uint64_t t_device_us, int64_t t_host_ns,
+                    const uint16_t *raw, struct rmat_errinfo *ei);
+
+/* Appends one event. kind is at most 15 bytes and text at most 127 (longer
+ * is cut, at a UTF-8 boundary); value NaN where none; text may be NULL. */
+int rmat_rec_event(struct rmat_rec *rec, int64_t t_host_ns, const char *kind, double value,
+                   const char *text, struct rmat_errinfo *ei);
+
+/* Writes buffered frames and events and flushes the file so SWMR readers
+ * see them. Call at least once a second. */
+int rmat_rec_flush(struct rmat_rec *rec, struct rmat_errinfo *ei);
+
+/* Frames appended so far (buffered ones included). */
+uint64_t rmat_rec_frames(const struct rmat_rec *rec);
+
+/* Flushes, closes and frees rec. NULL is allowed. Returns the first error
+ * met while closing; rec is freed in any case. */
+int rmat_rec_close(struct rmat_rec *rec, struct rmat_errinfo *ei);
+
+/* Current UTC time as ISO-8601 ("2026-11-21T11:26:07Z") into buf. */
+void rmat_utc_now(char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,27 @@
+/* Test support: temporary paths and child processes for the cmocka tests. */
+#ifndef RMAT_TEST_H
+#define RMAT_TEST_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Makes a fresh empty directory under the build's tests/tmp named after
+ * name and the pid, and writes its path to buf. Returns 0 or -1. */
+int rmat_test_tmpdir(const char *name, char *buf, size_t cap);
+
+/* Starts argv[0] with argv (NULL-terminated); stdout goes to out_path if
+ * not NULL (else inherited). Returns the pid or -1. */
+pid_t rmat_test_spawn(char *const argv[], const char *out_path);
+
+/* Waits for pid up to timeout_ms; returns its exit status (0..255), 128+sig
+ * if it was killed by a signal, or -1 on timeout (the child is then killed). */
+int rmat_test_wait(pid_t pid, int timeout_ms);
+
+/* Reads the whole of a small file into a NUL-terminated heap buffer the
+ * caller frees; NULL on error. */
+char *rmat_test_slurp(const char *path, size_t *len);
+
+/* Waits until path exists and is non-empty, up to timeout_ms. Returns 0 or -1. */
+int rmat_test_wait_file(const char *path, int timeout_ms);
+
+#endif
