@@ -31,25 +31,35 @@ void rmat_errinfo_clear(struct rmat_errinfo *ei)
 int rmat_err_from_errno(int e)
 {
     switch (e) {
-    case 0: return RMAT_OK;
+    case 0:
+        return RMAT_OK;
     case ENOSPC:
     case EDQUOT:
-    case EFBIG: return RMAT_E_NOSPC;
+    case EFBIG:
+        return RMAT_E_NOSPC;
     case ENOENT:
     case ENODEV:
-    case ENXIO: return RMAT_E_NOTFOUND;
-    case EEXIST: return RMAT_E_EXISTS;
-    case ENOMEM: return RMAT_E_NOMEM;
-    case EINVAL: return RMAT_E_ARG;
+    case ENXIO:
+        return RMAT_E_NOTFOUND;
+    case EEXIST:
+        return RMAT_E_EXISTS;
+    case ENOMEM:
+        return RMAT_E_NOMEM;
+    case EINVAL:
+        return RMAT_E_ARG;
     case ETIMEDOUT:
-    case EAGAIN: return RMAT_E_TIMEOUT;
+    case EAGAIN:
+        return RMAT_E_TIMEOUT;
     case EPIPE:
     case ECONNRESET:
     case ECONNREFUSED:
     case ENOTCONN:
-    case EHOSTUNREACH: return RMAT_E_CLOSED;
-    case EBUSY: return RMAT_E_BUSY;
-    default: return RMAT_E_IO;
+    case EHOSTUNREACH:
+        return RMAT_E_CLOSED;
+    case EBUSY:
+        return RMAT_E_BUSY;
+    default:
+        return RMAT_E_IO;
     }
 }
 

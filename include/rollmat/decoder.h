@@ -31,15 +31,15 @@ enum rmat_drop {
 };
 
 struct rmat_decoder {
-    uint8_t *buf;    /* decoded bytes of the packet in progress */
-    size_t cap;      /* usable bytes of buf (at most RMAT_WIRE_MAX_PACKET) */
-    size_t len;      /* decoded bytes so far */
-    uint8_t left;    /* bytes left in the current COBS group */
-    uint8_t code;    /* the current group's code byte, 0 before the first */
-    uint8_t discard; /* the packet in progress is already lost (too long, COBS) */
-    uint8_t dir;     /* enum rmat_wire_dir */
-    uint32_t packets;                   /* good packets yielded */
-    uint32_t drops[RMAT_DROP_COUNT];    /* dropped packets by reason */
+    uint8_t *buf;                    /* decoded bytes of the packet in progress */
+    size_t cap;                      /* usable bytes of buf (at most RMAT_WIRE_MAX_PACKET) */
+    size_t len;                      /* decoded bytes so far */
+    uint8_t left;                    /* bytes left in the current COBS group */
+    uint8_t code;                    /* the current group's code byte, 0 before the first */
+    uint8_t discard;                 /* the packet in progress is already lost (too long, COBS) */
+    uint8_t dir;                     /* enum rmat_wire_dir */
+    uint32_t packets;                /* good packets yielded */
+    uint32_t drops[RMAT_DROP_COUNT]; /* dropped packets by reason */
 };
 
 /* Prepares d over the caller's buffer buf of cap bytes, accepting the packet
@@ -56,7 +56,9 @@ void rmat_decoder_reset(struct rmat_decoder *d);
  * the next call on d) when a good packet ended; 0 when the input ran out
  * first (the partial packet is kept for the next call). Bad packets met on
  * the way are counted in d->drops and skipped. Call again with the rest of
- * the input until it returns 0. */
+ * the input until it returns 0. RMAT_E_ARG, with no byte used and nothing
+ * written, for a NULL d, consumed, pkt or pkt_len, or a NULL in with
+ * len > 0. */
 int rmat_decoder_feed(struct rmat_decoder *d, const uint8_t *in, size_t len, size_t *consumed,
                       const uint8_t **pkt, size_t *pkt_len);
 

@@ -29,22 +29,22 @@
 /* Largest packet on the wire: COBS overhead plus the 0x00 delimiter. */
 #define RMAT_WIRE_MAX_ENCODED (RMAT_COBS_MAX_ENCODED(RMAT_WIRE_MAX_PACKET) + 1)
 /* type + version in front, CRC behind. */
-#define RMAT_WIRE_HEAD 2
+#define RMAT_WIRE_HEAD     2
 #define RMAT_WIRE_OVERHEAD 6
 
 /* Body lengths of the fixed-size packets. */
-#define RMAT_INFO_BODY 56
+#define RMAT_INFO_BODY       56
 #define RMAT_FRAME_HEAD_BODY 16 /* FRAME body before the samples */
-#define RMAT_ACK_BODY 6
-#define RMAT_STATUS_BODY 24
-#define RMAT_LOG_TEXT_MAX 200
-#define RMAT_PONG_BODY 12
-#define RMAT_CMD_TOKEN_BODY 4 /* every command body starts with token u32 */
-#define RMAT_START_BODY 7
-#define RMAT_SET_MODE_BODY 5
+#define RMAT_ACK_BODY        6
+#define RMAT_STATUS_BODY     24
+#define RMAT_LOG_TEXT_MAX    200
+#define RMAT_PONG_BODY       12
+#define RMAT_CMD_TOKEN_BODY  4 /* every command body starts with token u32 */
+#define RMAT_START_BODY      7
+#define RMAT_SET_MODE_BODY   5
 
 #define RMAT_FW_VERSION_LEN 16
-#define RMAT_MODEL_LEN 24
+#define RMAT_MODEL_LEN      24
 
 /* The largest dense frame that fits one packet (PROTOCOL.md: 90x90). */
 #define RMAT_WIRE_MAX_SENSELS                                                                      \
@@ -166,7 +166,9 @@ int rmat_wire_build_frame(uint8_t *pkt, size_t cap, const struct rmat_frame_hdr 
                           const uint16_t *samples);
 
 /* Raw packet length of a FRAME of these samples in this encoding, so a
- * device can pick the smaller one; 0 for an unknown encoding. */
+ * device can pick the smaller one; 0 for an unknown encoding. samples may be
+ * NULL for the dense length (it does not depend on them); the sparse length
+ * of NULL samples is 0. */
 size_t rmat_wire_frame_len(uint8_t encoding, uint8_t rows, uint8_t cols, const uint16_t *samples);
 
 int rmat_wire_build_ack(uint8_t *pkt, size_t cap, const struct rmat_ack *ack);

@@ -46,6 +46,7 @@ pid_t rmat_test_spawn(char *const argv[], const char *out_path)
             if (fd < 0)
                 _exit(126);
             dup2(fd, 1);
+            dup2(fd, 2);
             close(fd);
         }
         execv(argv[0], argv);

@@ -9,8 +9,8 @@
  * name and the pid, and writes its path to buf. Returns 0 or -1. */
 int rmat_test_tmpdir(const char *name, char *buf, size_t cap);
 
-/* Starts argv[0] with argv (NULL-terminated); stdout goes to out_path if
- * not NULL (else inherited). Returns the pid or -1. */
+/* Starts argv[0] with argv (NULL-terminated); stdout and stderr go to
+ * out_path if not NULL (else inherited). Returns the pid or -1. */
 pid_t rmat_test_spawn(char *const argv[], const char *out_path);
 
 /* Waits for pid up to timeout_ms; returns its exit status (0..255), 128+sig

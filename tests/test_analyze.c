@@ -1,0 +1,455 @@
+/* Tests of the analysis driver (analysis/analyze.c).
+ *
+ * A small recording is written with the recording writer: a single loaded
+ * sensel walking along row 2 of a 4x6 mat, one frame without contact, a
+ * sub-threshold sensel that is always on, a seq gap, a device restart and a
+ * second gap. Everything the outputs must hold follows from that script by
+ * hand (truth_* below); the CSV and JSON are parsed back as numbers, so the
+ * checks do not depend on how many digits are written.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rmat_test.h"
+#include "rollmat/analyze.h"
+#include "rollmat/recording.h"
+
+#define ROWS             4
+#define COLS             6
+#define PITCH_X          5.0
+#define PITCH_Y          8.0
+#define NFRAMES          13
+#define NO_CONTACT_FRAME 7
+#define NOISE            3 /* counts at (0, 0) in every frame, under the threshold 5 */
+
+/* --- the script and its truth ------------------------------------------ */
+
+/* seq: 10..14, a gap of 3 (15, 16, 17 lost), 18..22, then the device
+ * restarts at 0 (no loss), 1, a gap of 1 (2 lost), 3. Lost: 3 + 1 = 4. */
+static const uint32_t script_seq[NFRAMES] = {10, 11, 12, 13, 14, 18, 19, 20, 21, 22, 0, 1, 3};
+#define TRUTH_LOST 4
+
+static int script_col(int f)
+{
+    return f % COLS;
+}
+
+static uint16_t script_counts(int f)
+{
+    return (uint16_t)(100 + 10 * f);
+}
+
+/* 100 Hz with the lost frames' time skipped; the device clock starts at
+ * an arbitrary 7 s. */
+static uint64_t script_t_us(int f)
+{
+    return 7000000u + (uint64_t)f * 10000u + (f >= 5 ? 30000u : 0u);
+}
+
+static void script_frame(int f, uint16_t *raw)
+{
+    memset(raw, 0, ROWS * COLS * sizeof *raw);
+    raw[0] = NOISE;
+    if (f != NO_CONTACT_FRAME)
+        raw[2 * COLS + script_col(f)] = script_counts(f);
+}
+
+static void make_path(char *buf, size_t cap, const char *dir, const char *name)
+{
+    int n = snprintf(buf, cap, "%s/%s", dir, name);
+    assert_true(n > 0 && (size_t)n < cap);
+}
+
+static void write_recording(const char *path, int frames)
+{
+    struct rmat_device_desc dev;
+    struct rmat_rec *rec = NULL;
+    struct rmat_errinfo ei;
+    uint16_t raw[ROWS * COLS];
+
+    memset(&dev, 0, sizeof dev);
+    snprintf(dev.model, sizeof dev.model, "test-mat");
+    dev.protocol_version = 1;
+    dev.rows = ROWS;
+    dev.cols = COLS;
+    dev.adc_bits = 12;
+    dev.pitch_x_mm = PITCH_X;
+    dev.pitch_y_mm = PITCH_Y;
+    dev.rate_hz = 100.0;
+    assert_int_equal(rmat_rec_create(path, &dev, NULL, &rec, &ei), RMAT_OK);
+    for (int f = 0; f < frames; f++) {
+        script_frame(f, raw);
+        assert_int_equal(rmat_rec_append(rec, script_seq[f], script_t_us(f),
+                                         1763700000000000000LL + f * 10000000LL, raw, &ei),
+                         RMAT_OK);
+    }
+    assert_int_equal(rmat_rec_close(rec, &ei), RMAT_OK);
+}
+
+/* --- reading the outputs back ----------------------------------------- */
+
+static char *slurp_in(const char *dir, const char *name)
+{
+    char path[4200];
+    make_path(path, sizeof path, dir, name);
+    char *s = rmat_test_slurp(path, NULL);
+    if (!s) {
+        print_error("cannot read %s\n", path);
+        fail();
+    }
+    return s;
+}
+
+static void expect_in(const char *hay, const char *needle)
+{
+    if (!strstr(hay, needle)) {
+        print_error("\"%s\" not found in:\n%s\n", needle, hay);
+        fail();
+    }
+}
+
+/* Splits one CSV line (no quoting in these files) into at most max fields;
+ * fields point into line, which is modified. Returns the count. */
+static int split_csv(char *line, char **fields, int max)
+{
+    int n = 0;
+    for (char *p = line;; p++) {
+        if (n < max)
+            fields[n] = p;
+        n++;
+        p = strchr(p, ',');
+        if (!p)
+            break;
+        *p = '\0';
+    }
+    return n;
+}
+
+static double num(const char *field)
+{
+    char *end;
+    double v = strtod(field, &end);
+    if (end == field || *end != '\0') {
+        print_error("\"%s\" is not a number\n", field);
+        fail();
+    }
+    return v;
+}
+
+static void expect_num(const char *what, int row, const char *field, double want, double tol)
+{
+    const double got = num(field);
+    if (!(fabs(got - want) <= tol)) {
+        print_error("%s, frame %d: got %.17g, want %.17g\n", what, row, got, want);
+        fail();
+    }
+}
+
+/* The number after "key": in a JSON text. */
+static double json_num(const char *json, const char *key)
+{
+    char pat[128];
+    snprintf(pat, sizeof pat, "\"%s\": ", key);
+    const char *p = strstr(json, pat);
+    if (!p) {
+        print_error("no %s in %s\n", pat, json);
+        fail();
+    }
+    return strtod(p + strlen(pat), NULL);
+}
+
+struct log_capture {
+    char text[8192];
+    int warnings;
+};
+
+static void capture_log(void *ctx, enum rmat_log_level level, const char *msg)
+{
+    struct log_capture *c = ctx;
+    size_t used = strlen(c->text);
+    snprintf(c->text + used, sizeof c->text - used, "%d: %s\n", (int)level, msg);
+    if (level == RMAT_LOG_WARN)
+        c->warnings++;
+}
+
+static int file_exists(const char *dir, const char *name)
+{
+    char path[4200];
+    struct stat st;
+    make_path(path, sizeof path, dir, name);
+    return stat(path, &st) == 0;
+}
+
+/* --- tests --------------------------------------------------------------- */
+
+static void test_analyze_walking_sensel(void **state)
+{
+    (void)state;
+    char dir[4096], rec[4200], out[4200], keep[4300];
+    struct rmat_analysis_params params;
+    struct rmat_analysis_result res;
+    struct rmat_errinfo ei;
+    struct log_capture cap = {{0}, 0};
+    const struct rmat_log log = {capture_log, &cap};
+
+    assert_int_equal(rmat_test_tmpdir("ana_walk", dir, sizeof dir), 0);
+    make_path(rec, sizeof rec, dir, "walk.h5");
+    write_recording(rec, NFRAMES);
+    /* Created with its parents (mkdir -p); a file of the user's already in
+     * the deepest one is left alone. */
+    make_path(out, sizeof out, dir, "a/b/out");
+    make_path(keep, sizeof keep, dir, "a");
+    assert_int_equal(mkdir(keep, 0755), 0);
+    make_path(keep, sizeof keep, dir, "a/keep.txt");
+    FILE *kf = fopen(keep, "w");
+    assert_non_null(kf);
+    fputs("mine\n", kf);
+    fclose(kf);
+
+    rmat_analysis_params_init(&params);
+    assert_true(params.contact_threshold_kpa == 5.0); /* METRICS.md default */
+    assert_int_equal(rmat_analyze(rec, out, &params, &log, &res, &ei), RMAT_OK);
+
+    /* The result: 13 frames, 4 lost, counts, t of the last frame
+     * (12 * 10 ms + 30 ms skipped = 0.15 s), largest count 100 + 10 * 12. */
+    assert_int_equal(res.frames, NFRAMES);
+    assert_int_equal(res.frames_lost, TRUTH_LOST);
+    assert_int_equal(res.calibrated, 0);
+    assert_true(fabs(res.duration_s - 0.15) < 1e-12);
+    assert_true(res.peak_kpa == 220.0);
+
+    /* Loud about the raw counts, and about the restart at frame 10. */
+    expect_in(cap.text, "RAW ADC COUNTS");
+    expect_in(cap.text, "frame 10: seq goes back from 22 to 0");
+    assert_true(cap.warnings >= 2);
+
+    /* frames.csv: header, then one row per frame. A contact frame has its
+     * one sensel of p = counts at column c of row 2, area a = 5 * 8 = 40 mm²:
+     * force = p * 40 / 1000, area = 0.4 cm², mean = peak = p,
+     * CoP = ((c + 0.5) * 5, 2.5 * 8 = 20), width = length = compliance = 0.
+     * The frame without contact: force 0, area 0, peak 3 (the noise), the
+     * rest empty. */
+    char *csv = slurp_in(out, "frames.csv");
+    char *save = NULL, *line = strtok_r(csv, "\n", &save);
+    assert_non_null(line);
+    assert_string_equal(line, "t_s,force_n,area_cm2,mean_kpa,peak_kpa,cop_x_mm,cop_y_mm,"
+                              "width_mm,length_mm,compliance_mm3_n");
+    int rows = 0;
+    while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+        char *fld[12];
+        const int f = rows++;
+        assert_true(f < NFRAMES);
+        assert_int_equal(split_csv(line, fld, 12), 10);
+        expect_num("t_s", f, fld[0], (double)(script_t_us(f) - script_t_us(0)) / 1e6, 1e-9);
+        if (f == NO_CONTACT_FRAME) {
+            expect_num("force_n", f, fld[1], 0.0, 0);
+            expect_num("area_cm2", f, fld[2], 0.0, 0);
+            expect_num("peak_kpa", f, fld[4], NOISE, 0);
+            for (int k = 3; k < 10; k++)
+                if (k != 4)
+                    assert_string_equal(fld[k], "");
+            continue;
+        }
+        const double p = script_counts(f);
+        expect_num("force_n", f, fld[1], p * 40.0 / 1000.0, 1e-9);
+        expect_num("area_cm2", f, fld[2], 0.4, 1e-12);
+        expect_num("mean_kpa", f, fld[3], p, 0);
+        expect_num("peak_kpa", f, fld[4], p, 0);
+        expect_num("cop_x_mm", f, fld[5], (script_col(f) + 0.5) * PITCH_X, 1e-9);
+        expect_num("cop_y_mm", f, fld[6], 2.5 * PITCH_Y, 1e-9);
+        expect_num("width_mm", f, fld[7], 0.0, 0);
+        expect_num("length_mm", f, fld[8], 0.0, 0);
+        expect_num("compliance_mm3_n", f, fld[9], 0.0, 0);
+    }
+    assert_int_equal(rows, NFRAMES);
+    free(csv);
+
+    /* peak_map.csv: 4 lines of 6; (0, 0) saw the noise 3; (2, c) the
+     * largest count of the contact frames on column c; the rest 0. */
+    double want_map[ROWS][COLS] = {{0}};
+    want_map[0][0] = NOISE;
+    for (int f = 0; f < NFRAMES; f++)
+        if (f != NO_CONTACT_FRAME && script_counts(f) > want_map[2][script_col(f)])
+            want_map[2][script_col(f)] = script_counts(f);
+    char *map = slurp_in(out, "peak_map.csv");
+    save = NULL;
+    int r = 0;
+    for (line = strtok_r(map, "\n", &save); line; line = strtok_r(NULL, "\n", &save), r++) {
+        char *fld[8];
+        assert_true(r < ROWS);
+        assert_int_equal(split_csv(line, fld, 8), COLS);
+        for (int c = 0; c < COLS; c++)
+            expect_num("peak map", r * 100 + c, fld[c], want_map[r][c], 0);
+    }
+    assert_int_equal(r, ROWS);
+    free(map);
+
+    /* analysis.json */
+    char *json = slurp_in(out, "analysis.json");
+    expect_in(json, "\"units\": \"counts\"");
+    expect_in(json, "\"calibrated\": false");
+    expect_in(json, "\"software\": \"rollmat ");
+    expect_in(json, "walk.h5\"");
+    assert_true(json_num(json, "frames") == NFRAMES);
+    assert_true(json_num(json, "frames_lost") == TRUTH_LOST);
+    assert_true(fabs(json_num(json, "duration_s") - 0.15) < 1e-9);
+    assert_true(json_num(json, "contact_threshold_kpa") == 5.0);
+    assert_true(json_num(json, "rows") == ROWS && json_num(json, "cols") == COLS);
+    free(json);
+
+    /* cop_peak.png: a PNG of the size asked for, and its script kept. */
+    size_t len = 0;
+    char png_path[4300];
+    make_path(png_path, sizeof png_path, out, "cop_peak.png");
+    unsigned char *png = (unsigned char *)rmat_test_slurp(png_path, &len);
+    assert_non_null(png);
+    assert_true(len > 5000);
+    assert_memory_equal(png, "\x89PNG\r\n\x1a\n", 8);
+    free(png);
+    assert_true(file_exists(out, "cop_peak.gp"));
+    char *gp = slurp_in(out, "cop_peak.gp");
+    expect_in(gp, "peak pressure (counts)");
+    expect_in(gp, "rows = 4\ncols = 6\npitch_x_mm = 5\npitch_y_mm = 8\n");
+    free(gp);
+    assert_true(file_exists(dir, "a/keep.txt"));
+
+    /* Again into the same folder, with a threshold above every count:
+     * no contact anywhere, files replaced, not appended to. */
+    params.contact_threshold_kpa = 1000.0;
+    assert_int_equal(rmat_analyze(rec, out, &params, NULL, &res, &ei), RMAT_OK);
+    csv = slurp_in(out, "frames.csv");
+    int lines = 0;
+    for (const char *p = csv; *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, 1 + NFRAMES);
+    expect_in(csv, "\n0.000000,0,0,,100,,,,,\n");
+    free(csv);
+    json = slurp_in(out, "analysis.json");
+    assert_true(json_num(json, "contact_threshold_kpa") == 1000.0);
+    free(json);
+}
+
+static void test_analyze_missing_recording(void **state)
+{
+    (void)state;
+    char dir[4096], rec[4200], out[4200];
+    struct rmat_errinfo ei;
+    struct rmat_analysis_result res;
+
+    assert_int_equal(rmat_test_tmpdir("ana_missing", dir, sizeof dir), 0);
+    make_path(rec, sizeof rec, dir, "nope.h5");
+    make_path(out, sizeof out, dir, "out");
+    const int rc = rmat_analyze(rec, out, NULL, NULL, &res, &ei);
+    assert_int_equal(rc, RMAT_E_NOTFOUND);
+    assert_int_equal(ei.code, rc);
+    expect_in(ei.msg, "nope.h5");
+    assert_int_equal(res.frames, 0);
+    /* Nothing was created for a recording that is not there. */
+    assert_false(file_exists(dir, "out"));
+}
+
+static void test_analyze_out_dir_not_creatable(void **state)
+{
+    (void)state;
+    char dir[4096], rec[4200], plain[4200], out[4300];
+    struct rmat_errinfo ei;
+
+    assert_int_equal(rmat_test_tmpdir("ana_baddir", dir, sizeof dir), 0);
+    make_path(rec, sizeof rec, dir, "r.h5");
+    write_recording(rec, 3);
+    make_path(plain, sizeof plain, dir, "plain");
+    FILE *f = fopen(plain, "w");
+    assert_non_null(f);
+    fclose(f);
+
+    /* Under a regular file. */
+    make_path(out, sizeof out, plain, "sub");
+    int rc = rmat_analyze(rec, out, NULL, NULL, NULL, &ei);
+    assert_true(rc < 0);
+    expect_in(ei.msg, "cannot create output directory");
+    expect_in(ei.msg, out);
+    /* The regular file itself. */
+    rc = rmat_analyze(rec, plain, NULL, NULL, NULL, &ei);
+    assert_true(rc < 0);
+    expect_in(ei.msg, plain);
+}
+
+static void test_analyze_disk_full(void **state)
+{
+    (void)state;
+    char dir[4096], rec[4200], out[4200], link[4300];
+    struct rmat_errinfo ei;
+
+    /* frames.csv is a link to /dev/full: every write fails with ENOSPC. */
+    assert_int_equal(rmat_test_tmpdir("ana_full", dir, sizeof dir), 0);
+    make_path(rec, sizeof rec, dir, "r.h5");
+    write_recording(rec, NFRAMES);
+    make_path(out, sizeof out, dir, "out");
+    assert_int_equal(mkdir(out, 0755), 0);
+    make_path(link, sizeof link, out, "frames.csv");
+    assert_int_equal(symlink("/dev/full", link), 0);
+    assert_int_equal(rmat_analyze(rec, out, NULL, NULL, NULL, &ei), RMAT_E_NOSPC);
+    expect_in(ei.msg, "frames.csv");
+    expect_in(ei.msg, "No space left");
+}
+
+static void test_analyze_no_frames(void **state)
+{
+    (void)state;
+    char dir[4096], rec[4200], out[4200], png[4300];
+    struct rmat_errinfo ei;
+    struct rmat_analysis_result res;
+
+    assert_int_equal(rmat_test_tmpdir("ana_empty", dir, sizeof dir), 0);
+    make_path(rec, sizeof rec, dir, "empty.h5");
+    write_recording(rec, 0);
+    make_path(out, sizeof out, dir, "out");
+    assert_int_equal(mkdir(out, 0755), 0);
+    /* A plot left from an earlier analysis must not stay beside the new,
+     * empty outputs. */
+    make_path(png, sizeof png, out, "cop_peak.png");
+    FILE *f = fopen(png, "w");
+    assert_non_null(f);
+    fclose(f);
+
+    assert_int_equal(rmat_analyze(rec, out, NULL, NULL, &res, &ei), RMAT_E_FORMAT);
+    expect_in(ei.msg, "empty.h5");
+    expect_in(ei.msg, "has no frames");
+    assert_int_equal(res.frames, 0);
+    assert_true(isnan(res.peak_kpa));
+    char *csv = slurp_in(out, "frames.csv");
+    assert_string_equal(csv, "t_s,force_n,area_cm2,mean_kpa,peak_kpa,cop_x_mm,cop_y_mm,"
+                             "width_mm,length_mm,compliance_mm3_n\n");
+    free(csv);
+    char *map = slurp_in(out, "peak_map.csv");
+    assert_string_equal(map, "");
+    free(map);
+    char *json = slurp_in(out, "analysis.json");
+    assert_true(json_num(json, "frames") == 0);
+    expect_in(json, "\"peak_kpa\": null");
+    free(json);
+    assert_false(file_exists(out, "cop_peak.png"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_analyze_walking_sensel),
+        cmocka_unit_test(test_analyze_missing_recording),
+        cmocka_unit_test(test_analyze_out_dir_not_creatable),
+        cmocka_unit_test(test_analyze_disk_full),
+        cmocka_unit_test(test_analyze_no_frames),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
