@@ -21,7 +21,8 @@ struct fake {
     int calls[64]; /* scanning order: +100+row for select, col for read */
     size_t ncalls;
     uint32_t settled_us;
-    uint8_t out[1 << 16];
+    uint8_t out[1 << 20];
+    size_t tx_limit;
     size_t out_len;
     int refuse_writes;
     uint32_t begun_seq;
@@ -54,14 +55,20 @@ static uint16_t f_read(void *ctx, unsigned col)
     return (uint16_t)(10 * f->row + col + 1);
 }
 
-static int f_write(void *ctx, const uint8_t *buf, size_t len)
+/* The link: takes everything unless it is refusing, or at most tx_limit
+ * bytes per call when that is set (a slow link). */
+static size_t f_tx(void *ctx, const uint8_t *buf, size_t len)
 {
     struct fake *f = ctx;
-    if (f->refuse_writes || f->out_len + len > sizeof f->out)
-        return -1;
+    if (f->refuse_writes)
+        return 0;
+    if (f->tx_limit && len > f->tx_limit)
+        len = f->tx_limit;
+    if (len > sizeof f->out - f->out_len)
+        len = sizeof f->out - f->out_len;
     memcpy(f->out + f->out_len, buf, len);
     f->out_len += len;
-    return 0;
+    return len;
 }
 
 static void f_begin(void *ctx, uint32_t seq, uint64_t t_us)
@@ -89,7 +96,7 @@ static int setup(void **state)
                                  .select_row = f_select,
                                  .delay_us = f_delay,
                                  .read_col = f_read,
-                                 .write = f_write};
+                                 .tx = f_tx};
     (void)state;
     memset(&rig, 0, sizeof rig);
     rig.cfg.info.rows = ROWS;
@@ -323,26 +330,49 @@ static void test_device_status_once_a_second_while_streaming(void **state)
 static void test_device_slow_link_counts_dropped_frames(void **state)
 {
     struct rmat_status st;
+    struct rmat_frame_hdr hdr;
+    uint16_t s[ROWS * COLS];
     const uint8_t *pkt;
     size_t len;
+    uint32_t scanned = 3000, frames = 0, expect_seq = 0, gaps = 0;
     (void)state;
     send_cmd(RMAT_PKT_START, 1, 100, RMAT_ENC_DENSE, 0);
-    rmat_dev_poll(&rig.dev); /* sent */
+    /* The link takes nothing while 3000 frames are scanned: the queue
+     * fills, then every further frame is dropped whole and counted. */
     rig.fake.refuse_writes = 1;
-    for (int i = 0; i < 3; i++) {
-        rig.fake.now_us += 10000;
-        rmat_dev_poll(&rig.dev); /* link full: dropped whole */
+    for (uint32_t i = 0; i < scanned; i++) {
+        if (i > 0)
+            rig.fake.now_us += 10000;
+        rmat_dev_poll(&rig.dev);
     }
+    assert_true(rig.dev.frames_dropped > 0);
+    assert_int_equal(rig.dev.frames_sent + rig.dev.frames_dropped, scanned);
+    /* The link comes back, slowly: 7 bytes at a time. */
     rig.fake.refuse_writes = 0;
-    rig.fake.now_us += 10000;
-    rmat_dev_poll(&rig.dev);
-    assert_int_equal(rig.dev.frames_sent, 2);
-    assert_int_equal(rig.dev.frames_dropped, 3);
+    rig.fake.tx_limit = 7;
+    while (rmat_dev_tx_pending(&rig.dev) > 0)
+        rmat_dev_poll(&rig.dev);
+    /* Every frame that arrives is whole and good; the dropped ones show as
+     * one gap in seq, of exactly frames_dropped frames. */
+    while (next_pkt(&pkt, &len)) {
+        if (pkt[0] != RMAT_PKT_FRAME)
+            continue;
+        assert_int_equal(rmat_wire_parse_frame(pkt, len, &hdr, s, ROWS * COLS), RMAT_OK);
+        if (hdr.seq != expect_seq)
+            gaps += hdr.seq - expect_seq;
+        expect_seq = hdr.seq + 1;
+        frames++;
+    }
+    assert_int_equal(rmat_decoder_dropped(&rig.dec), 0);
+    assert_int_equal(frames, rig.dev.frames_sent);
+    assert_int_equal(gaps + (scanned - expect_seq), rig.dev.frames_dropped);
     send_cmd(RMAT_PKT_GET_STATUS, 9, 0, 0, 0);
+    while (rmat_dev_tx_pending(&rig.dev) > 0)
+        rmat_dev_poll(&rig.dev);
     while (next_pkt(&pkt, &len) && pkt[0] != RMAT_PKT_STATUS) {
     }
     assert_int_equal(rmat_wire_parse_status(pkt, len, &st), RMAT_OK);
-    assert_int_equal(st.frames_dropped, 3);
+    assert_int_equal(st.frames_dropped, rig.dev.frames_dropped);
 }
 
 static void test_device_test_pattern_sweeps(void **state)

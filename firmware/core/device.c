@@ -19,7 +19,45 @@ void rmat_dev_init(struct rmat_dev *d, const struct rmat_dev_config *cfg,
     rmat_decoder_init(&d->rx, d->rxbuf, sizeof d->rxbuf, RMAT_WIRE_TO_DEVICE);
 }
 
-/* COBS-frames one raw packet from d->pkt and hands it to the port. */
+/* Hands queued bytes to the link until it takes no more or the queue is
+ * empty. The queue is a ring; a chunk never crosses its end. */
+static void tx_drain(struct rmat_dev *d)
+{
+    while (d->txq_len > 0) {
+        size_t chunk = RMAT_DEV_TXQ_CAP - d->txq_head;
+        size_t took;
+
+        if (chunk > d->txq_len)
+            chunk = d->txq_len;
+        took = d->port.tx(d->port.ctx, d->txq + d->txq_head, chunk);
+        if (took > chunk)
+            took = chunk; /* a port that claims more than offered took this much */
+        d->txq_head = (d->txq_head + took) % RMAT_DEV_TXQ_CAP;
+        d->txq_len -= took;
+        if (took < chunk)
+            return; /* the link is full for now */
+    }
+    d->txq_head = 0; /* empty: start again at the front, fewer wrapped chunks */
+}
+
+/* Queues len wire bytes whole, or not at all. */
+static int tx_queue(struct rmat_dev *d, const uint8_t *buf, size_t len)
+{
+    size_t tail, first;
+
+    if (len > RMAT_DEV_TXQ_CAP - d->txq_len)
+        return RMAT_E_SPACE;
+    tail = (d->txq_head + d->txq_len) % RMAT_DEV_TXQ_CAP;
+    first = RMAT_DEV_TXQ_CAP - tail;
+    if (first > len)
+        first = len;
+    memcpy(d->txq + tail, buf, first);
+    memcpy(d->txq, buf + first, len - first);
+    d->txq_len += len;
+    return RMAT_OK;
+}
+
+/* COBS-frames one raw packet from d->pkt and queues it for the link. */
 static int send_pkt(struct rmat_dev *d, int len)
 {
     int n;
@@ -29,7 +67,21 @@ static int send_pkt(struct rmat_dev *d, int len)
     n = rmat_wire_encode(d->pkt, (size_t)len, d->wire, sizeof d->wire);
     if (n < 0)
         return n;
-    return d->port.write(d->port.ctx, d->wire, (size_t)n);
+    return tx_queue(d, d->wire, (size_t)n);
+}
+
+/* Queues an answer (ACK, INFO, PONG, STATUS); counts the rare one that
+ * finds the queue full, which the host sees as a command timeout and
+ * retries. */
+static void send_answer(struct rmat_dev *d, int len)
+{
+    if (send_pkt(d, len) != RMAT_OK)
+        d->tx_overflows++;
+}
+
+size_t rmat_dev_tx_pending(const struct rmat_dev *d)
+{
+    return d->txq_len;
 }
 
 int rmat_dev_send_info(struct rmat_dev *d)
@@ -40,14 +92,14 @@ int rmat_dev_send_info(struct rmat_dev *d)
     return send_pkt(d, rmat_wire_build_info(d->pkt, sizeof d->pkt, &info));
 }
 
-static int send_ack(struct rmat_dev *d, uint8_t cmd, uint8_t status, uint32_t token)
+static void send_ack(struct rmat_dev *d, uint8_t cmd, uint8_t status, uint32_t token)
 {
     const struct rmat_ack ack = {.cmd = cmd, .status = status, .token = token};
 
-    return send_pkt(d, rmat_wire_build_ack(d->pkt, sizeof d->pkt, &ack));
+    send_answer(d, rmat_wire_build_ack(d->pkt, sizeof d->pkt, &ack));
 }
 
-static int send_status(struct rmat_dev *d, uint64_t now)
+static void send_status(struct rmat_dev *d, uint64_t now)
 {
     struct rmat_status st;
 
@@ -61,7 +113,7 @@ static int send_status(struct rmat_dev *d, uint64_t now)
     st.rate_hz = d->rate_hz;
     st.streaming = d->streaming;
     st.mode = d->mode;
-    return send_pkt(d, rmat_wire_build_status(d->pkt, sizeof d->pkt, &st));
+    send_answer(d, rmat_wire_build_status(d->pkt, sizeof d->pkt, &st));
 }
 
 static uint8_t start_status(const struct rmat_dev *d, const struct rmat_cmd *cmd)
@@ -83,7 +135,8 @@ static void handle_cmd(struct rmat_dev *d, const struct rmat_cmd *cmd)
     switch (cmd->type) {
     case RMAT_PKT_GET_INFO:
         send_ack(d, cmd->type, RMAT_ACK_OK, cmd->token);
-        rmat_dev_send_info(d);
+        if (rmat_dev_send_info(d) != RMAT_OK)
+            d->tx_overflows++;
         return;
     case RMAT_PKT_START:
         status = start_status(d, cmd);
@@ -107,7 +160,7 @@ static void handle_cmd(struct rmat_dev *d, const struct rmat_cmd *cmd)
     case RMAT_PKT_PING: {
         struct rmat_pong pong = {.token = cmd->token, .t_us = now};
         send_ack(d, cmd->type, RMAT_ACK_OK, cmd->token);
-        send_pkt(d, rmat_wire_build_pong(d->pkt, sizeof d->pkt, &pong));
+        send_answer(d, rmat_wire_build_pong(d->pkt, sizeof d->pkt, &pong));
         return;
     }
     case RMAT_PKT_SET_MODE:
@@ -145,6 +198,8 @@ void rmat_dev_rx(struct rmat_dev *d, const uint8_t *buf, size_t len)
         else
             d->rx_errors++;
     }
+    /* Answers go out at once (PONG's time is only as good as its delay). */
+    tx_drain(d);
 }
 
 void rmat_dev_test_pattern(uint16_t *samples, uint8_t rows, uint8_t cols, uint8_t adc_bits,
@@ -196,7 +251,9 @@ static void send_frame(struct rmat_dev *d, uint64_t t_us)
         rmat_wire_frame_len(RMAT_ENC_SPARSE, hdr.rows, hdr.cols, d->samples) <
             rmat_wire_frame_len(RMAT_ENC_DENSE, hdr.rows, hdr.cols, d->samples))
         hdr.encoding = RMAT_ENC_SPARSE;
-    if (send_pkt(d, rmat_wire_build_frame(d->pkt, sizeof d->pkt, &hdr, d->samples)) == 0)
+    /* A frame that does not fit the queue whole is dropped whole: the link
+     * is slower than the scan rate, and STATUS tells the host so. */
+    if (send_pkt(d, rmat_wire_build_frame(d->pkt, sizeof d->pkt, &hdr, d->samples)) == RMAT_OK)
         d->frames_sent++;
     else
         d->frames_dropped++;
@@ -208,8 +265,9 @@ uint32_t rmat_dev_poll(struct rmat_dev *d)
     uint64_t now = d->port.now_us(d->port.ctx);
     uint64_t next;
 
+    tx_drain(d);
     if (!d->streaming)
-        return 1000000u;
+        return d->txq_len ? 0u : 1000000u;
     if (now >= d->next_frame_us) {
         /* A frame's time is when its scan was due: on the board a timer
          * starts scans on time; a host build that was held up catches up
@@ -233,6 +291,9 @@ uint32_t rmat_dev_poll(struct rmat_dev *d)
         if (d->next_status_us <= now)
             d->next_status_us = now + STATUS_PERIOD_US;
     }
+    tx_drain(d);
+    if (d->txq_len)
+        return 0;
     next = d->next_frame_us < d->next_status_us ? d->next_frame_us : d->next_status_us;
     now = d->port.now_us(d->port.ctx);
     return next > now ? (uint32_t)(next - now) : 0u;

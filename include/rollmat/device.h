@@ -39,6 +39,12 @@
 #define RMAT_DEV_RX_CAP   32
 #define RMAT_DEV_PKT_CAP  (RMAT_WIRE_OVERHEAD + RMAT_FRAME_HEAD_BODY + 2 * RMAT_DEV_MAX_SENSELS)
 #define RMAT_DEV_WIRE_CAP (RMAT_COBS_MAX_ENCODED(RMAT_DEV_PKT_CAP) + 1)
+/* The transmit queue between scanning and the link: whole packets go in or
+ * none of their bytes do, so a slow link drops whole frames (counted in
+ * frames_dropped) and never tears one. Boards size it to a few frames. */
+#ifndef RMAT_DEV_TXQ_CAP
+#define RMAT_DEV_TXQ_CAP (4 * RMAT_DEV_WIRE_CAP)
+#endif
 
 struct rmat_dev_port {
     void *ctx;
@@ -53,10 +59,11 @@ struct rmat_dev_port {
     void (*delay_us)(void *ctx, uint32_t us);
     /* Reads column `col` of the selected row: raw ADC counts. */
     uint16_t (*read_col)(void *ctx, unsigned col);
-    /* Sends len bytes to the host. Returns 0 when all were taken, a
-     * negative value when the link could not take the packet now (the
-     * core then counts the frame as dropped by the device). */
-    int (*write)(void *ctx, const uint8_t *buf, size_t len);
+    /* Offers len bytes to the link without waiting and returns how many it
+     * took (0..len); the core keeps the rest and offers them again at the
+     * next rmat_dev_poll(). A UART port copies them into its DMA transmit
+     * buffer; the virtual mat sends them on its socket without blocking. */
+    size_t (*tx)(void *ctx, const uint8_t *buf, size_t len);
 };
 
 struct rmat_dev_config {
@@ -84,6 +91,10 @@ struct rmat_dev {
     uint32_t sched_base_seq;
     uint64_t next_frame_us;
     uint64_t next_status_us;
+    uint32_t tx_overflows; /* answers that did not fit the queue (host retries) */
+    size_t txq_head;       /* next byte to hand to port.tx */
+    size_t txq_len;        /* bytes queued */
+    uint8_t txq[RMAT_DEV_TXQ_CAP];
     uint16_t samples[RMAT_DEV_MAX_SENSELS];
     uint8_t pkt[RMAT_DEV_PKT_CAP];
     uint8_t wire[RMAT_DEV_WIRE_CAP];
@@ -94,18 +105,22 @@ struct rmat_dev {
 void rmat_dev_init(struct rmat_dev *d, const struct rmat_dev_config *cfg,
                    const struct rmat_dev_port *port);
 
-/* Sends INFO (power-up announcement). Returns 0 or the port's error. */
+/* Queues INFO (power-up announcement). Returns 0, or RMAT_E_SPACE if the
+ * transmit queue is full. */
 int rmat_dev_send_info(struct rmat_dev *d);
 
 /* Feeds bytes received from the host; handles every complete command
  * (answering with ACK and, where the protocol says, INFO/PONG/STATUS). */
 void rmat_dev_rx(struct rmat_dev *d, const uint8_t *buf, size_t len);
 
-/* Does the work that is due: scans and sends a frame when one is due, STATUS
- * once a second while streaming. Returns the microseconds until the next
- * due work (at most 1000000), so a loop can sleep or wait for input that
- * long. */
+/* Does the work that is due: hands queued bytes to the link, scans and
+ * queues a frame when one is due, STATUS once a second while streaming.
+ * Returns the microseconds until the next due work (at most 1000000; 0 while
+ * bytes wait for the link), so a loop can sleep or wait for input that long. */
 uint32_t rmat_dev_poll(struct rmat_dev *d);
+
+/* Bytes queued for the link and not yet taken by port.tx. */
+size_t rmat_dev_tx_pending(const struct rmat_dev *d);
 
 /* Fills d->samples with test-pattern frame seq (see above). Exposed for
  * tests and hosts that check the pattern. */

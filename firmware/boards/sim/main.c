@@ -73,22 +73,21 @@ static uint16_t sim_read_col(void *ctx, unsigned col)
     return s->counts[s->row * (unsigned)s->scene.cols + col];
 }
 
-static int sim_write(void *ctx, const uint8_t *buf, size_t len)
+/* The link: whatever the socket takes now, without waiting; the device
+ * core queues the rest. A failed send means the host is gone. */
+static size_t sim_tx(void *ctx, const uint8_t *buf, size_t len)
 {
     struct simctx *s = ctx;
+    ssize_t n;
 
-    while (len > 0 && s->fd >= 0 && !s->broken) {
-        ssize_t n = send(s->fd, buf, len, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            s->broken = 1;
-            return -1;
-        }
-        buf += n;
-        len -= (size_t)n;
-    }
-    return s->broken ? -1 : 0;
+    if (s->fd < 0 || s->broken)
+        return 0;
+    n = send(s->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n >= 0)
+        return (size_t)n;
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+        s->broken = 1;
+    return 0;
 }
 
 static void usage(FILE *f)
@@ -201,6 +200,12 @@ static void serve(struct simctx *s, struct rmat_dev *d)
         uint32_t wait_us = rmat_dev_poll(d);
         struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
         struct timespec ts;
+
+        /* Bytes wait for the link: wake when the socket can take more. */
+        if (rmat_dev_tx_pending(d) > 0) {
+            pfd.events |= POLLOUT;
+            wait_us = 50000;
+        }
         int r;
 
         if (s->broken)
@@ -212,8 +217,8 @@ static void serve(struct simctx *s, struct rmat_dev *d)
         r = ppoll(&pfd, 1, &ts, NULL);
         if (r < 0 && errno != EINTR)
             break;
-        if (r > 0) {
-            ssize_t n = recv(s->fd, buf, sizeof buf, 0);
+        if (r > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR))) {
+            ssize_t n = recv(s->fd, buf, sizeof buf, MSG_DONTWAIT);
             if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
                 break; /* the host went away */
             if (n > 0)
@@ -350,7 +355,7 @@ int main(int argc, char **argv)
                                   .begin_frame = sim_begin_frame,
                                   .select_row = sim_select_row,
                                   .read_col = sim_read_col,
-                                  .write = sim_write};
+                                  .tx = sim_tx};
 
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, on_signal);
