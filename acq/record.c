@@ -6,18 +6,18 @@
 #include <string.h>
 #include <time.h>
 
+#include "rollmat/capture.h"
 #include "rollmat/session.h"
 #include "rollmat/transport.h"
 
 #define CMD_TIMEOUT_MS 2000
 #define PUMP_WAIT_MS   100
-#define FLUSH_EVERY_MS 500 /* FORMAT.md allows losing at most the last second */
 /* A streaming mat that says nothing for this long is treated as gone. */
 #define SILENCE_MS 2000
 
 struct recorder {
     const struct rmat_record_config *cfg;
-    struct rmat_rec *rec;
+    struct rmat_capture *cap;
     struct rmat_errinfo *ei;
     uint64_t first_t_us, last_t_us;
     uint64_t frames;
@@ -38,14 +38,14 @@ static int64_t mono_ms(void)
 }
 
 static int on_frame(void *ctx, const struct rmat_frame_hdr *hdr, const uint16_t *samples,
-                    int64_t t_host_ns)
+                    const uint8_t *pkt, size_t pkt_len, int64_t t_host_ns)
 {
     struct recorder *r = ctx;
     int rc;
 
-    if (!r->rec)
+    if (!r->cap)
         return 0; /* frames before the file exists cannot happen: START follows create */
-    rc = rmat_rec_append(r->rec, hdr->seq, hdr->t_us, t_host_ns, samples, r->ei);
+    rc = rmat_capture_frame(r->cap, hdr, samples, pkt, pkt_len, t_host_ns, r->ei);
     if (rc != RMAT_OK) {
         r->write_failed = 1;
         return rc;
@@ -64,8 +64,8 @@ static void on_gap(void *ctx, uint32_t expected, uint32_t got, int64_t t_host_ns
 
     snprintf(text, sizeof text, "seq %u..%u lost on the link", expected, got - 1);
     rmat_logf(r->cfg->log, RMAT_LOG_WARN, "%s", text);
-    if (r->rec)
-        rmat_rec_event(r->rec, t_host_ns, "gap", (double)(got - expected), text, NULL);
+    if (r->cap)
+        rmat_capture_event(r->cap, t_host_ns, "gap", (double)(got - expected), text, NULL);
 }
 
 static int stop_wanted(const struct rmat_record_config *cfg, int64_t t_end_ms)
@@ -86,7 +86,7 @@ int rmat_record_run(const struct rmat_record_config *cfg, struct rmat_record_res
     struct rmat_session_meta meta = cfg->meta;
     struct rmat_cmd cmd;
     struct rmat_errinfo close_ei;
-    int64_t t_end_ms, last_flush_ms, last_data_ms;
+    int64_t t_end_ms, last_data_ms;
     int rc, streaming = 0;
 
     memset(res, 0, sizeof *res);
@@ -121,10 +121,10 @@ int rmat_record_run(const struct rmat_record_config *cfg, struct rmat_record_res
     rmat_device_desc_from_info(&dev, &res->info, cmd.rate_hz);
     if (!meta.started_utc[0])
         rmat_utc_now(meta.started_utc, sizeof meta.started_utc);
-    rc = rmat_rec_create(cfg->out_path, &dev, &meta, &r.rec, ei);
+    rc = rmat_capture_open(cfg->out_path, &dev, &meta, &r.cap, ei);
     if (rc != RMAT_OK)
         goto out;
-    rmat_rec_event(r.rec, rmat_host_time_ns(), "start", NAN, "recording started", NULL);
+    rmat_capture_event(r.cap, rmat_host_time_ns(), "start", NAN, "recording started", NULL);
 
     rmat_devsess_expect_restart(s);
     rc = rmat_devsess_command(s, &cmd, CMD_TIMEOUT_MS, ei);
@@ -133,7 +133,7 @@ int rmat_record_run(const struct rmat_record_config *cfg, struct rmat_record_res
     streaming = 1;
 
     t_end_ms = mono_ms() + (int64_t)(cfg->duration_s * 1000.0);
-    last_flush_ms = last_data_ms = mono_ms();
+    last_data_ms = mono_ms();
     while (!stop_wanted(cfg, t_end_ms)) {
         int64_t now;
         rc = rmat_devsess_pump(s, PUMP_WAIT_MS, ei);
@@ -149,12 +149,9 @@ int rmat_record_run(const struct rmat_record_config *cfg, struct rmat_record_res
                                   cfg->device, SILENCE_MS);
             goto out;
         }
-        if (now - last_flush_ms >= FLUSH_EVERY_MS) {
-            rc = rmat_rec_flush(r.rec, ei);
-            if (rc != RMAT_OK)
-                goto out;
-            last_flush_ms = now;
-        }
+        rc = rmat_capture_tick(r.cap, ei);
+        if (rc != RMAT_OK)
+            goto out;
     }
 
     /* STOP: frames sent before its ACK are still ours to keep. */
@@ -172,14 +169,14 @@ out:
         struct rmat_cmd stop = {.type = RMAT_PKT_STOP};
         rmat_devsess_command(s, &stop, 500, NULL);
     }
-    if (r.rec) {
-        /* The stop event says why; rmat_rec_event cuts text to its field. */
+    if (r.cap) {
+        /* The stop event says why; the writers cut text to its field. */
         const char *why = rc == RMAT_OK        ? "recording stopped"
                           : (ei && ei->msg[0]) ? ei->msg
                                                : "recording failed";
-        rmat_rec_event(r.rec, rmat_host_time_ns(), "stop", NAN, why, NULL);
-        res->frames = rmat_rec_frames(r.rec);
-        if (rmat_rec_close(r.rec, &close_ei) != RMAT_OK && rc == RMAT_OK)
+        rmat_capture_event(r.cap, rmat_host_time_ns(), "stop", NAN, why, NULL);
+        res->frames = rmat_capture_frames(r.cap);
+        if (rmat_capture_close(r.cap, &close_ei) != RMAT_OK && rc == RMAT_OK)
             rc = rmat_errinfo_set(ei, close_ei.code, close_ei.sys_errno, "%s", close_ei.msg);
     }
     if (s) {

@@ -109,7 +109,7 @@ static int handle_frame(struct rmat_devsess *s, const uint8_t *pkt, size_t len, 
     s->expect_seq = hdr.seq + 1;
     s->st.frames++;
     if (s->h.on_frame) {
-        int rc = s->h.on_frame(s->h.ctx, &hdr, s->samples, t_ns);
+        int rc = s->h.on_frame(s->h.ctx, &hdr, s->samples, pkt, len, t_ns);
         if (rc < 0)
             return rc;
     }

@@ -31,5 +31,6 @@ int cli_one_of(const char *opt, const char *s, const char *const *allowed);
 /* The subcommands: argc/argv start at the subcommand's name. */
 int cli_record(int argc, char **argv);
 int cli_analyze(int argc, char **argv);
+int cli_recover(int argc, char **argv);
 
 #endif

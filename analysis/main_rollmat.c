@@ -13,6 +13,7 @@ static void usage(FILE *f)
           "commands:\n"
           "  record    record a session from a mat into an HDF5 file\n"
           "  analyze   compute per-frame metrics of a recording, write CSV and a plot\n"
+          "  recover   rebuild a recording from its journal after a crash\n"
           "  version   print the version\n\n"
           "`rollmat COMMAND --help` describes each command.\n",
           f);
@@ -27,6 +28,7 @@ static const struct command commands[] = {
     {"record", cli_record},
     {"analyze", cli_analyze},
     {"analyse", cli_analyze},
+    {"recover", cli_recover},
 };
 
 int main(int argc, char **argv)

@@ -21,11 +21,12 @@
 
 struct rmat_devsess_handler {
     void *ctx;
-    /* A good frame: its header, rows*cols dense samples (valid during the
-     * call), and the host's receive time (CLOCK_REALTIME, ns). A negative
-     * return stops the pump and is returned by it. NULL: frames ignored. */
+    /* A good frame: its header, rows*cols dense samples, the raw packet as
+     * received (all valid during the call), and the host's receive time
+     * (CLOCK_REALTIME, ns). A negative return stops the pump and is
+     * returned by it. NULL: frames ignored. */
     int (*on_frame)(void *ctx, const struct rmat_frame_hdr *hdr, const uint16_t *samples,
-                    int64_t t_host_ns);
+                    const uint8_t *pkt, size_t pkt_len, int64_t t_host_ns);
     /* seq jumped from `expected` to `got`: got - expected frames were lost
      * on the link. May be NULL. */
     void (*on_gap)(void *ctx, uint32_t expected, uint32_t got, int64_t t_host_ns);

@@ -1,0 +1,466 @@
+/* The write-ahead journal of a recording. See journal.h. */
+#include "rollmat/journal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rollmat/bytes.h"
+#include "rollmat/crc32.h"
+#include "rollmat/wire.h"
+
+#define MAGIC      "RMATJNL1"
+#define MAGIC_LEN  8
+#define REC_HEAD   13 /* len u32, type u8, t_host_ns i64 */
+#define REC_META   1
+#define REC_PACKET 2
+#define REC_EVENT  3
+/* Records are buffered here between syncs: 64 KiB is ~30 dense 32x32
+ * frames, so a write() per few hundred ms at 100 Hz, and the buffer never
+ * holds more than the second that FORMAT.md allows to be lost. */
+#define BUF_CAP    (64 * 1024)
+#define MAX_RECORD (REC_HEAD + RMAT_WIRE_MAX_PACKET + 4)
+
+struct rmat_journal {
+    int fd;
+    char path[4096];
+    size_t len;
+    uint8_t buf[BUF_CAP];
+};
+
+static int io_fail(const char *path, const char *what, struct rmat_errinfo *ei)
+{
+    int e = errno;
+    int code = rmat_err_from_errno(e);
+
+    if (code == RMAT_E_NOSPC)
+        return rmat_errinfo_set(ei, code, e,
+                                "%s: disk full while %s the journal: free space and run "
+                                "`rollmat recover %s`",
+                                path, what, path);
+    return rmat_errinfo_set(ei, code == RMAT_E_ARG ? RMAT_E_IO : code, e, "%s: %s the journal: %s",
+                            path, what, strerror(e));
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (w == 0)
+                errno = EIO;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int drain(struct rmat_journal *j, struct rmat_errinfo *ei)
+{
+    if (j->len > 0 && write_all(j->fd, j->buf, j->len) != 0)
+        return io_fail(j->path, "writing", ei);
+    j->len = 0;
+    return RMAT_OK;
+}
+
+/* Starts a record of payload_len bytes in the buffer; returns where the
+ * payload goes, or NULL after an error. */
+static uint8_t *rec_begin(struct rmat_journal *j, uint8_t type, int64_t t_ns, size_t payload_len,
+                          struct rmat_errinfo *ei)
+{
+    const size_t total = REC_HEAD + payload_len + 4;
+    uint8_t *p;
+
+    if (total > BUF_CAP) {
+        rmat_errinfo_set(ei, RMAT_E_ARG, 0, "%s: record of %zu bytes is too large", j->path, total);
+        return NULL;
+    }
+    if (BUF_CAP - j->len < total && drain(j, ei) != RMAT_OK)
+        return NULL;
+    p = j->buf + j->len;
+    rmat_put_le32(p, (uint32_t)(1 + 8 + payload_len));
+    p[4] = type;
+    rmat_put_le64(p + 5, (uint64_t)t_ns);
+    return p + REC_HEAD;
+}
+
+static void rec_end(struct rmat_journal *j, size_t payload_len)
+{
+    uint8_t *start = j->buf + j->len;
+    const size_t body = REC_HEAD + payload_len;
+
+    rmat_put_le32(start + body, rmat_crc32(start, body));
+    j->len += body + 4;
+}
+
+/* --- META: strings as u16 length + bytes, numbers as f64 bits ---------- */
+
+struct cursor {
+    uint8_t *p;
+    size_t len, cap;
+    int bad;
+};
+
+static void put_str(struct cursor *c, const char *s)
+{
+    size_t n = strlen(s);
+    if (n > 0xFFFF || c->len + 2 + n > c->cap) {
+        c->bad = 1;
+        return;
+    }
+    rmat_put_le16(c->p + c->len, (uint16_t)n);
+    memcpy(c->p + c->len + 2, s, n);
+    c->len += 2 + n;
+}
+
+static void put_f64(struct cursor *c, double v)
+{
+    uint64_t bits;
+    if (c->len + 8 > c->cap) {
+        c->bad = 1;
+        return;
+    }
+    memcpy(&bits, &v, sizeof bits);
+    rmat_put_le64(c->p + c->len, bits);
+    c->len += 8;
+}
+
+static void get_str(struct cursor *c, char *dst, size_t cap)
+{
+    size_t n;
+    if (c->len + 2 > c->cap) {
+        c->bad = 1;
+        return;
+    }
+    n = rmat_get_le16(c->p + c->len);
+    if (c->len + 2 + n > c->cap || n >= cap) {
+        c->bad = 1;
+        return;
+    }
+    memcpy(dst, c->p + c->len + 2, n);
+    dst[n] = '\0';
+    c->len += 2 + n;
+}
+
+static double get_f64(struct cursor *c)
+{
+    uint64_t bits;
+    double v;
+    if (c->len + 8 > c->cap) {
+        c->bad = 1;
+        return NAN;
+    }
+    bits = rmat_get_le64(c->p + c->len);
+    memcpy(&v, &bits, sizeof v);
+    c->len += 8;
+    return v;
+}
+
+/* The order of fields here is the META record's layout: it must stay the
+ * same in put_meta and get_meta, and cannot change without a new magic. */
+static void put_meta(struct cursor *c, const struct rmat_device_desc *d,
+                     const struct rmat_session_meta *m)
+{
+    put_str(c, d->model);
+    put_f64(c, d->serial);
+    put_str(c, d->firmware_version);
+    put_f64(c, d->protocol_version);
+    put_f64(c, d->rows);
+    put_f64(c, d->cols);
+    put_f64(c, d->adc_bits);
+    put_f64(c, d->pitch_x_mm);
+    put_f64(c, d->pitch_y_mm);
+    put_f64(c, d->rate_hz);
+    put_str(c, m->subject);
+    put_str(c, m->session);
+    put_str(c, m->region);
+    put_str(c, m->side);
+    put_str(c, m->roller);
+    put_f64(c, m->roller_diameter_mm);
+    put_str(c, m->mounting);
+    put_f64(c, m->body_mass_kg);
+    put_str(c, m->operator_name);
+    put_str(c, m->notes);
+    put_str(c, m->started_utc);
+}
+
+static void get_meta(struct cursor *c, struct rmat_device_desc *d, struct rmat_session_meta *m)
+{
+    memset(d, 0, sizeof *d);
+    rmat_session_meta_init(m);
+    get_str(c, d->model, sizeof d->model);
+    d->serial = (uint32_t)get_f64(c);
+    get_str(c, d->firmware_version, sizeof d->firmware_version);
+    d->protocol_version = (int)get_f64(c);
+    d->rows = (int)get_f64(c);
+    d->cols = (int)get_f64(c);
+    d->adc_bits = (int)get_f64(c);
+    d->pitch_x_mm = get_f64(c);
+    d->pitch_y_mm = get_f64(c);
+    d->rate_hz = get_f64(c);
+    get_str(c, m->subject, sizeof m->subject);
+    get_str(c, m->session, sizeof m->session);
+    get_str(c, m->region, sizeof m->region);
+    get_str(c, m->side, sizeof m->side);
+    get_str(c, m->roller, sizeof m->roller);
+    m->roller_diameter_mm = get_f64(c);
+    get_str(c, m->mounting, sizeof m->mounting);
+    m->body_mass_kg = get_f64(c);
+    get_str(c, m->operator_name, sizeof m->operator_name);
+    get_str(c, m->notes, sizeof m->notes);
+    get_str(c, m->started_utc, sizeof m->started_utc);
+}
+
+int rmat_journal_create(const char *path, const struct rmat_device_desc *dev,
+                        const struct rmat_session_meta *meta, struct rmat_journal **out,
+                        struct rmat_errinfo *ei)
+{
+    struct rmat_journal *j;
+    uint8_t meta_buf[1024];
+    struct cursor c = {meta_buf, 0, sizeof meta_buf, 0};
+    uint8_t *p;
+    int rc;
+
+    *out = NULL;
+    j = calloc(1, sizeof *j);
+    if (!j)
+        return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "out of memory");
+    snprintf(j->path, sizeof j->path, "%s", path);
+    j->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (j->fd < 0) {
+        rc = errno == EEXIST ? rmat_errinfo_set(ei, RMAT_E_EXISTS, EEXIST,
+                                                "%s exists: a journal of an earlier recording "
+                                                "that did not close; run `rollmat recover %s`",
+                                                path, path)
+                             : io_fail(path, "creating", ei);
+        free(j);
+        return rc;
+    }
+    put_meta(&c, dev, meta);
+    memcpy(j->buf, MAGIC, MAGIC_LEN);
+    j->len = MAGIC_LEN;
+    p = c.bad ? NULL : rec_begin(j, REC_META, 0, c.len, ei);
+    if (!p) {
+        rc = c.bad ? rmat_errinfo_set(ei, RMAT_E_ARG, 0, "session attributes too long")
+                   : (ei ? ei->code : RMAT_E_IO);
+        rmat_journal_close(j, 1, NULL);
+        return rc;
+    }
+    memcpy(p, meta_buf, c.len);
+    rec_end(j, c.len);
+    rc = rmat_journal_sync(j, ei);
+    if (rc != RMAT_OK) {
+        rmat_journal_close(j, 1, NULL);
+        return rc;
+    }
+    *out = j;
+    return RMAT_OK;
+}
+
+int rmat_journal_packet(struct rmat_journal *j, int64_t t_host_ns, const uint8_t *pkt, size_t len,
+                        struct rmat_errinfo *ei)
+{
+    uint8_t *p = rec_begin(j, REC_PACKET, t_host_ns, len, ei);
+
+    if (!p)
+        return ei ? ei->code : RMAT_E_IO;
+    memcpy(p, pkt, len);
+    rec_end(j, len);
+    return RMAT_OK;
+}
+
+int rmat_journal_event(struct rmat_journal *j, int64_t t_host_ns, const char *kind, double value,
+                       const char *text, struct rmat_errinfo *ei)
+{
+    size_t kl = strlen(kind), tl = text ? strlen(text) : 0;
+    uint8_t *p;
+
+    if (kl > RMAT_EVENT_KIND_LEN - 1)
+        kl = RMAT_EVENT_KIND_LEN - 1;
+    if (tl > RMAT_EVENT_TEXT_LEN - 1)
+        tl = RMAT_EVENT_TEXT_LEN - 1;
+    p = rec_begin(j, REC_EVENT, t_host_ns, 8 + 1 + kl + 2 + tl, ei);
+    if (!p)
+        return ei ? ei->code : RMAT_E_IO;
+    {
+        uint64_t bits;
+        memcpy(&bits, &value, sizeof bits);
+        rmat_put_le64(p, bits);
+    }
+    p[8] = (uint8_t)kl;
+    memcpy(p + 9, kind, kl);
+    rmat_put_le16(p + 9 + kl, (uint16_t)tl);
+    if (tl)
+        memcpy(p + 11 + kl, text, tl);
+    rec_end(j, 8 + 1 + kl + 2 + tl);
+    return RMAT_OK;
+}
+
+int rmat_journal_sync(struct rmat_journal *j, struct rmat_errinfo *ei)
+{
+    int rc = drain(j, ei);
+
+    if (rc != RMAT_OK)
+        return rc;
+    /* The point of the journal: what is here survives a power cut. */
+    if (fdatasync(j->fd) != 0)
+        return io_fail(j->path, "syncing", ei);
+    return RMAT_OK;
+}
+
+int rmat_journal_close(struct rmat_journal *j, int remove, struct rmat_errinfo *ei)
+{
+    int rc = RMAT_OK;
+
+    if (!j)
+        return RMAT_OK;
+    if (!remove)
+        rc = rmat_journal_sync(j, ei);
+    if (close(j->fd) != 0 && rc == RMAT_OK)
+        rc = io_fail(j->path, "closing", ei);
+    if (remove && unlink(j->path) != 0 && rc == RMAT_OK)
+        rc = io_fail(j->path, "removing", ei);
+    free(j);
+    return rc;
+}
+
+/* --- recovery ----------------------------------------------------------- */
+
+struct jreader {
+    FILE *f;
+    uint8_t *rec; /* MAX_RECORD bytes */
+};
+
+/* Reads the next record: 1 with type, time and payload set; 0 at a clean
+ * end; -1 at a torn or damaged tail. */
+static int next_record(struct jreader *r, uint8_t *type, int64_t *t_ns, uint8_t **payload,
+                       size_t *payload_len)
+{
+    size_t got = fread(r->rec, 1, 4, r->f), len;
+
+    if (got == 0)
+        return 0;
+    if (got < 4)
+        return -1;
+    len = rmat_get_le32(r->rec);
+    if (len < 9 || 4 + len + 4 > MAX_RECORD)
+        return -1;
+    if (fread(r->rec + 4, 1, len + 4, r->f) != len + 4)
+        return -1;
+    if (rmat_get_le32(r->rec + 4 + len) != rmat_crc32(r->rec, 4 + len))
+        return -1;
+    *type = r->rec[4];
+    *t_ns = (int64_t)rmat_get_le64(r->rec + 5);
+    *payload = r->rec + REC_HEAD;
+    *payload_len = len - 9;
+    return 1;
+}
+
+int rmat_journal_recover(const char *journal_path, const char *h5_path,
+                         struct rmat_recover_result *res, struct rmat_errinfo *ei)
+{
+    struct jreader r = {0};
+    struct rmat_rec *rec = NULL;
+    struct rmat_device_desc dev;
+    struct rmat_session_meta meta;
+    uint16_t *samples = NULL;
+    char magic[MAGIC_LEN];
+    uint8_t type, *payload;
+    size_t payload_len;
+    int64_t t_ns;
+    int rc = RMAT_OK, more;
+
+    memset(res, 0, sizeof *res);
+    r.f = fopen(journal_path, "rb");
+    if (!r.f)
+        return rmat_errinfo_set(ei, rmat_err_from_errno(errno), errno, "%s: %s", journal_path,
+                                strerror(errno));
+    r.rec = malloc(MAX_RECORD);
+    samples = malloc(RMAT_WIRE_MAX_SENSELS * sizeof *samples);
+    if (!r.rec || !samples) {
+        rc = rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "out of memory");
+        goto out;
+    }
+    if (fread(magic, 1, MAGIC_LEN, r.f) != MAGIC_LEN || memcmp(magic, MAGIC, MAGIC_LEN) != 0) {
+        rc = rmat_errinfo_set(ei, RMAT_E_FORMAT, 0, "%s is not a rollmat journal", journal_path);
+        goto out;
+    }
+    if (next_record(&r, &type, &t_ns, &payload, &payload_len) != 1 || type != REC_META) {
+        rc = rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                              "%s: the journal has no session record; nothing to recover",
+                              journal_path);
+        goto out;
+    }
+    {
+        struct cursor c = {payload, 0, payload_len, 0};
+        get_meta(&c, &dev, &meta);
+        if (c.bad || dev.rows < 1 || dev.cols < 1 || dev.rows * dev.cols > RMAT_WIRE_MAX_SENSELS) {
+            rc = rmat_errinfo_set(ei, RMAT_E_FORMAT, 0, "%s: damaged session record", journal_path);
+            goto out;
+        }
+    }
+    rc = rmat_rec_create(h5_path, &dev, &meta, &rec, ei);
+    if (rc != RMAT_OK)
+        goto out;
+    while ((more = next_record(&r, &type, &t_ns, &payload, &payload_len)) == 1) {
+        if (type == REC_PACKET) {
+            struct rmat_frame_hdr hdr;
+            if (payload_len < 1 || payload[0] != RMAT_PKT_FRAME ||
+                rmat_wire_parse_frame(payload, payload_len, &hdr, samples, RMAT_WIRE_MAX_SENSELS) !=
+                    RMAT_OK ||
+                hdr.rows != dev.rows || hdr.cols != dev.cols) {
+                res->bad_packets++;
+                continue;
+            }
+            rc = rmat_rec_append(rec, hdr.seq, hdr.t_us, t_ns, samples, ei);
+            if (rc != RMAT_OK)
+                goto out;
+            res->frames++;
+        } else if (type == REC_EVENT && payload_len >= 11) {
+            char kind[RMAT_EVENT_KIND_LEN + 1], text[RMAT_EVENT_TEXT_LEN + 1];
+            uint64_t bits = rmat_get_le64(payload);
+            size_t kl = payload[8], tl;
+            double value;
+            memcpy(&value, &bits, sizeof value);
+            if (9 + kl + 2 > payload_len || kl >= sizeof kind)
+                continue;
+            memcpy(kind, payload + 9, kl);
+            kind[kl] = '\0';
+            tl = rmat_get_le16(payload + 9 + kl);
+            if (11 + kl + tl > payload_len || tl >= sizeof text)
+                continue;
+            memcpy(text, payload + 11 + kl, tl);
+            text[tl] = '\0';
+            rc = rmat_rec_event(rec, t_ns, kind, value, text, ei);
+            if (rc != RMAT_OK)
+                goto out;
+            res->events++;
+        }
+    }
+    res->torn_tail = more < 0;
+    if (res->torn_tail) {
+        char text[96];
+        snprintf(text, sizeof text, "recovered from the journal; its last record was torn");
+        rmat_rec_event(rec, t_ns, "note", NAN, text, NULL);
+    }
+
+out:
+    if (rec) {
+        int crc = rmat_rec_close(rec, rc == RMAT_OK ? ei : NULL);
+        if (rc == RMAT_OK)
+            rc = crc;
+    }
+    free(samples);
+    free(r.rec);
+    if (r.f)
+        fclose(r.f);
+    return rc;
+}

@@ -1,0 +1,69 @@
+/* rollmat: the write-ahead journal of a recording.
+ *
+ * HDF5 1.10 cannot promise a readable file after a full disk, an I/O error
+ * or a power cut at the wrong moment. So beside every recording FILE.h5 the
+ * recorder keeps FILE.h5.journal: an append-only file of the packets it
+ * received, each with its host receive time and its own CRC, written before
+ * the frame goes to HDF5 and fdatasync'ed at least once a second. From it
+ * `rollmat recover` rebuilds a complete recording whatever state the HDF5
+ * file is in. After a clean close the journal is removed.
+ *
+ * Layout (all integers little-endian; docs/format.md):
+ *   magic "RMATJNL1" (8 bytes)
+ *   records: len u32 (bytes of type..payload), type u8, t_host_ns i64,
+ *            payload, crc u32 (CRC-32/ISO-HDLC over len..payload)
+ *   type 1 META:   the /device and /session attributes (first record)
+ *   type 2 PACKET: one raw wire packet as received (type..crc)
+ *   type 3 EVENT:  value f64, kind (u8 length + bytes), text (u16 + bytes)
+ * A reader stops at the first record that is short or fails its CRC: the
+ * torn tail of a crash.
+ */
+#ifndef ROLLMAT_JOURNAL_H
+#define ROLLMAT_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rollmat/diag.h"
+#include "rollmat/recording.h"
+
+#define RMAT_JOURNAL_SUFFIX ".journal"
+
+struct rmat_journal;
+
+/* Creates path (never overwriting: RMAT_E_EXISTS), writes the magic and the
+ * META record and syncs it. *out is NULL on error; close with
+ * rmat_journal_close(). */
+int rmat_journal_create(const char *path, const struct rmat_device_desc *dev,
+                        const struct rmat_session_meta *meta, struct rmat_journal **out,
+                        struct rmat_errinfo *ei);
+
+/* Appends one received packet (buffered; allocates nothing). */
+int rmat_journal_packet(struct rmat_journal *j, int64_t t_host_ns, const uint8_t *pkt, size_t len,
+                        struct rmat_errinfo *ei);
+
+/* Appends one event; kind cut to 15 bytes, text to 127. */
+int rmat_journal_event(struct rmat_journal *j, int64_t t_host_ns, const char *kind, double value,
+                       const char *text, struct rmat_errinfo *ei);
+
+/* Writes what is buffered and fdatasyncs it. Errors: RMAT_E_NOSPC, RMAT_E_IO. */
+int rmat_journal_sync(struct rmat_journal *j, struct rmat_errinfo *ei);
+
+/* Syncs, closes and frees j; with remove set, deletes the file too (after a
+ * clean close of its recording). NULL is allowed. */
+int rmat_journal_close(struct rmat_journal *j, int remove, struct rmat_errinfo *ei);
+
+struct rmat_recover_result {
+    uint64_t frames;      /* frames written to the new recording */
+    uint64_t events;      /* events written */
+    uint64_t bad_packets; /* journal records whose packet would not parse */
+    int torn_tail;        /* 1 if the journal ended in a short or damaged record */
+};
+
+/* Rebuilds a recording at h5_path (which must not exist) from the journal
+ * at journal_path. Errors: RMAT_E_NOTFOUND, RMAT_E_FORMAT (not a journal,
+ * or no META record), RMAT_E_EXISTS, and the writer's. */
+int rmat_journal_recover(const char *journal_path, const char *h5_path,
+                         struct rmat_recover_result *res, struct rmat_errinfo *ei);
+
+#endif
