@@ -57,8 +57,8 @@ struct rmat_event {
 };
 
 /* Reads count events from index first (first + count <= events). */
-int rmat_reader_events(struct rmat_reader *r, uint64_t first, size_t count,
-                       struct rmat_event *out, struct rmat_errinfo *ei);
+int rmat_reader_events(struct rmat_reader *r, uint64_t first, size_t count, struct rmat_event *out,
+                       struct rmat_errinfo *ei);
 
 /* Closes and frees r; NULL is allowed. */
 void rmat_reader_close(struct rmat_reader *r);

@@ -21,9 +21,9 @@
 #include "rollmat/diag.h"
 #include "rollmat/wire.h"
 
-#define RMAT_FORMAT_NAME "rollmat-recording"
+#define RMAT_FORMAT_NAME    "rollmat-recording"
 #define RMAT_FORMAT_VERSION 1
-#define RMAT_EVENT_KIND_LEN 16 /* fixed string size of /events/kind */
+#define RMAT_EVENT_KIND_LEN 16  /* fixed string size of /events/kind */
 #define RMAT_EVENT_TEXT_LEN 128 /* fixed string size of /events/text */
 
 /* What /device holds. */

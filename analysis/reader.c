@@ -1,0 +1,682 @@
+/* Reading recordings: shared/spec/FORMAT.md, docs/format.md.
+ *
+ * The file is always opened with H5F_ACC_SWMR_READ: that is what lets a
+ * recording still being written, or one whose writer was killed (its
+ * superblock still says "open for writing"), open without `h5clear`. HDF5
+ * 1.10.8 also opens files written without SWMR (an older superblock, e.g.
+ * made by h5py with default settings) this way, so there is no second path.
+ *
+ * Attributes are read tolerantly: an attribute that is missing, or of a type
+ * that cannot be converted, leaves its field empty (strings), NaN (physical
+ * values) or 0 (counts), as FORMAT.md says unknown values are. Only what a
+ * reader cannot do without is checked strictly: the format name and
+ * version, /device rows and cols, and the four /frames datasets.
+ */
+#include "rollmat/reader.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <hdf5.h>
+
+#define NFRAMES 4
+#define NEVENTS 4
+/* Events are read through fixed buffers of this many rows, so reading
+ * them allocates nothing. */
+#define EVENT_BATCH 64
+
+static const char *const frame_names[NFRAMES] = {"/frames/raw", "/frames/seq",
+                                                 "/frames/t_device_us", "/frames/t_host_ns"};
+static const char *const event_names[NEVENTS] = {"/events/t_host_ns", "/events/kind",
+                                                 "/events/value", "/events/text"};
+
+struct rmat_reader {
+    char *path;
+    hid_t file;
+    hid_t frames[NFRAMES];
+    hid_t events[NEVENTS]; /* all H5I_INVALID_HID when /events is absent */
+    hid_t kind_t, text_t;  /* memory types of /events/kind and /text */
+    struct rmat_recording_info info;
+};
+
+/* --- HDF5 errors --------------------------------------------------------- */
+
+static void h5_init(void)
+{
+    /* HDF5's exit handler crashes after failed I/O; the library never
+     * prints. See acq/recording.c. Later calls fail harmlessly. */
+    (void)H5dont_atexit();
+    (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+struct walk_ctx {
+    char *buf;
+    size_t cap;
+};
+
+static herr_t innermost_cb(unsigned n, const H5E_error2_t *e, void *data)
+{
+    struct walk_ctx *w = data;
+    if (n == 0 && e->desc)
+        snprintf(w->buf, w->cap, "%s", e->desc);
+    return 0;
+}
+
+/* The message of the function that detected the last HDF5 error; must be
+ * called before any other HDF5 call clears the error stack. */
+static void h5_last_error(char *buf, size_t cap)
+{
+    struct walk_ctx w = {buf, cap};
+    snprintf(buf, cap, "no detail from HDF5");
+    (void)H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_cb, &w);
+}
+
+static int h5_fail(const char *path, struct rmat_errinfo *ei, const char *what)
+{
+    char detail[300];
+    h5_last_error(detail, sizeof detail);
+    return rmat_errinfo_set(ei, RMAT_E_HDF5, 0, "%s: %s failed: %s", path, what, detail);
+}
+
+/* --- attributes ---------------------------------------------------------- */
+
+static void copy_utf8(char *dst, size_t cap, const char *src, size_t len)
+{
+    size_t n = strnlen(src, len);
+    if (n > cap - 1) {
+        n = cap - 1;
+        /* Never leave half a UTF-8 character at the end. */
+        while (n > 0 && ((unsigned char)src[n] & 0xC0u) == 0x80u)
+            n--;
+    }
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static hid_t open_attr(hid_t loc, const char *name)
+{
+    if (H5Aexists(loc, name) <= 0)
+        return H5I_INVALID_HID;
+    return H5Aopen(loc, name, H5P_DEFAULT);
+}
+
+/* Reads a string attribute, fixed or variable length, into dst. Returns 0,
+ * or -1 (dst empty) if it is missing or not a scalar string. */
+static int get_str_attr(hid_t loc, const char *name, char *dst, size_t cap)
+{
+    hid_t attr = H5I_INVALID_HID, type = H5I_INVALID_HID, space = H5I_INVALID_HID;
+    char *buf = NULL;
+    int rc = -1;
+
+    dst[0] = '\0';
+    attr = open_attr(loc, name);
+    if (attr < 0)
+        goto out;
+    type = H5Aget_type(attr);
+    space = H5Aget_space(attr);
+    if (type < 0 || space < 0 || H5Tget_class(type) != H5T_STRING ||
+        H5Sget_simple_extent_npoints(space) != 1)
+        goto out;
+    if (H5Tis_variable_str(type) > 0) {
+        char *s = NULL;
+        if (H5Aread(attr, type, &s) < 0)
+            goto out;
+        if (s) {
+            copy_utf8(dst, cap, s, strlen(s));
+            H5free_memory(s);
+        }
+    } else {
+        size_t size = H5Tget_size(type);
+        if (size == 0)
+            goto out;
+        buf = calloc(1, size + 1);
+        if (!buf || H5Aread(attr, type, buf) < 0)
+            goto out;
+        copy_utf8(dst, cap, buf, size);
+    }
+    rc = 0;
+out:
+    free(buf);
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    if (attr >= 0)
+        H5Aclose(attr);
+    return rc;
+}
+
+/* Reads a scalar numeric attribute converted to memtype. Returns 0, or -1
+ * (value untouched) if it is missing or not a number. */
+static int get_num_attr(hid_t loc, const char *name, hid_t memtype, void *value)
+{
+    hid_t attr = H5I_INVALID_HID, type = H5I_INVALID_HID, space = H5I_INVALID_HID;
+    H5T_class_t cls;
+    int rc = -1;
+
+    attr = open_attr(loc, name);
+    if (attr < 0)
+        goto out;
+    type = H5Aget_type(attr);
+    space = H5Aget_space(attr);
+    if (type < 0 || space < 0 || H5Sget_simple_extent_npoints(space) != 1)
+        goto out;
+    cls = H5Tget_class(type);
+    if (cls != H5T_INTEGER && cls != H5T_FLOAT)
+        goto out;
+    if (H5Aread(attr, memtype, value) < 0)
+        goto out;
+    rc = 0;
+out:
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    if (attr >= 0)
+        H5Aclose(attr);
+    return rc;
+}
+
+static void get_int(hid_t loc, const char *name, int *v)
+{
+    *v = 0;
+    (void)get_num_attr(loc, name, H5T_NATIVE_INT, v);
+}
+
+static void get_f64(hid_t loc, const char *name, double *v)
+{
+    *v = NAN;
+    (void)get_num_attr(loc, name, H5T_NATIVE_DOUBLE, v);
+}
+
+static hid_t open_group(hid_t file, const char *name)
+{
+    if (H5Lexists(file, name, H5P_DEFAULT) <= 0)
+        return H5I_INVALID_HID;
+    return H5Gopen2(file, name, H5P_DEFAULT);
+}
+
+/* Root attributes: the identity checks. */
+static int read_root(struct rmat_reader *r, struct rmat_errinfo *ei)
+{
+    struct rmat_recording_info *in = &r->info;
+    char format[64];
+
+    if (get_str_attr(r->file, "format", format, sizeof format) < 0)
+        return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                                "%s: not a rollmat recording (an HDF5 file without the root "
+                                "attribute 'format')",
+                                r->path);
+    if (strcmp(format, RMAT_FORMAT_NAME) != 0)
+        return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                                "%s: not a rollmat recording (format is '%s', not '%s')", r->path,
+                                format, RMAT_FORMAT_NAME);
+    if (get_num_attr(r->file, "format_version", H5T_NATIVE_INT, &in->format_version) < 0)
+        return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                                "%s: malformed rollmat recording: no integer root attribute "
+                                "'format_version'",
+                                r->path);
+    if (in->format_version > RMAT_FORMAT_VERSION)
+        return rmat_errinfo_set(ei, RMAT_E_NEWER, 0,
+                                "%s: written by a newer rollmat (format_version %d); this build "
+                                "reads %d: upgrade rollmat",
+                                r->path, in->format_version, RMAT_FORMAT_VERSION);
+    if (in->format_version < 1)
+        return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                                "%s: malformed rollmat recording: format_version %d", r->path,
+                                in->format_version);
+    (void)get_str_attr(r->file, "created_utc", in->created_utc, sizeof in->created_utc);
+    (void)get_str_attr(r->file, "software", in->software, sizeof in->software);
+    return RMAT_OK;
+}
+
+static int read_device(struct rmat_reader *r, struct rmat_errinfo *ei)
+{
+    struct rmat_device_desc *d = &r->info.dev;
+    hid_t g = open_group(r->file, "device");
+    int rc = RMAT_OK;
+
+    if (g < 0)
+        return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                                "%s: malformed rollmat recording: no /device group", r->path);
+    (void)get_str_attr(g, "model", d->model, sizeof d->model);
+    (void)get_num_attr(g, "serial", H5T_NATIVE_UINT32, &d->serial);
+    (void)get_str_attr(g, "firmware_version", d->firmware_version, sizeof d->firmware_version);
+    get_int(g, "protocol_version", &d->protocol_version);
+    get_int(g, "adc_bits", &d->adc_bits);
+    get_f64(g, "pitch_x_mm", &d->pitch_x_mm);
+    get_f64(g, "pitch_y_mm", &d->pitch_y_mm);
+    get_f64(g, "rate_hz", &d->rate_hz);
+    if (get_num_attr(g, "rows", H5T_NATIVE_INT, &d->rows) < 0 ||
+        get_num_attr(g, "cols", H5T_NATIVE_INT, &d->cols) < 0)
+        rc = rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                              "%s: malformed rollmat recording: /device has no integer "
+                              "attributes 'rows' and 'cols'",
+                              r->path);
+    else if (d->rows < 1 || d->rows > 255 || d->cols < 1 || d->cols > 255)
+        rc = rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                              "%s: malformed rollmat recording: a %dx%d grid (rows and cols "
+                              "must be 1..255)",
+                              r->path, d->rows, d->cols);
+    H5Gclose(g);
+    return rc;
+}
+
+static void read_session(struct rmat_reader *r)
+{
+    struct rmat_session_meta *m = &r->info.meta;
+    hid_t g;
+
+    rmat_session_meta_init(m);
+    g = open_group(r->file, "session");
+    if (g < 0)
+        return;
+    (void)get_str_attr(g, "subject", m->subject, sizeof m->subject);
+    (void)get_str_attr(g, "session", m->session, sizeof m->session);
+    (void)get_str_attr(g, "region", m->region, sizeof m->region);
+    (void)get_str_attr(g, "side", m->side, sizeof m->side);
+    (void)get_str_attr(g, "roller", m->roller, sizeof m->roller);
+    get_f64(g, "roller_diameter_mm", &m->roller_diameter_mm);
+    (void)get_str_attr(g, "mounting", m->mounting, sizeof m->mounting);
+    get_f64(g, "body_mass_kg", &m->body_mass_kg);
+    (void)get_str_attr(g, "operator", m->operator_name, sizeof m->operator_name);
+    (void)get_str_attr(g, "notes", m->notes, sizeof m->notes);
+    (void)get_str_attr(g, "started_utc", m->started_utc, sizeof m->started_utc);
+    H5Gclose(g);
+}
+
+/* --- datasets ------------------------------------------------------------ */
+
+static hid_t open_dataset(hid_t file, const char *path)
+{
+    /* H5Lexists needs each parent to exist: check the group first. */
+    const char *slash = strrchr(path, '/');
+    char group[32];
+    size_t n = (size_t)(slash - path);
+
+    if (n == 0 || n >= sizeof group)
+        return H5I_INVALID_HID;
+    memcpy(group, path, n);
+    group[n] = '\0';
+    if (H5Lexists(file, group, H5P_DEFAULT) <= 0 || H5Lexists(file, path, H5P_DEFAULT) <= 0)
+        return H5I_INVALID_HID;
+    return H5Dopen2(file, path, H5P_DEFAULT);
+}
+
+/* Returns the rank of d, or -1; its dims go into dims if the rank is 1..3. */
+static int dataset_dims(hid_t d, hsize_t *dims)
+{
+    hid_t space = H5Dget_space(d);
+    int rank;
+
+    if (space < 0)
+        return -1;
+    rank = H5Sget_simple_extent_ndims(space);
+    if (rank >= 1 && rank <= 3 && H5Sget_simple_extent_dims(space, dims, NULL) < 0)
+        rank = -1;
+    H5Sclose(space);
+    return rank;
+}
+
+static int dataset_class(hid_t d)
+{
+    hid_t t = H5Dget_type(d);
+    int cls;
+
+    if (t < 0)
+        return -1;
+    cls = (int)H5Tget_class(t);
+    H5Tclose(t);
+    return cls;
+}
+
+/* Frame and event counts from the current dataset sizes: the shortest of
+ * each set, since after a crash they may differ by up to a chunk. Also
+ * checks the shapes, which a refresh could in principle change. */
+static int measure(struct rmat_reader *r, struct rmat_errinfo *ei)
+{
+    uint64_t frames = UINT64_MAX, events = UINT64_MAX;
+
+    for (int i = 0; i < NFRAMES; i++) {
+        hsize_t dims[3];
+        int want = i == 0 ? 3 : 1;
+        int rank = dataset_dims(r->frames[i], dims);
+
+        if (rank != want)
+            return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                                    "%s: malformed rollmat recording: %s has rank %d, not %d",
+                                    r->path, frame_names[i], rank, want);
+        if (i == 0 &&
+            (dims[1] != (hsize_t)r->info.dev.rows || dims[2] != (hsize_t)r->info.dev.cols))
+            return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                                    "%s: malformed rollmat recording: /frames/raw holds "
+                                    "%llux%llu frames but /device says %dx%d",
+                                    r->path, (unsigned long long)dims[1],
+                                    (unsigned long long)dims[2], r->info.dev.rows,
+                                    r->info.dev.cols);
+        if (dims[0] < frames)
+            frames = dims[0];
+    }
+    for (int i = 0; i < NEVENTS && r->events[0] >= 0; i++) {
+        hsize_t dims[3];
+        int rank = dataset_dims(r->events[i], dims);
+
+        if (rank != 1)
+            return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                                    "%s: malformed rollmat recording: %s has rank %d, not 1",
+                                    r->path, event_names[i], rank);
+        if (dims[0] < events)
+            events = dims[0];
+    }
+    r->info.frames = frames;
+    r->info.events = r->events[0] >= 0 ? events : 0;
+    return RMAT_OK;
+}
+
+/* A memory string type matching the file's: HDF5 1.10 refuses to convert
+ * between ASCII and UTF-8 strings, and cannot convert variable-length
+ * strings to fixed ones, which /events must not hold anyway. */
+static hid_t event_string_type(hid_t dset, size_t size)
+{
+    hid_t ft = H5Dget_type(dset), mt = H5I_INVALID_HID;
+    H5T_cset_t cset;
+
+    if (ft < 0)
+        return H5I_INVALID_HID;
+    if (H5Tget_class(ft) != H5T_STRING || H5Tis_variable_str(ft) != 0)
+        goto out;
+    cset = H5Tget_cset(ft);
+    mt = H5Tcopy(H5T_C_S1);
+    if (mt < 0)
+        goto out;
+    if (H5Tset_size(mt, size) < 0 || H5Tset_strpad(mt, H5T_STR_NULLPAD) < 0 ||
+        H5Tset_cset(mt, cset) < 0) {
+        H5Tclose(mt);
+        mt = H5I_INVALID_HID;
+    }
+out:
+    H5Tclose(ft);
+    return mt;
+}
+
+static int open_datasets(struct rmat_reader *r, struct rmat_errinfo *ei)
+{
+    for (int i = 0; i < NFRAMES; i++) {
+        r->frames[i] = open_dataset(r->file, frame_names[i]);
+        if (r->frames[i] < 0)
+            return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                                    "%s: malformed rollmat recording: no dataset %s", r->path,
+                                    frame_names[i]);
+        if (dataset_class(r->frames[i]) != H5T_INTEGER)
+            return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                                    "%s: malformed rollmat recording: %s is not of an integer "
+                                    "type",
+                                    r->path, frame_names[i]);
+    }
+    if (H5Lexists(r->file, "events", H5P_DEFAULT) <= 0)
+        return RMAT_OK; /* tolerated: no events */
+    for (int i = 0; i < NEVENTS; i++) {
+        r->events[i] = open_dataset(r->file, event_names[i]);
+        if (r->events[i] < 0)
+            return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                                    "%s: malformed rollmat recording: /events exists but %s "
+                                    "does not",
+                                    r->path, event_names[i]);
+    }
+    r->kind_t = event_string_type(r->events[1], RMAT_EVENT_KIND_LEN);
+    r->text_t = event_string_type(r->events[3], RMAT_EVENT_TEXT_LEN);
+    if (r->kind_t < 0 || r->text_t < 0)
+        return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                                "%s: malformed rollmat recording: /events/kind and "
+                                "/events/text must be fixed-size strings",
+                                r->path);
+    return RMAT_OK;
+}
+
+/* --- public -------------------------------------------------------------- */
+
+static struct rmat_reader *reader_new(const char *path)
+{
+    struct rmat_reader *r = calloc(1, sizeof *r);
+
+    if (!r)
+        return NULL;
+    r->path = strdup(path);
+    if (!r->path) {
+        free(r);
+        return NULL;
+    }
+    r->file = H5I_INVALID_HID;
+    for (int i = 0; i < NFRAMES; i++)
+        r->frames[i] = H5I_INVALID_HID;
+    for (int i = 0; i < NEVENTS; i++)
+        r->events[i] = H5I_INVALID_HID;
+    r->kind_t = r->text_t = H5I_INVALID_HID;
+    return r;
+}
+
+/* Plain-file checks first: they give the user an errno-level answer
+ * ("no such file", "permission denied") that HDF5 would bury. */
+static int check_file(const char *path, struct rmat_errinfo *ei)
+{
+    struct stat st;
+    FILE *f;
+    htri_t is_h5;
+
+    if (stat(path, &st) < 0) {
+        int e = errno;
+        return rmat_errinfo_set(ei, rmat_err_from_errno(e), e, "%s: cannot open: %s", path,
+                                strerror(e));
+    }
+    if (S_ISDIR(st.st_mode))
+        return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0, "%s: is a directory, not a rollmat recording",
+                                path);
+    f = fopen(path, "rb");
+    if (!f) {
+        int e = errno;
+        return rmat_errinfo_set(ei, rmat_err_from_errno(e), e, "%s: cannot open: %s", path,
+                                strerror(e));
+    }
+    fclose(f);
+    is_h5 = H5Fis_hdf5(path);
+    if (is_h5 == 0)
+        return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                                "%s: is not an HDF5 file, so not a rollmat recording", path);
+    if (is_h5 < 0)
+        return h5_fail(path, ei, "checking the HDF5 signature");
+    return RMAT_OK;
+}
+
+int rmat_reader_open(const char *path, struct rmat_reader **out, struct rmat_errinfo *ei)
+{
+    struct rmat_reader *r = NULL;
+    int rc;
+
+    if (out)
+        *out = NULL;
+    if (!path || !out)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "rmat_reader_open: path and out needed");
+    h5_init();
+    rc = check_file(path, ei);
+    if (rc != RMAT_OK)
+        return rc;
+    r = reader_new(path);
+    if (!r)
+        return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "%s: out of memory", path);
+    r->file = H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, H5P_DEFAULT);
+    if (r->file < 0) {
+        rc = h5_fail(path, ei, "opening the HDF5 file");
+        goto out;
+    }
+    rc = read_root(r, ei);
+    if (rc != RMAT_OK)
+        goto out;
+    rc = read_device(r, ei);
+    if (rc != RMAT_OK)
+        goto out;
+    read_session(r);
+    rc = open_datasets(r, ei);
+    if (rc != RMAT_OK)
+        goto out;
+    rc = measure(r, ei);
+    if (rc != RMAT_OK)
+        goto out;
+    *out = r;
+    r = NULL;
+out:
+    rmat_reader_close(r);
+    return rc;
+}
+
+const struct rmat_recording_info *rmat_reader_info(const struct rmat_reader *r)
+{
+    return r ? &r->info : NULL;
+}
+
+int rmat_reader_refresh(struct rmat_reader *r, struct rmat_errinfo *ei)
+{
+    char what[64];
+
+    if (!r)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "rmat_reader_refresh: no reader");
+    for (int i = 0; i < NFRAMES; i++) {
+        if (H5Drefresh(r->frames[i]) < 0) {
+            snprintf(what, sizeof what, "refreshing %s", frame_names[i]);
+            return h5_fail(r->path, ei, what);
+        }
+    }
+    for (int i = 0; i < NEVENTS && r->events[i] >= 0; i++) {
+        if (H5Drefresh(r->events[i]) < 0) {
+            snprintf(what, sizeof what, "refreshing %s", event_names[i]);
+            return h5_fail(r->path, ei, what);
+        }
+    }
+    return measure(r, ei);
+}
+
+/* Reads rows [first, first + count) of d into buf as memtype; row_dims
+ * gives the trailing dims of a rank-3 dataset (NULL for rank 1). */
+static int read_rows(const struct rmat_reader *r, hid_t d, const char *name, hid_t memtype,
+                     int rank, const hsize_t *row_dims, uint64_t first, size_t count, void *buf,
+                     struct rmat_errinfo *ei)
+{
+    hsize_t start[3] = {first, 0, 0}, cnt[3] = {count, 0, 0};
+    hid_t fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
+    char what[64];
+    int rc = RMAT_OK;
+
+    for (int i = 1; i < rank; i++)
+        cnt[i] = row_dims[i - 1];
+    fspace = H5Dget_space(d);
+    mspace = H5Screate_simple(rank, cnt, NULL);
+    if (fspace < 0 || mspace < 0 ||
+        H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, cnt, NULL) < 0 ||
+        H5Dread(d, memtype, mspace, fspace, H5P_DEFAULT, buf) < 0) {
+        snprintf(what, sizeof what, "reading %s", name);
+        rc = h5_fail(r->path, ei, what);
+    }
+    if (mspace >= 0)
+        H5Sclose(mspace);
+    if (fspace >= 0)
+        H5Sclose(fspace);
+    return rc;
+}
+
+int rmat_reader_read(struct rmat_reader *r, uint64_t first, size_t count, uint16_t *raw,
+                     uint32_t *seq, uint64_t *t_device_us, int64_t *t_host_ns,
+                     struct rmat_errinfo *ei)
+{
+    hsize_t grid[2];
+    int rc = RMAT_OK;
+
+    if (!r)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "rmat_reader_read: no reader");
+    grid[0] = (hsize_t)r->info.dev.rows;
+    grid[1] = (hsize_t)r->info.dev.cols;
+    if (first > r->info.frames || count > r->info.frames - first)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0,
+                                "%s: frames %llu..%llu asked for, the recording has %llu", r->path,
+                                (unsigned long long)first, (unsigned long long)(first + count),
+                                (unsigned long long)r->info.frames);
+    if (count == 0)
+        return RMAT_OK;
+    if (raw)
+        rc = read_rows(r, r->frames[0], frame_names[0], H5T_NATIVE_UINT16, 3, grid, first, count,
+                       raw, ei);
+    if (rc == RMAT_OK && seq)
+        rc = read_rows(r, r->frames[1], frame_names[1], H5T_NATIVE_UINT32, 1, NULL, first, count,
+                       seq, ei);
+    if (rc == RMAT_OK && t_device_us)
+        rc = read_rows(r, r->frames[2], frame_names[2], H5T_NATIVE_UINT64, 1, NULL, first, count,
+                       t_device_us, ei);
+    if (rc == RMAT_OK && t_host_ns)
+        rc = read_rows(r, r->frames[3], frame_names[3], H5T_NATIVE_INT64, 1, NULL, first, count,
+                       t_host_ns, ei);
+    return rc;
+}
+
+int rmat_reader_events(struct rmat_reader *r, uint64_t first, size_t count, struct rmat_event *out,
+                       struct rmat_errinfo *ei)
+{
+    int64_t t[EVENT_BATCH];
+    double v[EVENT_BATCH];
+    char kind[EVENT_BATCH][RMAT_EVENT_KIND_LEN];
+    char text[EVENT_BATCH][RMAT_EVENT_TEXT_LEN];
+
+    if (!r || (count > 0 && !out))
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "rmat_reader_events: no reader or output");
+    if (first > r->info.events || count > r->info.events - first)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0,
+                                "%s: events %llu..%llu asked for, the recording has %llu", r->path,
+                                (unsigned long long)first, (unsigned long long)(first + count),
+                                (unsigned long long)r->info.events);
+    for (size_t done = 0; done < count;) {
+        size_t n = count - done < EVENT_BATCH ? count - done : EVENT_BATCH;
+        uint64_t at = first + done;
+        int rc;
+
+        rc = read_rows(r, r->events[0], event_names[0], H5T_NATIVE_INT64, 1, NULL, at, n, t, ei);
+        if (rc == RMAT_OK)
+            rc = read_rows(r, r->events[1], event_names[1], r->kind_t, 1, NULL, at, n, kind, ei);
+        if (rc == RMAT_OK)
+            rc = read_rows(r, r->events[2], event_names[2], H5T_NATIVE_DOUBLE, 1, NULL, at, n, v,
+                           ei);
+        if (rc == RMAT_OK)
+            rc = read_rows(r, r->events[3], event_names[3], r->text_t, 1, NULL, at, n, text, ei);
+        if (rc != RMAT_OK)
+            return rc;
+        for (size_t i = 0; i < n; i++) {
+            struct rmat_event *e = &out[done + i];
+            e->t_host_ns = t[i];
+            copy_utf8(e->kind, sizeof e->kind, kind[i], RMAT_EVENT_KIND_LEN);
+            e->value = v[i];
+            copy_utf8(e->text, sizeof e->text, text[i], RMAT_EVENT_TEXT_LEN);
+        }
+        done += n;
+    }
+    return RMAT_OK;
+}
+
+void rmat_reader_close(struct rmat_reader *r)
+{
+    if (!r)
+        return;
+    for (int i = 0; i < NFRAMES; i++)
+        if (r->frames[i] >= 0)
+            H5Dclose(r->frames[i]);
+    for (int i = 0; i < NEVENTS; i++)
+        if (r->events[i] >= 0)
+            H5Dclose(r->events[i]);
+    if (r->kind_t >= 0)
+        H5Tclose(r->kind_t);
+    if (r->text_t >= 0)
+        H5Tclose(r->text_t);
+    if (r->file >= 0)
+        H5Fclose(r->file);
+    free(r->path);
+    free(r);
+}
