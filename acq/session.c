@@ -2,6 +2,8 @@
 #include "rollmat/session.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -9,6 +11,16 @@
 #define HANDSHAKE_TRIES   3
 #define HANDSHAKE_WAIT_MS 1000
 #define WRITE_TIMEOUT_MS  1000
+/* Round trips kept for the clock fit: 4096 at one a second is over an hour;
+ * when full, every other one of the kept ones is dropped, so the fit keeps
+ * spanning the whole recording. */
+#define CLOCK_MAX 4096
+
+struct clock_sample {
+    uint64_t t_device_us;
+    int64_t t_host_ns;
+    int64_t rtt_ns;
+};
 
 struct rmat_devsess {
     struct rmat_transport *t;
@@ -31,6 +43,11 @@ struct rmat_devsess {
     int got_info;
     struct rmat_info info;
     int have_grid;
+    /* clock sync */
+    uint32_t ping_token;
+    int64_t ping_sent_ns;
+    uint32_t nclock;
+    struct clock_sample clock[CLOCK_MAX];
 };
 
 int64_t rmat_host_time_ns(void)
@@ -155,7 +172,27 @@ static int dispatch(struct rmat_devsess *s, const uint8_t *pkt, size_t len, int6
         }
         return 0;
     }
-    default: /* PONG: clock sync arrives with the daemon */
+    case RMAT_PKT_PONG: {
+        struct rmat_pong pong;
+        if (rmat_wire_parse_pong(pkt, len, &pong) == RMAT_OK && s->ping_token &&
+            pong.token == s->ping_token) {
+            /* t_ns is when the read returned; the device read its clock
+             * somewhere in the round trip: take the middle. */
+            struct clock_sample c = {pong.t_us, s->ping_sent_ns + (t_ns - s->ping_sent_ns) / 2,
+                                     t_ns - s->ping_sent_ns};
+            s->ping_token = 0;
+            if (s->nclock == CLOCK_MAX) {
+                for (uint32_t i = 0; i < CLOCK_MAX / 2; i++)
+                    s->clock[i] = s->clock[2 * i];
+                s->nclock = CLOCK_MAX / 2;
+            }
+            s->clock[s->nclock++] = c;
+            if (s->h.on_clock)
+                s->h.on_clock(s->h.ctx, c.t_device_us, c.t_host_ns, c.rtt_ns);
+        }
+        return 0;
+    }
+    default:
         return 0;
     }
 }
@@ -264,6 +301,68 @@ int rmat_devsess_command(struct rmat_devsess *s, const struct rmat_cmd *cmd_in, 
     }
     s->want_token = 0;
     return ack_result(s, &cmd, ei);
+}
+
+int rmat_devsess_ping(struct rmat_devsess *s, struct rmat_errinfo *ei)
+{
+    struct rmat_cmd cmd = {.type = RMAT_PKT_PING};
+    int rc;
+
+    s->ping_sent_ns = rmat_host_time_ns();
+    rc = send_cmd(s, &cmd, ei);
+    s->ping_token = rc == RMAT_OK ? cmd.token : 0;
+    return rc;
+}
+
+int rmat_devsess_clock_fit(const struct rmat_devsess *s, struct rmat_clock_fit *fit)
+{
+    int64_t min_rtt = INT64_MAX;
+    double sx = 0, sy = 0, sxx = 0, sxy = 0, n = 0, a, b, ss = 0;
+    uint64_t x0;
+    int64_t y0;
+
+    memset(fit, 0, sizeof *fit);
+    if (s->nclock < 3)
+        return RMAT_E_ARG;
+    for (uint32_t i = 0; i < s->nclock; i++)
+        if (s->clock[i].rtt_ns < min_rtt)
+            min_rtt = s->clock[i].rtt_ns;
+    /* Work relative to the first sample, and fit the residual of host time
+     * after the nominal 1000 ns per device us: the numbers stay small enough
+     * for doubles to keep nanoseconds. x in us, y in ns. */
+    x0 = s->clock[0].t_device_us;
+    y0 = s->clock[0].t_host_ns;
+    for (uint32_t i = 0; i < s->nclock; i++) {
+        const struct clock_sample *c = &s->clock[i];
+        double x, y;
+        if (c->rtt_ns > 2 * min_rtt + 200000) /* a delayed answer: skip */
+            continue;
+        x = (double)(int64_t)(c->t_device_us - x0);
+        y = (double)(c->t_host_ns - y0) - 1000.0 * x;
+        sx += x;
+        sy += y;
+        sxx += x * x;
+        sxy += x * y;
+        n++;
+    }
+    if (n < 3 || n * sxx - sx * sx <= 0)
+        return RMAT_E_ARG;
+    b = (n * sxy - sx * sy) / (n * sxx - sx * sx); /* ns per us beyond 1000 */
+    a = (sy - b * sx) / n;
+    for (uint32_t i = 0; i < s->nclock; i++) {
+        const struct clock_sample *c = &s->clock[i];
+        double x, r;
+        if (c->rtt_ns > 2 * min_rtt + 200000)
+            continue;
+        x = (double)(int64_t)(c->t_device_us - x0);
+        r = (double)(c->t_host_ns - y0) - 1000.0 * x - (a + b * x);
+        ss += r * r;
+    }
+    fit->n = (uint32_t)n;
+    fit->drift_ppm = b * 1000.0; /* (b ns/us) / (1000 ns/us) * 1e6 */
+    fit->offset_ns = y0 + (int64_t)llround(a - (double)x0 * (1000.0 + b));
+    fit->rms_us = sqrt(ss / n) / 1000.0;
+    return RMAT_OK;
 }
 
 int rmat_devsess_handshake(struct rmat_devsess *s, struct rmat_info *info, struct rmat_errinfo *ei)

@@ -32,5 +32,8 @@ int cli_one_of(const char *opt, const char *s, const char *const *allowed);
 int cli_record(int argc, char **argv);
 int cli_analyze(int argc, char **argv);
 int cli_recover(int argc, char **argv);
+int cli_daemon_record(int argc, char **argv); /* record start|stop */
+int cli_mark(int argc, char **argv);
+int cli_status(int argc, char **argv);
 
 #endif

@@ -73,6 +73,9 @@ int cli_record(int argc, char **argv)
     struct rmat_log log = {cli_log_stderr, &verbose};
     double v;
 
+    if (argc > 1 && (strcmp(argv[1], "start") == 0 || strcmp(argv[1], "stop") == 0))
+        return cli_daemon_record(argc - 1, argv + 1);
+
     rmat_record_config_init(&cfg);
     cfg.stop = &cli_stop_requested;
     cfg.log = &log;
@@ -165,6 +168,9 @@ int cli_record(int argc, char **argv)
                 "dropped, %u dropped by the mat\n",
                 cfg.out_path, (unsigned long long)res.frames, res.duration_s,
                 (unsigned long long)res.frames_lost, res.link_drops, res.device_dropped);
+    if (res.clock.n > 0)
+        fprintf(stderr, "rollmat: mat clock: drift %+.1f ppm from %u round trips (rms %.0f us)\n",
+                res.clock.drift_ppm, res.clock.n, res.clock.rms_us);
     if (rc != RMAT_OK) {
         fprintf(stderr, "rollmat: error: %s\n", ei.msg[0] ? ei.msg : rmat_strerror(rc));
         return 1;

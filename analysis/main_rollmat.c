@@ -11,9 +11,12 @@ static void usage(FILE *f)
     fputs("usage: rollmat COMMAND [options]\n\n"
           "Records and analyses pressure-mat sessions of foam rolling.\n\n"
           "commands:\n"
-          "  record    record a session from a mat into an HDF5 file\n"
+          "  record    record a session from a mat into an HDF5 file (or, as\n"
+          "            `record start|stop`, on the daemon)\n"
           "  analyze   compute per-frame metrics of a recording, write CSV and a plot\n"
           "  recover   rebuild a recording from its journal after a crash\n"
+          "  mark      add a mark, pain rating or note to the daemon's recording\n"
+          "  status    what the daemon (rollmatd) is doing\n"
           "  version   print the version\n\n"
           "`rollmat COMMAND --help` describes each command.\n",
           f);
@@ -25,10 +28,8 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"record", cli_record},
-    {"analyze", cli_analyze},
-    {"analyse", cli_analyze},
-    {"recover", cli_recover},
+    {"record", cli_record},   {"analyze", cli_analyze}, {"analyse", cli_analyze},
+    {"recover", cli_recover}, {"mark", cli_mark},       {"status", cli_status},
 };
 
 int main(int argc, char **argv)

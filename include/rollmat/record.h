@@ -4,7 +4,10 @@
  * frame can arrive with nowhere to go), streams until the duration has
  * passed or a stop is requested, sends STOP and keeps every frame that
  * arrives before its ACK, and closes the file. Start and stop are written as
- * events, each seq gap as a `gap` event with its length in frames.
+ * events, each seq gap as a `gap` event with its length in frames, each PING
+ * round trip as a `clock_sync` event (value: device time in us, at the host
+ * time of the middle of the round trip) and the fitted clock at the end as
+ * `clock_fit` (value: drift in ppm).
  */
 #ifndef ROLLMAT_RECORD_H
 #define ROLLMAT_RECORD_H
@@ -14,6 +17,7 @@
 
 #include "rollmat/diag.h"
 #include "rollmat/recording.h"
+#include "rollmat/session.h"
 
 struct rmat_record_config {
     const char *device;   /* serial port or tcp://HOST:PORT */
@@ -32,11 +36,12 @@ void rmat_record_config_init(struct rmat_record_config *c);
 
 struct rmat_record_result {
     struct rmat_info info;
-    uint64_t frames;         /* frames written to the file */
-    uint64_t frames_lost;    /* seq gaps on the link */
-    uint32_t link_drops;     /* packets the decoder dropped */
-    uint32_t device_dropped; /* the device's frames_dropped at the end */
-    double duration_s;       /* device time from first to last frame */
+    uint64_t frames;             /* frames written to the file */
+    uint64_t frames_lost;        /* seq gaps on the link */
+    uint32_t link_drops;         /* packets the decoder dropped */
+    uint32_t device_dropped;     /* the device's frames_dropped at the end */
+    double duration_s;           /* device time from first to last frame */
+    struct rmat_clock_fit clock; /* n = 0 if too few round trips */
 };
 
 /* Runs the recording. On an error after the file was created, the file is

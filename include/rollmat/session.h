@@ -32,6 +32,19 @@ struct rmat_devsess_handler {
     void (*on_gap)(void *ctx, uint32_t expected, uint32_t got, int64_t t_host_ns);
     void (*on_status)(void *ctx, const struct rmat_status *st, int64_t t_host_ns);
     void (*on_log)(void *ctx, const struct rmat_logmsg *m);
+    /* A PONG came back: the device clock t_device_us was read at about
+     * t_host_ns (the middle of the round trip, CLOCK_REALTIME), within
+     * rtt_ns / 2. May be NULL. */
+    void (*on_clock)(void *ctx, uint64_t t_device_us, int64_t t_host_ns, int64_t rtt_ns);
+};
+
+/* The device-to-host clock mapping fitted from PING round trips:
+ * t_host_ns = offset_ns + t_device_us * 1000 * (1 + drift_ppm * 1e-6). */
+struct rmat_clock_fit {
+    uint32_t n;       /* round trips used */
+    int64_t offset_ns; /* host time (ns since the epoch) at device time 0 */
+    double drift_ppm; /* > 0: the device clock runs slow against the host's */
+    double rms_us;    /* scatter of the round trips about the fit */
 };
 
 struct rmat_devsess_stats {
@@ -66,6 +79,16 @@ int rmat_devsess_command(struct rmat_devsess *s, const struct rmat_cmd *cmd, int
  * complete packet. Returns the number of frames dispatched (>= 0) or an
  * error (RMAT_E_CLOSED when the link went away, or the handler's). */
 int rmat_devsess_pump(struct rmat_devsess *s, int timeout_ms, struct rmat_errinfo *ei);
+
+/* Sends a PING without waiting; its PONG is matched when the pump meets it
+ * and feeds the clock fit. Call about once a second, or more often for a
+ * quicker fit. */
+int rmat_devsess_ping(struct rmat_devsess *s, struct rmat_errinfo *ei);
+
+/* Least-squares fit of the PONGs so far (those whose round trip was within
+ * twice the shortest one, so a delayed answer cannot skew it). RMAT_E_ARG
+ * with fewer than 3 usable round trips. */
+int rmat_devsess_clock_fit(const struct rmat_devsess *s, struct rmat_clock_fit *fit);
 
 /* Expect the next frame to be seq 0 (call before START, which resets seq). */
 void rmat_devsess_expect_restart(struct rmat_devsess *s);

@@ -1,0 +1,847 @@
+/* rollmatd: the acquisition daemon and its control protocol. See daemon.h. */
+#include "rollmat/daemon.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rollmat/capture.h"
+#include "rollmat/session.h"
+#include "rollmat/transport.h"
+
+#define MAX_CLIENTS        16
+#define PUMP_WAIT_MS       20
+#define RECONNECT_EVERY_MS 1000
+#define PING_EVERY_MS      250
+#define SILENCE_MS         2000
+#define CMD_TIMEOUT_MS     2000
+#define MAX_WORDS          32
+
+struct client {
+    int fd;
+    size_t len;
+    int overlong; /* the line in progress is too long: discard to its end */
+    char buf[RMAT_CTL_LINE_MAX];
+};
+
+struct daemon {
+    const struct rmat_daemon_config *cfg;
+    int lfd;
+    struct client clients[MAX_CLIENTS];
+    /* the link */
+    struct rmat_transport *t;
+    struct rmat_devsess *s;
+    struct rmat_info info;
+    int have_info;
+    uint16_t rate_hz;
+    int64_t last_try_ms, last_data_ms, last_ping_ms;
+    double load_counts; /* sum of the last frame's counts */
+    /* the recording */
+    struct rmat_capture *cap;
+    int64_t rec_started_ms;
+    uint64_t rec_lost;
+    uint32_t rec_serial;
+    int64_t away_since_ms; /* the mat left during the recording; 0 if here */
+    int64_t away_since_ns;
+    char last_error[RMAT_ERRINFO_MSG];
+};
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void rmat_daemon_config_init(struct rmat_daemon_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->recordings_dir = ".";
+    c->reconnect_wait_s = 60;
+}
+
+void rmat_ctl_default_socket(char *buf, size_t cap)
+{
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+    if (xdg && *xdg)
+        snprintf(buf, cap, "%s/rollmat/rollmatd.sock", xdg);
+    else
+        snprintf(buf, cap, "/run/rollmat/rollmatd.sock");
+}
+
+/* --- words of the control protocol -------------------------------------- */
+
+int rmat_ctl_append_word(char *buf, size_t cap, const char *word)
+{
+    size_t n = strlen(buf);
+    int quote = *word == '\0';
+
+    for (const char *p = word; *p; p++)
+        if (*p == ' ' || *p == '"' || *p == '\\' || *p == '\t')
+            quote = 1;
+    if (n && n + 1 < cap)
+        buf[n++] = ' ';
+    if (quote && n < cap)
+        buf[n++] = '"';
+    for (const char *p = word; *p && n + 2 < cap; p++) {
+        if (*p == '\n' || *p == '\r')
+            continue; /* one command is one line */
+        if (quote && (*p == '"' || *p == '\\'))
+            buf[n++] = '\\';
+        buf[n++] = *p;
+    }
+    if (quote && n < cap)
+        buf[n++] = '"';
+    if (n >= cap) {
+        buf[cap - 1] = '\0';
+        return RMAT_E_SPACE;
+    }
+    buf[n] = '\0';
+    return RMAT_OK;
+}
+
+/* Splits line in place into words; returns their number, or -1 for an
+ * unterminated quote. */
+static int split_words(char *line, char **words, int max)
+{
+    int n = 0;
+    char *r = line, *w;
+
+    for (;;) {
+        while (*r == ' ' || *r == '\t')
+            r++;
+        if (!*r)
+            return n;
+        if (n == max)
+            return n;
+        words[n++] = w = r;
+        if (*r == '"') {
+            w = words[n - 1] = ++r;
+            char *out = w;
+            while (*r && *r != '"') {
+                if (*r == '\\' && r[1])
+                    r++;
+                *out++ = *r++;
+            }
+            if (*r != '"')
+                return -1;
+            r++;
+            *out = '\0';
+            if (*r && *r != ' ' && *r != '\t')
+                return -1;
+            if (*r)
+                r++;
+            continue;
+        }
+        while (*r && *r != ' ' && *r != '\t')
+            r++;
+        if (*r)
+            *r++ = '\0';
+    }
+}
+
+/* --- the link ------------------------------------------------------------ */
+
+static void link_close(struct daemon *d)
+{
+    rmat_devsess_free(d->s);
+    rmat_transport_close(d->t);
+    d->s = NULL;
+    d->t = NULL;
+}
+
+static int on_frame(void *ctx, const struct rmat_frame_hdr *hdr, const uint16_t *samples,
+                    const uint8_t *pkt, size_t pkt_len, int64_t t_host_ns);
+static void on_gap(void *ctx, uint32_t expected, uint32_t got, int64_t t_host_ns);
+static void on_clock(void *ctx, uint64_t t_device_us, int64_t t_host_ns, int64_t rtt_ns);
+
+static int send_start(struct daemon *d, struct rmat_errinfo *ei)
+{
+    struct rmat_cmd cmd = {.type = RMAT_PKT_START};
+
+    cmd.rate_hz = d->rate_hz;
+    cmd.encoding = (d->info.encodings & (1u << RMAT_ENC_SPARSE)) ? RMAT_ENC_SPARSE : RMAT_ENC_DENSE;
+    rmat_devsess_expect_restart(d->s);
+    return rmat_devsess_command(d->s, &cmd, CMD_TIMEOUT_MS, ei);
+}
+
+static void rec_event(struct daemon *d, int64_t t_ns, const char *kind, double value,
+                      const char *text);
+static void rec_close(struct daemon *d, const char *why);
+
+static void link_try(struct daemon *d)
+{
+    const struct rmat_daemon_config *cfg = d->cfg;
+    struct rmat_devsess_handler h = {
+        .ctx = d, .on_frame = on_frame, .on_gap = on_gap, .on_clock = on_clock};
+    struct rmat_errinfo ei;
+    struct rmat_info info;
+    struct rmat_cmd mode = {.type = RMAT_PKT_SET_MODE, .mode = RMAT_MODE_SENSORS};
+
+    d->last_try_ms = mono_ms();
+    if (rmat_transport_open(cfg->device, cfg->baud, &d->t, &ei) != RMAT_OK ||
+        rmat_devsess_new(d->t, &h, cfg->log, &d->s, &ei) != RMAT_OK ||
+        rmat_devsess_handshake(d->s, &info, &ei) != RMAT_OK ||
+        rmat_devsess_command(d->s, &mode, CMD_TIMEOUT_MS, &ei) != RMAT_OK) {
+        rmat_logf(cfg->log, RMAT_LOG_DEBUG, "mat not reachable: %s", ei.msg);
+        link_close(d);
+        return;
+    }
+    if (d->cap && info.serial != d->rec_serial) {
+        /* Another mat: the recording cannot go on in the same file. */
+        rec_close(d, "a different mat came back; recording closed");
+    }
+    if (d->have_info && (info.rows != d->info.rows || info.cols != d->info.cols) && d->cap)
+        rec_close(d, "the mat came back with another grid; recording closed");
+    d->info = info;
+    d->have_info = 1;
+    d->rate_hz = cfg->rate_hz ? cfg->rate_hz : info.rate_hz;
+    if (send_start(d, &ei) != RMAT_OK) {
+        rmat_logf(cfg->log, RMAT_LOG_WARN, "%s: START refused: %s", cfg->device, ei.msg);
+        link_close(d);
+        return;
+    }
+    d->last_data_ms = mono_ms();
+    rmat_logf(cfg->log, RMAT_LOG_INFO, "mat '%s' serial %u connected on %s: %ux%u at %u Hz",
+              info.model, info.serial, cfg->device, info.rows, info.cols, d->rate_hz);
+    if (d->cap && d->away_since_ms) {
+        const double away_s = (double)(mono_ms() - d->away_since_ms) / 1000.0;
+        const double lost = floor(away_s * d->rate_hz);
+        char text[96];
+        snprintf(text, sizeof text, "mat back after %.1f s away", away_s);
+        rec_event(d, rmat_host_time_ns(), "reconnect", away_s, text);
+        snprintf(text, sizeof text, "about %.0f frames not recorded while the mat was away", lost);
+        rec_event(d, d->away_since_ns, "gap", lost, text);
+        d->rec_lost += (uint64_t)lost;
+        d->away_since_ms = 0;
+    }
+}
+
+static void link_lost(struct daemon *d, const char *why)
+{
+    rmat_logf(d->cfg->log, RMAT_LOG_WARN, "%s: mat lost: %s", d->cfg->device, why);
+    link_close(d);
+    if (d->cap && !d->away_since_ms) {
+        d->away_since_ms = mono_ms();
+        d->away_since_ns = rmat_host_time_ns();
+        rec_event(d, d->away_since_ns, "disconnect", NAN, why);
+        rmat_capture_tick(d->cap, NULL);
+    }
+}
+
+/* --- the recording ------------------------------------------------------- */
+
+static void set_error(struct daemon *d, const char *msg)
+{
+    snprintf(d->last_error, sizeof d->last_error, "%s", msg);
+    rmat_logf(d->cfg->log, RMAT_LOG_ERROR, "%s", msg);
+}
+
+static void rec_close(struct daemon *d, const char *why)
+{
+    struct rmat_errinfo ei;
+    struct rmat_clock_fit fit;
+
+    if (!d->cap)
+        return;
+    if (d->s && rmat_devsess_clock_fit(d->s, &fit) == RMAT_OK) {
+        char text[128];
+        snprintf(text, sizeof text, "offset_ns=%lld drift_ppm=%.3f n=%u rms_us=%.1f",
+                 (long long)fit.offset_ns, fit.drift_ppm, fit.n, fit.rms_us);
+        rmat_capture_event(d->cap, rmat_host_time_ns(), "clock_fit", fit.drift_ppm, text, NULL);
+    }
+    rmat_capture_event(d->cap, rmat_host_time_ns(), "stop", NAN, why, NULL);
+    rmat_logf(d->cfg->log, RMAT_LOG_INFO, "%s: %llu frames; %s", rmat_capture_path(d->cap),
+              (unsigned long long)rmat_capture_frames(d->cap), why);
+    if (rmat_capture_close(d->cap, &ei) != RMAT_OK)
+        set_error(d, ei.msg);
+    d->cap = NULL;
+    d->away_since_ms = 0;
+}
+
+/* A write failed (full disk, I/O error): stop recording, keep the file. */
+static void rec_failed(struct daemon *d, const struct rmat_errinfo *ei)
+{
+    set_error(d, ei->msg);
+    rec_close(d, ei->code == RMAT_E_NOSPC ? "disk full: recording stopped"
+                                          : "write error: recording stopped");
+}
+
+static void rec_event(struct daemon *d, int64_t t_ns, const char *kind, double value,
+                      const char *text)
+{
+    struct rmat_errinfo ei;
+
+    if (d->cap && rmat_capture_event(d->cap, t_ns, kind, value, text, &ei) != RMAT_OK)
+        rec_failed(d, &ei);
+}
+
+static int on_frame(void *ctx, const struct rmat_frame_hdr *hdr, const uint16_t *samples,
+                    const uint8_t *pkt, size_t pkt_len, int64_t t_host_ns)
+{
+    struct daemon *d = ctx;
+    const size_t n = (size_t)hdr->rows * hdr->cols;
+    uint64_t sum = 0;
+    struct rmat_errinfo ei;
+
+    for (size_t i = 0; i < n; i++)
+        sum += samples[i];
+    d->load_counts = (double)sum;
+    d->last_data_ms = mono_ms();
+    if (d->cap && rmat_capture_frame(d->cap, hdr, samples, pkt, pkt_len, t_host_ns, &ei) != 0)
+        rec_failed(d, &ei);
+    return 0;
+}
+
+static void on_gap(void *ctx, uint32_t expected, uint32_t got, int64_t t_host_ns)
+{
+    struct daemon *d = ctx;
+    char text[96];
+
+    if (!d->cap)
+        return;
+    snprintf(text, sizeof text, "seq %u..%u lost on the link", expected, got - 1);
+    d->rec_lost += got - expected;
+    rec_event(d, t_host_ns, "gap", (double)(got - expected), text);
+}
+
+static void on_clock(void *ctx, uint64_t t_device_us, int64_t t_host_ns, int64_t rtt_ns)
+{
+    struct daemon *d = ctx;
+    char text[48];
+
+    snprintf(text, sizeof text, "rtt_us=%lld", (long long)(rtt_ns / 1000));
+    rec_event(d, t_host_ns, "clock_sync", (double)t_device_us, text);
+}
+
+/* Builds DIR/SUBJECT_REGION_SIDE_YYYYMMDD-HHMMSS[-N].h5 that exists neither
+ * as a recording nor as a journal. */
+static int rec_name(const struct daemon *d, const struct rmat_session_meta *m, char *path,
+                    size_t cap)
+{
+    char stem[256], part[3][64], stamp[32];
+    const char *src[3] = {m->subject, m->region, m->side};
+    time_t now = time(NULL);
+    struct tm tm;
+
+    for (int k = 0; k < 3; k++) {
+        size_t j = 0;
+        for (const char *p = src[k]; *p && j + 1 < sizeof part[k]; p++)
+            part[k][j++] = (isalnum((unsigned char)*p) || *p == '-') ? *p : '-';
+        part[k][j] = '\0';
+        if (!j)
+            snprintf(part[k], sizeof part[k], "%s", k == 0 ? "anon" : k == 1 ? "body" : "none");
+    }
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    snprintf(stem, sizeof stem, "%s_%s_%s_%s", part[0], part[1], part[2], stamp);
+    for (int n = 1; n < 1000; n++) {
+        char journal[4200];
+        struct stat st;
+        if (n == 1)
+            snprintf(path, cap, "%s/%s.h5", d->cfg->recordings_dir, stem);
+        else
+            snprintf(path, cap, "%s/%s-%d.h5", d->cfg->recordings_dir, stem, n);
+        snprintf(journal, sizeof journal, "%s.journal", path);
+        if (stat(path, &st) != 0 && stat(journal, &st) != 0)
+            return RMAT_OK;
+    }
+    return RMAT_E_EXISTS;
+}
+
+/* --- commands -------------------------------------------------------------- */
+
+static int set_meta(struct rmat_session_meta *m, const char *key, const char *v, char *err,
+                    size_t cap)
+{
+    struct {
+        const char *key;
+        char *dst;
+        size_t size;
+    } strs[] = {{"subject", m->subject, sizeof m->subject},
+                {"session", m->session, sizeof m->session},
+                {"region", m->region, sizeof m->region},
+                {"side", m->side, sizeof m->side},
+                {"roller", m->roller, sizeof m->roller},
+                {"mounting", m->mounting, sizeof m->mounting},
+                {"operator", m->operator_name, sizeof m->operator_name},
+                {"notes", m->notes, sizeof m->notes}};
+    char *end;
+    double x;
+
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+        if (strcmp(key, strs[i].key) != 0)
+            continue;
+        if (strlen(v) >= strs[i].size) {
+            snprintf(err, cap, "%s is longer than %zu bytes", key, strs[i].size - 1);
+            return -1;
+        }
+        if (!strcmp(key, "side") && strcmp(v, "left") && strcmp(v, "right") && strcmp(v, "none")) {
+            snprintf(err, cap, "side must be left, right or none (got '%s')", v);
+            return -1;
+        }
+        if (!strcmp(key, "mounting") && strcmp(v, "tissue") && strcmp(v, "floor")) {
+            snprintf(err, cap, "mounting must be tissue or floor (got '%s')", v);
+            return -1;
+        }
+        memcpy(strs[i].dst, v, strlen(v) + 1);
+        return 0;
+    }
+    if (strcmp(key, "roller_diameter_mm") && strcmp(key, "body_mass_kg")) {
+        snprintf(err, cap,
+                 "unknown field '%s' (subject, session, region, side, roller, "
+                 "roller_diameter_mm, mounting, body_mass_kg, operator, notes)",
+                 key);
+        return -1;
+    }
+    errno = 0;
+    x = strtod(v, &end);
+    if (end == v || *end || errno || !isfinite(x) || x <= 0 || x > 1000) {
+        snprintf(err, cap, "%s wants a number from 0 to 1000, got '%s'", key, v);
+        return -1;
+    }
+    if (!strcmp(key, "roller_diameter_mm"))
+        m->roller_diameter_mm = x;
+    else
+        m->body_mass_kg = x;
+    return 0;
+}
+
+static void cmd_start(struct daemon *d, char **w, int n, char *reply, size_t cap)
+{
+    struct rmat_session_meta meta;
+    struct rmat_device_desc dev;
+    struct rmat_errinfo ei;
+    char path[4096], err[256];
+
+    if (d->cap) {
+        snprintf(reply, cap, "error busy: already recording %s (stop it first)",
+                 rmat_capture_path(d->cap));
+        return;
+    }
+    if (!d->s) {
+        snprintf(reply, cap, "error no mat connected on %s (is it plugged in and on?)",
+                 d->cfg->device);
+        return;
+    }
+    rmat_session_meta_init(&meta);
+    for (int i = 1; i < n; i++) {
+        char *eq = strchr(w[i], '=');
+        if (!eq) {
+            snprintf(reply, cap, "error '%s' is not key=value", w[i]);
+            return;
+        }
+        *eq = '\0';
+        if (set_meta(&meta, w[i], eq + 1, err, sizeof err) != 0) {
+            snprintf(reply, cap, "error %s", err);
+            return;
+        }
+    }
+    rmat_utc_now(meta.started_utc, sizeof meta.started_utc);
+    if (rec_name(d, &meta, path, sizeof path) != RMAT_OK) {
+        snprintf(reply, cap, "error no free file name in %s", d->cfg->recordings_dir);
+        return;
+    }
+    rmat_device_desc_from_info(&dev, &d->info, d->rate_hz);
+    if (rmat_capture_open(path, &dev, &meta, &d->cap, &ei) != RMAT_OK) {
+        set_error(d, ei.msg);
+        snprintf(reply, cap, "error %s", ei.msg);
+        return;
+    }
+    d->rec_started_ms = mono_ms();
+    d->rec_lost = 0;
+    d->rec_serial = d->info.serial;
+    d->last_error[0] = '\0';
+    rec_event(d, rmat_host_time_ns(), "start", NAN, "recording started");
+    /* START again so the file's seq begins at 0. */
+    if (send_start(d, &ei) != RMAT_OK) {
+        snprintf(reply, cap, "error the mat refused START: %s", ei.msg);
+        rec_close(d, "the mat refused START");
+        return;
+    }
+    rmat_logf(d->cfg->log, RMAT_LOG_INFO, "recording %s", path);
+    snprintf(reply, cap, "ok %.1900s", path);
+}
+
+static void cmd_stop(struct daemon *d, char *reply, size_t cap)
+{
+    char path[4096];
+    uint64_t frames, lost;
+
+    if (!d->cap) {
+        snprintf(reply, cap, "error not recording");
+        return;
+    }
+    snprintf(path, sizeof path, "%s", rmat_capture_path(d->cap));
+    frames = rmat_capture_frames(d->cap);
+    lost = d->rec_lost;
+    rec_close(d, "recording stopped");
+    if (d->last_error[0])
+        snprintf(reply, cap, "error %s", d->last_error);
+    else
+        snprintf(reply, cap, "ok %.1900s frames=%llu lost=%llu", path, (unsigned long long)frames,
+                 (unsigned long long)lost);
+}
+
+/* The rest of the words, joined by spaces, as event text. */
+static void join(char **w, int from, int n, char *out, size_t cap)
+{
+    out[0] = '\0';
+    for (int i = from; i < n; i++) {
+        size_t len = strlen(out);
+        snprintf(out + len, cap - len, "%s%s", len ? " " : "", w[i]);
+    }
+}
+
+static void cmd_event(struct daemon *d, const char *kind, char **w, int n, char *reply, size_t cap)
+{
+    char text[RMAT_CTL_LINE_MAX];
+    double value = NAN;
+    int from = 1;
+
+    if (!d->cap) {
+        snprintf(reply, cap, "error not recording: start a recording first");
+        return;
+    }
+    if (!strcmp(kind, "pain")) {
+        char *end;
+        if (n < 2 || (value = strtod(w[1], &end), end == w[1] || *end) || !(value >= 0) ||
+            value > 10) {
+            snprintf(reply, cap, "error pain wants a rating from 0 to 10");
+            return;
+        }
+        from = 2;
+    } else if (n < 2) {
+        snprintf(reply, cap, "error %s wants a text", kind);
+        return;
+    }
+    join(w, from, n, text, sizeof text);
+    rec_event(d, rmat_host_time_ns(), kind, value, text);
+    if (d->cap)
+        snprintf(reply, cap, "ok");
+    else
+        snprintf(reply, cap, "error %s", d->last_error);
+}
+
+static void cmd_status(const struct daemon *d, char *reply, size_t cap)
+{
+    const struct rmat_devsess_stats *st = d->s ? rmat_devsess_stats(d->s) : NULL;
+    char q[RMAT_ERRINFO_MSG + 64] = "";
+    int n;
+
+    n = snprintf(reply, cap,
+                 "ok device=%s connected=%d model=\"%s\" serial=%u rows=%u cols=%u rate_hz=%u "
+                 "recording=%d",
+                 d->cfg->device, d->s != NULL, d->have_info ? d->info.model : "",
+                 d->have_info ? d->info.serial : 0, d->info.rows, d->info.cols, d->rate_hz,
+                 d->cap != NULL);
+    if (d->cap && n > 0 && (size_t)n < cap)
+        n += snprintf(reply + n, cap - (size_t)n,
+                      " file=%s duration_s=%.1f frames=%llu lost=%llu away=%d",
+                      rmat_capture_path(d->cap), (double)(mono_ms() - d->rec_started_ms) / 1000.0,
+                      (unsigned long long)rmat_capture_frames(d->cap),
+                      (unsigned long long)d->rec_lost, d->away_since_ms != 0);
+    if (st && n > 0 && (size_t)n < cap)
+        n += snprintf(reply + n, cap - (size_t)n, " load_counts=%.0f link_drops=%u", d->load_counts,
+                      rmat_decoder_dropped(&st->decoder));
+    if (d->last_error[0] && n > 0 && (size_t)n < cap) {
+        rmat_ctl_append_word(q, sizeof q, d->last_error);
+        snprintf(reply + n, cap - (size_t)n, " last_error=%s", q);
+    }
+}
+
+static void handle_line(struct daemon *d, char *line, char *reply, size_t cap)
+{
+    char *w[MAX_WORDS];
+    int n = split_words(line, w, MAX_WORDS);
+
+    if (n < 0) {
+        snprintf(reply, cap, "error unterminated quote");
+        return;
+    }
+    if (n == 0) {
+        snprintf(reply, cap, "error empty command (start, stop, mark, pain, note, status, ping)");
+        return;
+    }
+    if (!strcmp(w[0], "start"))
+        cmd_start(d, w, n, reply, cap);
+    else if (!strcmp(w[0], "stop"))
+        cmd_stop(d, reply, cap);
+    else if (!strcmp(w[0], "mark") || !strcmp(w[0], "pain") || !strcmp(w[0], "note"))
+        cmd_event(d, w[0], w, n, reply, cap);
+    else if (!strcmp(w[0], "status"))
+        cmd_status(d, reply, cap);
+    else if (!strcmp(w[0], "ping"))
+        snprintf(reply, cap, "ok pong");
+    else
+        snprintf(reply, cap,
+                 "error unknown command '%.40s' (start, stop, mark, pain, note, status, ping)",
+                 w[0]);
+}
+
+/* --- the control socket ------------------------------------------------- */
+
+static int ctl_listen(struct daemon *d, struct rmat_errinfo *ei)
+{
+    const char *path = d->cfg->socket_path;
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    char dir[sizeof a.sun_path];
+    char *slash;
+    int fd;
+
+    if (strlen(path) >= sizeof a.sun_path)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "socket path %s is too long", path);
+    memcpy(a.sun_path, path, strlen(path) + 1);
+    snprintf(dir, sizeof dir, "%s", path);
+    slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        mkdir(dir, 0770);
+    }
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return rmat_errinfo_set(ei, RMAT_E_IO, errno, "socket: %s", strerror(errno));
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0) {
+        close(fd);
+        return rmat_errinfo_set(ei, RMAT_E_BUSY, 0,
+                                "another rollmatd already listens on %s (one daemon per mat; "
+                                "give this one --socket)",
+                                path);
+    }
+    unlink(path); /* a stale socket of a daemon that died */
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || chmod(path, 0660) != 0 ||
+        listen(fd, 8) != 0) {
+        int e = errno;
+        close(fd);
+        return rmat_errinfo_set(ei, rmat_err_from_errno(e), e, "cannot listen on %s: %s", path,
+                                strerror(e));
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    d->lfd = fd;
+    return RMAT_OK;
+}
+
+static void ctl_send(int fd, const char *reply)
+{
+    size_t len = strlen(reply);
+    char buf[RMAT_CTL_LINE_MAX * 2];
+
+    memcpy(buf, reply, len < sizeof buf - 1 ? len : sizeof buf - 2);
+    if (len > sizeof buf - 2)
+        len = sizeof buf - 2;
+    buf[len++] = '\n';
+    /* A client that does not read its replies loses them, not the daemon. */
+    if (send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno != EAGAIN)
+        return;
+}
+
+static void ctl_read(struct daemon *d, struct client *c)
+{
+    char tmp[512];
+    ssize_t n = recv(c->fd, tmp, sizeof tmp, MSG_DONTWAIT);
+
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+        close(c->fd);
+        c->fd = -1;
+        return;
+    }
+    for (ssize_t i = 0; i < n; i++) {
+        char ch = tmp[i];
+        if (ch == '\n') {
+            char reply[RMAT_CTL_LINE_MAX * 2];
+            if (c->overlong) {
+                snprintf(reply, sizeof reply, "error line longer than %d bytes",
+                         RMAT_CTL_LINE_MAX - 1);
+            } else {
+                c->buf[c->len] = '\0';
+                if (c->len && c->buf[c->len - 1] == '\r')
+                    c->buf[c->len - 1] = '\0';
+                handle_line(d, c->buf, reply, sizeof reply);
+            }
+            ctl_send(c->fd, reply);
+            c->len = 0;
+            c->overlong = 0;
+        } else if (c->len + 1 >= sizeof c->buf) {
+            c->overlong = 1;
+        } else if (!c->overlong) {
+            c->buf[c->len++] = ch;
+        }
+    }
+}
+
+static void ctl_poll(struct daemon *d)
+{
+    struct pollfd pfd[MAX_CLIENTS + 1];
+    int idx[MAX_CLIENTS + 1], n = 0;
+
+    pfd[n].fd = d->lfd;
+    pfd[n].events = POLLIN;
+    idx[n++] = -1;
+    for (int i = 0; i < MAX_CLIENTS; i++) {
+        if (d->clients[i].fd >= 0) {
+            pfd[n].fd = d->clients[i].fd;
+            pfd[n].events = POLLIN;
+            idx[n++] = i;
+        }
+    }
+    /* Without a mat there is no link to wait on: wait here instead. */
+    if (poll(pfd, (nfds_t)n, d->s ? 0 : 100) <= 0)
+        return;
+    for (int k = 1; k < n; k++)
+        if (pfd[k].revents)
+            ctl_read(d, &d->clients[idx[k]]);
+    if (pfd[0].revents & POLLIN) {
+        int fd = accept(d->lfd, NULL, NULL);
+        int slot = -1;
+        if (fd < 0)
+            return;
+        for (int i = 0; i < MAX_CLIENTS; i++)
+            if (d->clients[i].fd < 0) {
+                slot = i;
+                break;
+            }
+        if (slot < 0) {
+            ctl_send(fd, "error too many control connections");
+            close(fd);
+            return;
+        }
+        d->clients[slot].fd = fd;
+        d->clients[slot].len = 0;
+        d->clients[slot].overlong = 0;
+    }
+}
+
+/* --- the loop ------------------------------------------------------------- */
+
+int rmat_daemon_run(const struct rmat_daemon_config *cfg, struct rmat_errinfo *ei)
+{
+    struct daemon *d = calloc(1, sizeof *d);
+    int rc;
+
+    if (!d)
+        return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "out of memory");
+    d->cfg = cfg;
+    d->lfd = -1;
+    for (int i = 0; i < MAX_CLIENTS; i++)
+        d->clients[i].fd = -1;
+    if (mkdir(cfg->recordings_dir, 0775) != 0 && errno != EEXIST) {
+        rc = rmat_errinfo_set(ei, rmat_err_from_errno(errno), errno,
+                              "cannot make the recordings folder %s: %s", cfg->recordings_dir,
+                              strerror(errno));
+        free(d);
+        return rc;
+    }
+    rc = ctl_listen(d, ei);
+    if (rc != RMAT_OK) {
+        free(d);
+        return rc;
+    }
+    rmat_logf(cfg->log, RMAT_LOG_INFO, "listening on %s; recordings go to %s", cfg->socket_path,
+              cfg->recordings_dir);
+
+    while (!(cfg->stop && *cfg->stop)) {
+        const int64_t now = mono_ms();
+        struct rmat_errinfo lei;
+
+        if (!d->s && now - d->last_try_ms >= RECONNECT_EVERY_MS)
+            link_try(d);
+        if (d->s) {
+            int got = rmat_devsess_pump(d->s, PUMP_WAIT_MS, &lei);
+            if (got < 0)
+                link_lost(d, lei.msg);
+            else if (mono_ms() - d->last_data_ms > SILENCE_MS)
+                link_lost(d, "no data for 2 s while streaming");
+        }
+        if (d->s && mono_ms() - d->last_ping_ms >= PING_EVERY_MS) {
+            d->last_ping_ms = mono_ms();
+            if (rmat_devsess_ping(d->s, &lei) != RMAT_OK)
+                link_lost(d, lei.msg);
+        }
+        if (d->cap && rmat_capture_tick(d->cap, &lei) != RMAT_OK)
+            rec_failed(d, &lei);
+        if (d->cap && d->away_since_ms &&
+            mono_ms() - d->away_since_ms > (int64_t)(cfg->reconnect_wait_s * 1000))
+            rec_close(d, "the mat did not come back; recording closed");
+        ctl_poll(d);
+    }
+
+    rec_close(d, "rollmatd stopped");
+    if (d->s) {
+        struct rmat_cmd stop = {.type = RMAT_PKT_STOP};
+        rmat_devsess_command(d->s, &stop, 500, NULL);
+    }
+    link_close(d);
+    for (int i = 0; i < MAX_CLIENTS; i++)
+        if (d->clients[i].fd >= 0)
+            close(d->clients[i].fd);
+    close(d->lfd);
+    unlink(cfg->socket_path);
+    free(d);
+    return RMAT_OK;
+}
+
+/* --- client ------------------------------------------------------------------ */
+
+int rmat_ctl_request(const char *socket_path, const char *line, char *reply, size_t cap,
+                     int timeout_ms, struct rmat_errinfo *ei)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    size_t got = 0, len = strlen(line);
+    int fd, rc = RMAT_OK;
+    char buf[RMAT_CTL_LINE_MAX + 1];
+
+    if (strlen(socket_path) >= sizeof a.sun_path)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "socket path %s is too long", socket_path);
+    if (len + 1 >= sizeof buf)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "command longer than %d bytes",
+                                RMAT_CTL_LINE_MAX - 1);
+    memcpy(a.sun_path, socket_path, strlen(socket_path) + 1);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return rmat_errinfo_set(ei, RMAT_E_IO, errno, "socket: %s", strerror(errno));
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        rc = rmat_errinfo_set(ei, RMAT_E_NOTFOUND, errno,
+                              "no rollmatd at %s (%s): start it (systemctl start rollmatd, or "
+                              "rollmatd --device DEV) or give --socket",
+                              socket_path, strerror(errno));
+        goto out;
+    }
+    memcpy(buf, line, len);
+    buf[len] = '\n';
+    if (send(fd, buf, len + 1, MSG_NOSIGNAL) != (ssize_t)(len + 1)) {
+        rc = rmat_errinfo_set(ei, RMAT_E_IO, errno, "%s: %s", socket_path, strerror(errno));
+        goto out;
+    }
+    while (got + 1 < cap) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        ssize_t n;
+        if (poll(&pfd, 1, timeout_ms) <= 0) {
+            rc = rmat_errinfo_set(ei, RMAT_E_TIMEOUT, 0, "rollmatd at %s did not answer",
+                                  socket_path);
+            goto out;
+        }
+        n = recv(fd, reply + got, 1, 0);
+        if (n <= 0) {
+            rc = rmat_errinfo_set(ei, RMAT_E_CLOSED, errno, "rollmatd at %s hung up", socket_path);
+            goto out;
+        }
+        if (reply[got] == '\n')
+            break;
+        got++;
+    }
+    reply[got] = '\0';
+out:
+    close(fd);
+    return rc;
+}

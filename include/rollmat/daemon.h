@@ -1,0 +1,76 @@
+/* rollmat: the acquisition daemon (rollmatd) and its control protocol.
+ *
+ * One daemon per mat. It keeps the mat connected (reconnecting once a second
+ * while it is away), streams frames continuously so `status` can show the
+ * current load, and records sessions on command: each recording is an HDF5
+ * file with its write-ahead journal (capture.h), named
+ * SUBJECT_REGION_SIDE_YYYYMMDD-HHMMSS.h5 under the recordings folder and
+ * never overwritten. A mat that goes away during a recording leaves the file
+ * open: when it comes back (same serial number) within reconnect_wait_s the
+ * recording resumes in the same file with `reconnect` and `gap` events;
+ * otherwise the recording is closed. A full disk or a write error stops the
+ * recording, keeps what was written readable, and is reported; the daemon
+ * goes on.
+ *
+ * Control: a Unix-domain stream socket (mode 0660), one command per line,
+ * one reply line per command, "ok ..." or "error ...". Words are separated
+ * by spaces; a value with spaces is put in double quotes (\" and \\ inside).
+ *   start [subject=S] [session=S] [region=R] [side=left|right|none]
+ *         [roller=NAME] [roller_diameter_mm=MM] [mounting=tissue|floor]
+ *         [body_mass_kg=KG] [operator=NAME] [notes=TEXT]
+ *                      -> ok PATH
+ *   stop               -> ok PATH frames=N lost=N
+ *   mark TEXT          -> ok
+ *   pain N [TEXT]      -> ok   (N from 0 to 10)
+ *   note TEXT          -> ok
+ *   status             -> ok key=value ... (device, connected, rate_hz,
+ *                         recording, file, duration_s, frames, lost,
+ *                         load_counts, last_error)
+ *   ping               -> ok pong
+ */
+#ifndef ROLLMAT_DAEMON_H
+#define ROLLMAT_DAEMON_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rollmat/diag.h"
+
+#define RMAT_CTL_LINE_MAX 1024
+
+struct rmat_daemon_config {
+    const char *device;                /* serial port or tcp://HOST:PORT */
+    unsigned baud;                     /* serial only; 0 = default */
+    uint16_t rate_hz;                  /* 0 = the mat's default */
+    const char *socket_path;           /* control socket */
+    const char *recordings_dir;        /* where recordings go (created if missing) */
+    double reconnect_wait_s;           /* keep a recording open this long for the mat to return */
+    const volatile sig_atomic_t *stop; /* set by SIGTERM/SIGINT */
+    const struct rmat_log *log;
+};
+
+void rmat_daemon_config_init(struct rmat_daemon_config *c);
+
+/* The default control socket: $XDG_RUNTIME_DIR/rollmat/rollmatd.sock, else
+ * /run/rollmat/rollmatd.sock. Writes it to buf. */
+void rmat_ctl_default_socket(char *buf, size_t cap);
+
+/* Runs the daemon until *cfg->stop; closes any recording cleanly first.
+ * Returns RMAT_OK, or an error that kept it from starting (the socket is in
+ * use by another daemon, the folder cannot be made). */
+int rmat_daemon_run(const struct rmat_daemon_config *cfg, struct rmat_errinfo *ei);
+
+/* Client side: sends one command line to the daemon at socket_path and
+ * puts its reply line (without the newline) in reply. Returns RMAT_OK when a
+ * reply came (which may itself be "error ..."), RMAT_E_NOTFOUND when no
+ * daemon listens there, RMAT_E_TIMEOUT after timeout_ms. */
+int rmat_ctl_request(const char *socket_path, const char *line, char *reply, size_t cap,
+                     int timeout_ms, struct rmat_errinfo *ei);
+
+/* Appends word to buf (of cap bytes, NUL-terminated) as one word of the
+ * control protocol, quoting it if it needs quotes. RMAT_E_SPACE if it does
+ * not fit. */
+int rmat_ctl_append_word(char *buf, size_t cap, const char *word);
+
+#endif
