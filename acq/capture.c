@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
 
@@ -16,7 +18,8 @@ struct rmat_capture {
     char path[4096];
     char journal_path[4096 + sizeof RMAT_JOURNAL_SUFFIX];
     int64_t last_tick_ms;
-    int failed; /* a write failed: keep the journal */
+    long long last_size; /* the larger file's size at the last tick */
+    int failed;          /* a write failed: keep the journal */
 };
 
 static int64_t mono_ms(void)
@@ -26,11 +29,44 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int check_space(const struct rmat_capture *c, struct rmat_errinfo *ei)
+static long long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long long)st.st_size : 0;
+}
+
+/* A file-size limit (ulimit -f, a quota-like RLIMIT_FSIZE) is a full disk
+ * for one file, and HDF5 fails just as badly at it: stop while the larger
+ * of the two files has room for at least four more ticks of growth. */
+static int check_fsize_limit(struct rmat_capture *c, struct rmat_errinfo *ei)
+{
+    struct rlimit rl;
+    long long size, growth, margin;
+
+    if (getrlimit(RLIMIT_FSIZE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return RMAT_OK;
+    size = file_size(c->path);
+    if (file_size(c->journal_path) > size)
+        size = file_size(c->journal_path);
+    growth = size > c->last_size ? size - c->last_size : 0;
+    c->last_size = size;
+    margin = (1LL << 20) + 4 * growth;
+    if (size + margin > (long long)rl.rlim_cur)
+        return rmat_errinfo_set(ei, RMAT_E_NOSPC, EFBIG,
+                                "%s: the file-size limit (%llu MiB) is nearly reached: recording "
+                                "stopped before it; raise the limit (ulimit -f) and start a new "
+                                "recording",
+                                c->path, (unsigned long long)rl.rlim_cur >> 20);
+    return RMAT_OK;
+}
+
+static int check_space(struct rmat_capture *c, struct rmat_errinfo *ei)
 {
     struct statvfs sv;
     unsigned long long avail;
 
+    if (check_fsize_limit(c, ei) != RMAT_OK)
+        return RMAT_E_NOSPC;
     if (statvfs(c->path, &sv) != 0)
         return RMAT_OK; /* cannot tell; the writes themselves will say */
     avail = (unsigned long long)sv.f_bavail * sv.f_frsize;

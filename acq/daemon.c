@@ -111,8 +111,8 @@ int rmat_ctl_append_word(char *buf, size_t cap, const char *word)
     return RMAT_OK;
 }
 
-/* Splits line in place into words; returns their number, or -1 for an
- * unterminated quote. */
+/* Splits line in place into words; returns their number, -1 for an
+ * unterminated quote, -2 for a quote inside an unquoted word. */
 static int split_words(char *line, char **words, int max)
 {
     int n = 0;
@@ -144,8 +144,11 @@ static int split_words(char *line, char **words, int max)
                 r++;
             continue;
         }
-        while (*r && *r != ' ' && *r != '\t')
+        while (*r && *r != ' ' && *r != '\t') {
+            if (*r == '"')
+                return -2; /* a quote inside a word: the whole word goes in quotes */
             r++;
+        }
         if (*r)
             *r++ = '\0';
     }
@@ -566,6 +569,12 @@ static void handle_line(struct daemon *d, char *line, char *reply, size_t cap)
     char *w[MAX_WORDS];
     int n = split_words(line, w, MAX_WORDS);
 
+    if (n == -2) {
+        snprintf(reply, cap,
+                 "error a quote inside a word: quote the whole word, e.g. "
+                 "\"notes=two words\"");
+        return;
+    }
     if (n < 0) {
         snprintf(reply, cap, "error unterminated quote");
         return;

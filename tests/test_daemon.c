@@ -126,7 +126,8 @@ static char *wait_status(struct rig *r, const char *want, int timeout_ms)
     return NULL;
 }
 
-/* One raw control exchange, for what the rollmat command would not send. */
+/* One raw control exchange, for what the rollmat command would not send;
+ * len 0 means strlen(send_bytes). */
 static void raw(struct rig *r, const char *send_bytes, size_t len, const char *want)
 {
     struct sockaddr_un a = {.sun_family = AF_UNIX};
@@ -134,7 +135,10 @@ static void raw(struct rig *r, const char *send_bytes, size_t len, const char *w
     size_t got = 0;
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 
-    snprintf(a.sun_path, sizeof a.sun_path, "%s", r->sock);
+    if (len == 0)
+        len = strlen(send_bytes);
+    assert_true(strlen(r->sock) < sizeof a.sun_path);
+    memcpy(a.sun_path, r->sock, strlen(r->sock) + 1);
     assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
     assert_int_equal(send(fd, send_bytes, len, 0), (ssize_t)len);
     while (got < sizeof reply - 1) {
@@ -282,26 +286,28 @@ static void test_daemon_malformed_commands(void **state)
     r->sim = start_sim(r);
     r->daemon = start_daemon(r, 0);
     free(wait_status(r, "connected=1", 15000));
-    raw(r, "bogus\n", 6, "error unknown command 'bogus'");
-    raw(r, "\n", 1, "error empty command");
-    raw(r, "mark before start\n", 18, "error not recording");
-    raw(r, "start side=up\n", 14, "error side must be left, right or none");
-    raw(r, "start subject\n", 14, "is not key=value");
-    raw(r, "start colour=red\n", 17, "unknown field 'colour'");
-    raw(r, "start body_mass_kg=lots\n", 24, "body_mass_kg wants a number");
-    raw(r, "start notes=\"never closed\n", 26, "unterminated quote");
-    raw(r, "stop\n", 5, "error not recording");
+    raw(r, "bogus\n", 0, "error unknown command 'bogus'");
+    raw(r, "\n", 0, "error empty command");
+    raw(r, "mark before start\n", 0, "error not recording");
+    raw(r, "start side=up\n", 0, "error side must be left, right or none");
+    raw(r, "start subject\n", 0, "is not key=value");
+    raw(r, "start colour=red\n", 0, "unknown field 'colour'");
+    raw(r, "start body_mass_kg=lots\n", 0, "body_mass_kg wants a number");
+    raw(r, "start \"notes=never closed\n", 0, "unterminated quote");
+    raw(r, "start notes=\"two words\"\n", 0, "quote the whole word");
+    raw(r, "mark \"a \\\"quoted\\\" mark\" x\n", 0, "error not recording");
+    raw(r, "stop\n", 0, "error not recording");
     raw(r, "\x01\x02\xff\x00zz\n", 7, "error");
     memset(big, 'x', sizeof big);
     big[sizeof big - 1] = '\n';
     raw(r, big, sizeof big, "error line longer than");
-    raw(r, "ping\n", 5, "ok pong");
+    raw(r, "ping\n", 0, "ok pong");
     /* a pain rating out of range while recording */
     assert_int_equal(rollmat(r, &out, "record", "start", NULL), 0);
     free(out);
-    raw(r, "pain 11\n", 8, "error pain wants a rating from 0 to 10");
-    raw(r, "pain -1\n", 8, "error pain wants a rating");
-    raw(r, "pain\n", 5, "error pain wants a rating");
+    raw(r, "pain 11\n", 0, "error pain wants a rating from 0 to 10");
+    raw(r, "pain -1\n", 0, "error pain wants a rating");
+    raw(r, "pain\n", 0, "error pain wants a rating");
     assert_int_equal(rollmat(r, &out, "record", "stop", NULL), 0);
     free(out);
     /* still alive and well */
