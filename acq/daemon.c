@@ -48,6 +48,7 @@ struct daemon {
     double load_counts; /* sum of the last frame's counts */
     /* the recording */
     struct rmat_capture *cap;
+    int armed; /* the mat acknowledged the recording's START: frames are its own */
     int64_t rec_started_ms;
     uint64_t rec_lost;
     uint32_t rec_serial;
@@ -174,7 +175,9 @@ static int send_start(struct daemon *d, struct rmat_errinfo *ei)
     struct rmat_cmd cmd = {.type = RMAT_PKT_START};
 
     cmd.rate_hz = d->rate_hz;
-    cmd.encoding = (d->info.encodings & (1u << RMAT_ENC_SPARSE)) ? RMAT_ENC_SPARSE : RMAT_ENC_DENSE;
+    cmd.encoding = (!d->cfg->dense_only && (d->info.encodings & (1u << RMAT_ENC_SPARSE)))
+                       ? RMAT_ENC_SPARSE
+                       : RMAT_ENC_DENSE;
     rmat_devsess_expect_restart(d->s);
     return rmat_devsess_command(d->s, &cmd, CMD_TIMEOUT_MS, ei);
 }
@@ -210,11 +213,13 @@ static void link_try(struct daemon *d)
     d->info = info;
     d->have_info = 1;
     d->rate_hz = cfg->rate_hz ? cfg->rate_hz : info.rate_hz;
+    d->armed = 0;
     if (send_start(d, &ei) != RMAT_OK) {
         rmat_logf(cfg->log, RMAT_LOG_WARN, "%s: START refused: %s", cfg->device, ei.msg);
         link_close(d);
         return;
     }
+    d->armed = 1;
     d->last_data_ms = mono_ms();
     rmat_logf(cfg->log, RMAT_LOG_INFO, "mat '%s' serial %u connected on %s: %ux%u at %u Hz",
               info.model, info.serial, cfg->device, info.rows, info.cols, d->rate_hz);
@@ -302,7 +307,10 @@ static int on_frame(void *ctx, const struct rmat_frame_hdr *hdr, const uint16_t 
         sum += samples[i];
     d->load_counts = (double)sum;
     d->last_data_ms = mono_ms();
-    if (d->cap && rmat_capture_frame(d->cap, hdr, samples, pkt, pkt_len, t_host_ns, &ei) != 0)
+    /* Frames still in flight from before the recording's START (its ACK
+     * not yet seen) belong to the idle stream, not to the file. */
+    if (d->cap && d->armed &&
+        rmat_capture_frame(d->cap, hdr, samples, pkt, pkt_len, t_host_ns, &ei) != 0)
         rec_failed(d, &ei);
     return 0;
 }
@@ -468,11 +476,13 @@ static void cmd_start(struct daemon *d, char **w, int n, char *reply, size_t cap
     d->last_error[0] = '\0';
     rec_event(d, rmat_host_time_ns(), "start", NAN, "recording started");
     /* START again so the file's seq begins at 0. */
+    d->armed = 0;
     if (send_start(d, &ei) != RMAT_OK) {
         snprintf(reply, cap, "error the mat refused START: %s", ei.msg);
         rec_close(d, "the mat refused START");
         return;
     }
+    d->armed = 1;
     rmat_logf(d->cfg->log, RMAT_LOG_INFO, "recording %s", path);
     snprintf(reply, cap, "ok %.1900s", path);
 }

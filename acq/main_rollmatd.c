@@ -35,6 +35,7 @@ static void usage(FILE *f)
           "                          rollmatd.sock, or /run/rollmat/rollmatd.sock)\n"
           "      --rate HZ           frame rate (default: the mat's own)\n"
           "      --baud N            serial baud rate (default 3000000)\n"
+          "      --dense             ask the mat for dense frames only\n"
           "      --reconnect-wait S  keep a recording open this long for a mat that went\n"
           "                          away (default 60)\n"
           "  -v, --verbose           more messages\n",
@@ -55,16 +56,13 @@ static int number(const char *opt, const char *s, double lo, double hi, double *
 
 int main(int argc, char **argv)
 {
-    enum { O_RATE = 256, O_BAUD, O_WAIT };
-    static const struct option opts[] = {{"device", required_argument, 0, 'd'},
-                                         {"dir", required_argument, 0, 'D'},
-                                         {"socket", required_argument, 0, 's'},
-                                         {"rate", required_argument, 0, O_RATE},
-                                         {"baud", required_argument, 0, O_BAUD},
-                                         {"reconnect-wait", required_argument, 0, O_WAIT},
-                                         {"verbose", no_argument, 0, 'v'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    enum { O_RATE = 256, O_BAUD, O_WAIT, O_DENSE };
+    static const struct option opts[] = {
+        {"device", required_argument, 0, 'd'},  {"dir", required_argument, 0, 'D'},
+        {"socket", required_argument, 0, 's'},  {"rate", required_argument, 0, O_RATE},
+        {"baud", required_argument, 0, O_BAUD}, {"reconnect-wait", required_argument, 0, O_WAIT},
+        {"dense", no_argument, 0, O_DENSE},     {"verbose", no_argument, 0, 'v'},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     struct rmat_daemon_config cfg;
     struct rmat_errinfo ei;
     char sock[512];

@@ -43,6 +43,7 @@ struct rmat_daemon_config {
     const char *device;                /* serial port or tcp://HOST:PORT */
     unsigned baud;                     /* serial only; 0 = default */
     uint16_t rate_hz;                  /* 0 = the mat's default */
+    int dense_only;                    /* 1: ask for dense frames even where sparse is smaller */
     const char *socket_path;           /* control socket */
     const char *recordings_dir;        /* where recordings go (created if missing) */
     double reconnect_wait_s;           /* keep a recording open this long for the mat to return */
