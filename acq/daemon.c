@@ -179,7 +179,7 @@ static int send_start(struct daemon *d, struct rmat_errinfo *ei)
                        ? RMAT_ENC_SPARSE
                        : RMAT_ENC_DENSE;
     rmat_devsess_expect_restart(d->s);
-    return rmat_devsess_command(d->s, &cmd, CMD_TIMEOUT_MS, ei);
+    return rmat_devsess_command_tries(d->s, &cmd, CMD_TIMEOUT_MS, 3, ei);
 }
 
 static void rec_event(struct daemon *d, int64_t t_ns, const char *kind, double value,
@@ -199,7 +199,7 @@ static void link_try(struct daemon *d)
     if (rmat_transport_open(cfg->device, cfg->baud, &d->t, &ei) != RMAT_OK ||
         rmat_devsess_new(d->t, &h, cfg->log, &d->s, &ei) != RMAT_OK ||
         rmat_devsess_handshake(d->s, &info, &ei) != RMAT_OK ||
-        rmat_devsess_command(d->s, &mode, CMD_TIMEOUT_MS, &ei) != RMAT_OK) {
+        rmat_devsess_command_tries(d->s, &mode, CMD_TIMEOUT_MS, 3, &ei) != RMAT_OK) {
         rmat_logf(cfg->log, RMAT_LOG_DEBUG, "mat not reachable: %s", ei.msg);
         link_close(d);
         return;
@@ -798,7 +798,7 @@ int rmat_daemon_run(const struct rmat_daemon_config *cfg, struct rmat_errinfo *e
     rec_close(d, "rollmatd stopped");
     if (d->s) {
         struct rmat_cmd stop = {.type = RMAT_PKT_STOP};
-        rmat_devsess_command(d->s, &stop, 500, NULL);
+        rmat_devsess_command_tries(d->s, &stop, 500, 3, NULL);
     }
     link_close(d);
     for (int i = 0; i < MAX_CLIENTS; i++)

@@ -20,6 +20,7 @@
 struct recorder {
     const struct rmat_record_config *cfg;
     struct rmat_capture *cap;
+    int armed; /* START acknowledged: frames from now on are the recording's */
     struct rmat_errinfo *ei;
     uint64_t first_t_us, last_t_us;
     uint64_t frames;
@@ -45,8 +46,10 @@ static int on_frame(void *ctx, const struct rmat_frame_hdr *hdr, const uint16_t 
     struct recorder *r = ctx;
     int rc;
 
-    if (!r->cap)
-        return 0; /* frames before the file exists cannot happen: START follows create */
+    /* Before START's ACK only stale frames can come (a mat left streaming,
+     * or a first START whose ACK was lost and which is being repeated). */
+    if (!r->cap || !r->armed)
+        return 0;
     rc = rmat_capture_frame(r->cap, hdr, samples, pkt, pkt_len, t_host_ns, r->ei);
     if (rc != RMAT_OK) {
         r->write_failed = 1;
@@ -122,7 +125,7 @@ int rmat_record_run(const struct rmat_record_config *cfg, struct rmat_record_res
     memset(&cmd, 0, sizeof cmd);
     cmd.type = RMAT_PKT_SET_MODE;
     cmd.mode = cfg->test_pattern ? RMAT_MODE_TEST_PATTERN : RMAT_MODE_SENSORS;
-    rc = rmat_devsess_command(s, &cmd, CMD_TIMEOUT_MS, ei);
+    rc = rmat_devsess_command_tries(s, &cmd, CMD_TIMEOUT_MS, 3, ei);
     if (rc != RMAT_OK)
         goto out;
 
@@ -143,9 +146,10 @@ int rmat_record_run(const struct rmat_record_config *cfg, struct rmat_record_res
     rmat_capture_event(r.cap, rmat_host_time_ns(), "start", NAN, "recording started", NULL);
 
     rmat_devsess_expect_restart(s);
-    rc = rmat_devsess_command(s, &cmd, CMD_TIMEOUT_MS, ei);
+    rc = rmat_devsess_command_tries(s, &cmd, CMD_TIMEOUT_MS, 3, ei);
     if (rc != RMAT_OK)
         goto out;
+    r.armed = 1;
     streaming = 1;
 
     t_end_ms = mono_ms() + (int64_t)(cfg->duration_s * 1000.0);
@@ -179,7 +183,7 @@ int rmat_record_run(const struct rmat_record_config *cfg, struct rmat_record_res
     /* STOP: frames sent before its ACK are still ours to keep. */
     memset(&cmd, 0, sizeof cmd);
     cmd.type = RMAT_PKT_STOP;
-    rc = rmat_devsess_command(s, &cmd, CMD_TIMEOUT_MS, ei);
+    rc = rmat_devsess_command_tries(s, &cmd, CMD_TIMEOUT_MS, 3, ei);
     streaming = 0;
     if (rc != RMAT_OK)
         goto out;
@@ -189,7 +193,7 @@ out:
     if (s && streaming && !r.write_failed) {
         /* Leaving on an error: tell a still-listening mat to stop. */
         struct rmat_cmd stop = {.type = RMAT_PKT_STOP};
-        rmat_devsess_command(s, &stop, 500, NULL);
+        rmat_devsess_command_tries(s, &stop, 500, 3, NULL);
     }
     if (s && rmat_devsess_clock_fit(s, &res->clock) == RMAT_OK && r.cap) {
         char text[128];

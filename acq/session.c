@@ -303,6 +303,16 @@ int rmat_devsess_command(struct rmat_devsess *s, const struct rmat_cmd *cmd_in, 
     return ack_result(s, &cmd, ei);
 }
 
+int rmat_devsess_command_tries(struct rmat_devsess *s, const struct rmat_cmd *cmd, int timeout_ms,
+                               int tries, struct rmat_errinfo *ei)
+{
+    int rc = RMAT_E_TIMEOUT;
+
+    for (int i = 0; i < tries && rc == RMAT_E_TIMEOUT; i++)
+        rc = rmat_devsess_command(s, cmd, timeout_ms, ei);
+    return rc;
+}
+
 int rmat_devsess_ping(struct rmat_devsess *s, struct rmat_errinfo *ei)
 {
     struct rmat_cmd cmd = {.type = RMAT_PKT_PING};
@@ -359,7 +369,9 @@ int rmat_devsess_clock_fit(const struct rmat_devsess *s, struct rmat_clock_fit *
         ss += r * r;
     }
     fit->n = (uint32_t)n;
-    fit->drift_ppm = b * 1000.0; /* (b ns/us) / (1000 ns/us) * 1e6 */
+    /* host ns per device us is 1000 + b; the device's rate against the
+     * host's is the inverse */
+    fit->drift_ppm = (1000.0 / (1000.0 + b) - 1.0) * 1e6;
     fit->offset_ns = y0 + (int64_t)llround(a - (double)x0 * (1000.0 + b));
     fit->rms_us = sqrt(ss / n) / 1000.0;
     return RMAT_OK;

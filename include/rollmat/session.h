@@ -39,12 +39,13 @@ struct rmat_devsess_handler {
 };
 
 /* The device-to-host clock mapping fitted from PING round trips:
- * t_host_ns = offset_ns + t_device_us * 1000 * (1 + drift_ppm * 1e-6). */
+ * t_host_ns = offset_ns + t_device_us * 1000 / (1 + drift_ppm * 1e-6),
+ * drift_ppm > 0 when the device clock runs fast against the host's. */
 struct rmat_clock_fit {
-    uint32_t n;       /* round trips used */
+    uint32_t n;        /* round trips used */
     int64_t offset_ns; /* host time (ns since the epoch) at device time 0 */
-    double drift_ppm; /* > 0: the device clock runs slow against the host's */
-    double rms_us;    /* scatter of the round trips about the fit */
+    double drift_ppm;  /* (device seconds per host second - 1) * 1e6 */
+    double rms_us;     /* scatter of the round trips about the fit */
 };
 
 struct rmat_devsess_stats {
@@ -74,6 +75,12 @@ int rmat_devsess_handshake(struct rmat_devsess *s, struct rmat_info *info, struc
  * RMAT_E_ARG (bad argument), RMAT_E_UNSUPPORTED, RMAT_E_BUSY. */
 int rmat_devsess_command(struct rmat_devsess *s, const struct rmat_cmd *cmd, int timeout_ms,
                          struct rmat_errinfo *ei);
+
+/* rmat_devsess_command, tried up to `tries` times while the answer times
+ * out: on a noisy link a command or its ACK can be lost like any packet.
+ * For commands that may be repeated (SET_MODE, START, STOP, GET_STATUS). */
+int rmat_devsess_command_tries(struct rmat_devsess *s, const struct rmat_cmd *cmd, int timeout_ms,
+                               int tries, struct rmat_errinfo *ei);
 
 /* Reads what the link has, waiting up to timeout_ms, and dispatches every
  * complete packet. Returns the number of frames dispatched (>= 0) or an
