@@ -100,6 +100,9 @@ int main(int argc, char **argv)
             if (number("--reconnect-wait", optarg, 0, 86400, &cfg.reconnect_wait_s))
                 return 2;
             break;
+        case O_DENSE:
+            cfg.dense_only = 1;
+            break;
         case 'v':
             verbose = 1;
             break;
