@@ -743,6 +743,16 @@ static void ctl_poll(struct daemon *d)
 
 /* --- the loop ------------------------------------------------------------- */
 
+/* After a read that brought frames, let a few more arrive before the next
+ * one: at 1000 Hz waking per frame costs more than handling it, and the
+ * kernel's socket buffer (or the tty's) holds many frames. Recording needs
+ * no lower latency than this. */
+static void coalesce(void)
+{
+    const struct timespec ts = {0, 3 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+}
+
 int rmat_daemon_run(const struct rmat_daemon_config *cfg, struct rmat_errinfo *ei)
 {
     struct daemon *d = calloc(1, sizeof *d);
@@ -779,6 +789,8 @@ int rmat_daemon_run(const struct rmat_daemon_config *cfg, struct rmat_errinfo *e
             int got = rmat_devsess_pump(d->s, PUMP_WAIT_MS, &lei);
             if (got < 0)
                 link_lost(d, lei.msg);
+            else if (got > 0)
+                coalesce();
             else if (mono_ms() - d->last_data_ms > SILENCE_MS)
                 link_lost(d, "no data for 2 s while streaming");
         }

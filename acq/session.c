@@ -28,7 +28,7 @@ struct rmat_devsess {
     struct rmat_log log;
     struct rmat_devsess_stats st;
     uint8_t rxbuf[RMAT_WIRE_MAX_PACKET];
-    uint8_t readbuf[8192];
+    uint8_t readbuf[65536];    /* one read takes several 64x64 frames at 1000 Hz */
     size_t read_len, read_pos; /* bytes of readbuf not yet fed to the decoder */
     uint8_t pkt[64];
     uint8_t wire[RMAT_COBS_MAX_ENCODED(64) + 1];
@@ -104,7 +104,9 @@ static int handle_frame(struct rmat_devsess *s, const uint8_t *pkt, size_t len, 
 {
     struct rmat_frame_hdr hdr;
 
-    if (rmat_wire_parse_frame(pkt, len, &hdr, s->samples, RMAT_WIRE_MAX_SENSELS) != RMAT_OK) {
+    /* The decoder has checked it (CRC, lengths, sparse indices). */
+    if (rmat_wire_parse_frame_checked(pkt, len, &hdr, s->samples, RMAT_WIRE_MAX_SENSELS) !=
+        RMAT_OK) {
         s->st.decoder.drops[RMAT_DROP_MALFORMED]++;
         return 0;
     }

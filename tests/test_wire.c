@@ -964,6 +964,34 @@ static void test_wire_packet_names(void **state)
     assert_string_equal(rmat_pkt_name(0x87), "?");
 }
 
+/* The checked-frame parser gives what the full parser gives on a packet the
+ * check accepted, and refuses what is plainly not a frame. */
+static void test_wire_parse_frame_checked_matches(void **state)
+{
+    /* a 2x3 sparse frame: sensel 4 (row 1, col 1) = 0x0123, all else 0 */
+    const uint16_t in[6] = {0, 0, 0, 0, 0x0123, 0};
+    const struct rmat_frame_hdr h = {.seq = 7, .t_us = 99, .rows = 2, .cols = 3, .encoding = 1};
+    struct rmat_frame_hdr a, b;
+    uint16_t sa[6], sb[6];
+    uint8_t pkt[64];
+    int n;
+    (void)state;
+    n = rmat_wire_build_frame(pkt, sizeof pkt, &h, in);
+    assert_true(n > 0);
+    assert_int_equal(rmat_wire_check(pkt, (size_t)n, RMAT_WIRE_TO_HOST), RMAT_PKT_FRAME);
+    assert_int_equal(rmat_wire_parse_frame(pkt, (size_t)n, &a, sa, 6), RMAT_OK);
+    assert_int_equal(rmat_wire_parse_frame_checked(pkt, (size_t)n, &b, sb, 6), RMAT_OK);
+    assert_int_equal(b.seq, 7);
+    assert_int_equal(b.t_us, 99);
+    assert_int_equal(b.encoding, 1);
+    assert_memory_equal(sa, sb, sizeof sa);
+    assert_int_equal(sb[4], 0x0123);
+    assert_int_equal(rmat_wire_parse_frame_checked(pkt, (size_t)n, &b, sb, 5), RMAT_E_SPACE);
+    assert_int_equal(rmat_wire_parse_frame_checked(pkt, 10, &b, sb, 6), RMAT_E_ARG);
+    pkt[0] = RMAT_PKT_ACK;
+    assert_int_equal(rmat_wire_parse_frame_checked(pkt, (size_t)n, &b, sb, 6), RMAT_E_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -988,6 +1016,7 @@ int main(void)
         cmocka_unit_test(test_wire_round_trip_device_packets),
         cmocka_unit_test(test_wire_round_trip_commands),
         cmocka_unit_test(test_wire_packet_names),
+        cmocka_unit_test(test_wire_parse_frame_checked_matches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

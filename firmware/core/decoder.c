@@ -19,6 +19,8 @@
  */
 #include "rollmat/decoder.h"
 
+#include <string.h>
+
 #include "rollmat/err.h"
 
 void rmat_decoder_init(struct rmat_decoder *d, uint8_t *buf, size_t cap, enum rmat_wire_dir dir)
@@ -43,15 +45,6 @@ void rmat_decoder_reset(struct rmat_decoder *d)
     d->left = 0;
     d->code = 0;
     d->discard = 0;
-}
-
-static void put_byte(struct rmat_decoder *d, uint8_t b)
-{
-    if (d->len >= d->cap) {
-        d->discard = 1;
-        return;
-    }
-    d->buf[d->len++] = b;
 }
 
 /* Ends the packet in progress at its delimiter. Returns 1 if it is good (its
@@ -82,31 +75,90 @@ static int end_packet(struct rmat_decoder *d, size_t *pkt_len)
 int rmat_decoder_feed(struct rmat_decoder *d, const uint8_t *in, size_t len, size_t *consumed,
                       const uint8_t **pkt, size_t *pkt_len)
 {
+    /* The state lives in locals during the loop and goes back into d at
+     * every exit: stores through the uint8_t buffer may alias anything, so
+     * fields read through d would be reloaded after every byte written. */
+    uint8_t *const buf = d ? d->buf : NULL;
+    size_t dlen, cap;
+    unsigned left, code, discard;
+
     if (d == NULL || consumed == NULL || pkt == NULL || pkt_len == NULL || (in == NULL && len > 0))
         return RMAT_E_ARG;
+    dlen = d->len;
+    cap = d->cap;
+    left = d->left;
+    code = d->code;
+    discard = d->discard;
     for (size_t i = 0; i < len; i++) {
-        uint8_t b = in[i];
+        const uint8_t b = in[i];
         if (b == 0) {
+            d->len = dlen;
+            d->left = (uint8_t)left;
+            d->code = (uint8_t)code;
+            d->discard = (uint8_t)discard;
             if (end_packet(d, pkt_len)) {
                 /* Stop here: the next packet would overwrite this one. */
                 *pkt = d->buf;
                 *consumed = i + 1;
                 return 1;
             }
+            dlen = 0;
+            left = 0;
+            code = 0;
+            discard = 0;
             continue;
         }
-        if (d->discard)
+        if (discard)
             continue;
-        if (d->left == 0) {
-            if (d->code != 0 && d->code != 0xFF)
-                put_byte(d, 0);
-            d->code = b;
-            d->left = (uint8_t)(b - 1);
+        if (left == 0) {
+            /* A code byte. The group before it, if shorter than 254 data
+             * bytes, stood for its data and one 0x00. */
+            if (code != 0 && code != 0xFF) {
+                if (dlen >= cap) {
+                    discard = 1;
+                    continue;
+                }
+                buf[dlen++] = 0;
+            }
+            code = b;
+            left = b - 1u;
         } else {
-            put_byte(d, b);
-            d->left--;
+            /* Inside a group: the next left bytes are data unless a 0x00
+             * (a delimiter, the group cut short) comes first. Runs are
+             * short in noisy dense frames (a sample under 256 has a zero
+             * high byte, so a group per sample) and long in sparse or
+             * loaded ones; a plain loop serves the first, memchr and
+             * memcpy the second. At 64x64 and 1000 Hz this is 8 MB/s. */
+            size_t run = left, k = 0, lim;
+            if (run > len - i)
+                run = len - i;
+            lim = run < cap - dlen ? run : cap - dlen;
+            if (lim < 32) {
+                while (k < lim && in[i + k] != 0) {
+                    buf[dlen + k] = in[i + k];
+                    k++;
+                }
+            } else {
+                const uint8_t *zero = memchr(in + i, 0, lim);
+                k = zero ? (size_t)(zero - (in + i)) : lim;
+                memcpy(buf + dlen, in + i, k);
+            }
+            if (k == lim && lim < run) {
+                /* Data left and no room: the packet is too long. The rest
+                 * of it is skipped byte by byte up to its delimiter. */
+                discard = 1;
+                continue;
+            }
+            /* k >= 1: in[i] is not 0. The loop's i++ steps past the last. */
+            dlen += k;
+            left -= (unsigned)k;
+            i += k - 1;
         }
     }
+    d->len = dlen;
+    d->left = (uint8_t)left;
+    d->code = (uint8_t)code;
+    d->discard = (uint8_t)discard;
     *consumed = len;
     return 0;
 }

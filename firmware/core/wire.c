@@ -438,14 +438,11 @@ int rmat_wire_parse_info(const uint8_t *pkt, size_t len, struct rmat_info *out)
     return RMAT_OK;
 }
 
-int rmat_wire_parse_frame(const uint8_t *pkt, size_t len, struct rmat_frame_hdr *hdr,
-                          uint16_t *samples, size_t cap)
+/* Reads a FRAME that rmat_wire_check() has accepted: every length and
+ * sparse index in it is proven, so nothing here can read or write out of
+ * bounds beyond the cap check. */
+static int read_frame(const uint8_t *pkt, struct rmat_frame_hdr *hdr, uint16_t *samples, size_t cap)
 {
-    if (hdr == NULL || (samples == NULL && cap > 0))
-        return RMAT_E_ARG;
-    int rc = check_as(pkt, len, RMAT_WIRE_TO_HOST, RMAT_PKT_FRAME);
-    if (rc < 0)
-        return rc;
     const uint8_t *b = pkt + RMAT_WIRE_HEAD;
     hdr->seq = rmat_get_le32(b + FRAME_SEQ);
     hdr->t_us = rmat_get_le64(b + FRAME_T_US);
@@ -468,6 +465,26 @@ int rmat_wire_parse_frame(const uint8_t *pkt, size_t len, struct rmat_frame_hdr 
     for (size_t k = 0; k < count; k++, p += SPARSE_PAIR)
         samples[rmat_get_le16(p)] = rmat_get_le16(p + 2);
     return RMAT_OK;
+}
+
+int rmat_wire_parse_frame(const uint8_t *pkt, size_t len, struct rmat_frame_hdr *hdr,
+                          uint16_t *samples, size_t cap)
+{
+    if (hdr == NULL || (samples == NULL && cap > 0))
+        return RMAT_E_ARG;
+    int rc = check_as(pkt, len, RMAT_WIRE_TO_HOST, RMAT_PKT_FRAME);
+    if (rc < 0)
+        return rc;
+    return read_frame(pkt, hdr, samples, cap);
+}
+
+int rmat_wire_parse_frame_checked(const uint8_t *pkt, size_t len, struct rmat_frame_hdr *hdr,
+                                  uint16_t *samples, size_t cap)
+{
+    if (pkt == NULL || hdr == NULL || (samples == NULL && cap > 0) ||
+        len < RMAT_WIRE_OVERHEAD + RMAT_FRAME_HEAD_BODY || pkt[0] != RMAT_PKT_FRAME)
+        return RMAT_E_ARG;
+    return read_frame(pkt, hdr, samples, cap);
 }
 
 int rmat_wire_parse_ack(const uint8_t *pkt, size_t len, struct rmat_ack *out)

@@ -201,6 +201,14 @@ int rmat_wire_parse_info(const uint8_t *pkt, size_t len, struct rmat_info *out);
 int rmat_wire_parse_frame(const uint8_t *pkt, size_t len, struct rmat_frame_hdr *hdr,
                           uint16_t *samples, size_t cap);
 
+/* rmat_wire_parse_frame for a packet that rmat_wire_check() (or the stream
+ * decoder, which runs it) has already accepted as a FRAME: skips checking
+ * it again, a second CRC pass over every frame. Passing anything else is a
+ * caller's bug; only the type and minimum length are re-checked
+ * (RMAT_E_ARG). */
+int rmat_wire_parse_frame_checked(const uint8_t *pkt, size_t len, struct rmat_frame_hdr *hdr,
+                                  uint16_t *samples, size_t cap);
+
 int rmat_wire_parse_ack(const uint8_t *pkt, size_t len, struct rmat_ack *out);
 int rmat_wire_parse_status(const uint8_t *pkt, size_t len, struct rmat_status *out);
 int rmat_wire_parse_log(const uint8_t *pkt, size_t len, struct rmat_logmsg *out);
