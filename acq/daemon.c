@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <poll.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@
 #define MAX_CLIENTS        16
 #define PUMP_WAIT_MS       20
 #define RECONNECT_EVERY_MS 1000
-#define PING_EVERY_MS      250
+#define PING_EVERY_MS      1000 /* a daemon's recordings last minutes: plenty for the fit */
 #define SILENCE_MS         2000
 #define CMD_TIMEOUT_MS     2000
 #define MAX_WORDS          32
@@ -39,13 +40,17 @@ struct daemon {
     int lfd;
     struct client clients[MAX_CLIENTS];
     /* the link */
+    char port[4096];     /* what to open: --device, or where the mat came back */
+    char usb_serial[64]; /* the mat's USB serial number, once seen */
     struct rmat_transport *t;
     struct rmat_devsess *s;
     struct rmat_info info;
     int have_info;
     uint16_t rate_hz;
     int64_t last_try_ms, last_data_ms, last_ping_ms;
-    double load_counts; /* sum of the last frame's counts */
+    double load_counts;        /* sum of the last frame's counts */
+    uint32_t dev_dropped_seen; /* the mat's frames_dropped already reported */
+    uint32_t link_drops_seen;  /* the decoder's drops already reported */
     /* the recording */
     struct rmat_capture *cap;
     int armed; /* the mat acknowledged the recording's START: frames are its own */
@@ -169,6 +174,7 @@ static int on_frame(void *ctx, const struct rmat_frame_hdr *hdr, const uint16_t 
                     const uint8_t *pkt, size_t pkt_len, int64_t t_host_ns);
 static void on_gap(void *ctx, uint32_t expected, uint32_t got, int64_t t_host_ns);
 static void on_clock(void *ctx, uint64_t t_device_us, int64_t t_host_ns, int64_t rtt_ns);
+static void on_status(void *ctx, const struct rmat_status *st, int64_t t_host_ns);
 
 static int send_start(struct daemon *d, struct rmat_errinfo *ei)
 {
@@ -186,24 +192,64 @@ static void rec_event(struct daemon *d, int64_t t_ns, const char *kind, double v
                       const char *text);
 static void rec_close(struct daemon *d, const char *why);
 
+/* A USB mat that is unplugged and plugged back may come back under another
+ * name (ttyACM0 -> ttyACM1); its USB serial number stays. Remember it at the
+ * first connection... */
+static void remember_usb(struct daemon *d)
+{
+    struct rmat_serial_port_info ports[32];
+    char real[4096];
+    size_t n = 0;
+
+    if (d->usb_serial[0] || strncmp(d->port, "tcp://", 6) == 0 || !realpath(d->port, real))
+        return;
+    if (rmat_serial_list(ports, 32, &n, NULL) != RMAT_OK)
+        return;
+    for (size_t i = 0; i < n && i < 32; i++)
+        if (strcmp(ports[i].name, real) == 0 && ports[i].usb_serial[0])
+            snprintf(d->usb_serial, sizeof d->usb_serial, "%s", ports[i].usb_serial);
+}
+
+/* ...and while it is away, look for that serial number under any name (a
+ * sysfs read, no port opened), once per reconnect attempt. */
+static void refind_usb(struct daemon *d)
+{
+    char name[4096];
+
+    if (!d->usb_serial[0] ||
+        rmat_serial_find_by_usb_serial(d->usb_serial, name, sizeof name, NULL) != RMAT_OK)
+        return;
+    if (strcmp(name, d->port) != 0) {
+        rmat_logf(d->cfg->log, RMAT_LOG_INFO, "mat (USB serial %s) found again as %s",
+                  d->usb_serial, name);
+        snprintf(d->port, sizeof d->port, "%s", name);
+        d->last_try_ms = 0; /* try it now */
+    }
+}
+
 static void link_try(struct daemon *d)
 {
     const struct rmat_daemon_config *cfg = d->cfg;
-    struct rmat_devsess_handler h = {
-        .ctx = d, .on_frame = on_frame, .on_gap = on_gap, .on_clock = on_clock};
+    struct rmat_devsess_handler h = {.ctx = d,
+                                     .on_frame = on_frame,
+                                     .on_gap = on_gap,
+                                     .on_clock = on_clock,
+                                     .on_status = on_status};
     struct rmat_errinfo ei;
     struct rmat_info info;
     struct rmat_cmd mode = {.type = RMAT_PKT_SET_MODE, .mode = RMAT_MODE_SENSORS};
 
     d->last_try_ms = mono_ms();
-    if (rmat_transport_open(cfg->device, cfg->baud, &d->t, &ei) != RMAT_OK ||
+    if (rmat_transport_open(d->port, cfg->baud, &d->t, &ei) != RMAT_OK ||
         rmat_devsess_new(d->t, &h, cfg->log, &d->s, &ei) != RMAT_OK ||
         rmat_devsess_handshake(d->s, &info, &ei) != RMAT_OK ||
         rmat_devsess_command_tries(d->s, &mode, CMD_TIMEOUT_MS, 3, &ei) != RMAT_OK) {
         rmat_logf(cfg->log, RMAT_LOG_DEBUG, "mat not reachable: %s", ei.msg);
         link_close(d);
+        refind_usb(d);
         return;
     }
+    remember_usb(d);
     if (d->cap && info.serial != d->rec_serial) {
         /* Another mat: the recording cannot go on in the same file. */
         rec_close(d, "a different mat came back; recording closed");
@@ -212,6 +258,8 @@ static void link_try(struct daemon *d)
         rec_close(d, "the mat came back with another grid; recording closed");
     d->info = info;
     d->have_info = 1;
+    d->dev_dropped_seen = 0;
+    d->link_drops_seen = 0;
     d->rate_hz = cfg->rate_hz ? cfg->rate_hz : info.rate_hz;
     d->armed = 0;
     if (send_start(d, &ei) != RMAT_OK) {
@@ -325,6 +373,47 @@ static void on_gap(void *ctx, uint32_t expected, uint32_t got, int64_t t_host_ns
     snprintf(text, sizeof text, "seq %u..%u lost on the link", expected, got - 1);
     d->rec_lost += got - expected;
     rec_event(d, t_host_ns, "gap", (double)(got - expected), text);
+}
+
+/* The mat's own loss (its buffer was full: the link is too slow for the
+ * rate) goes into the recording as it is reported, once a second. */
+static void on_status(void *ctx, const struct rmat_status *st, int64_t t_host_ns)
+{
+    struct daemon *d = ctx;
+    char text[96];
+
+    if (st->frames_dropped > d->dev_dropped_seen && d->cap && d->armed) {
+        const uint32_t n = st->frames_dropped - d->dev_dropped_seen;
+        snprintf(text, sizeof text, "%u frames dropped by the mat (link slower than %u Hz)", n,
+                 d->rate_hz);
+        rec_event(d, t_host_ns, "device_drop", n, text);
+    }
+    d->dev_dropped_seen = st->frames_dropped;
+}
+
+/* Damaged packets the decoder dropped since the last look, as one event. */
+static void note_link_drops(struct daemon *d)
+{
+    const struct rmat_devsess_stats *st;
+    uint32_t now;
+    char text[160];
+
+    if (!d->s || !d->cap)
+        return;
+    st = rmat_devsess_stats(d->s);
+    now = rmat_decoder_dropped(&st->decoder);
+    if (now > d->link_drops_seen) {
+        snprintf(text, sizeof text,
+                 "%u damaged packets dropped (crc %u, cobs %u, short %u, too long %u, other %u "
+                 "in all)",
+                 now - d->link_drops_seen, st->decoder.drops[RMAT_DROP_CRC],
+                 st->decoder.drops[RMAT_DROP_COBS], st->decoder.drops[RMAT_DROP_SHORT],
+                 st->decoder.drops[RMAT_DROP_TOOLONG],
+                 st->decoder.drops[RMAT_DROP_VERSION] + st->decoder.drops[RMAT_DROP_TYPE] +
+                     st->decoder.drops[RMAT_DROP_MALFORMED]);
+        rec_event(d, rmat_host_time_ns(), "link_drop", now - d->link_drops_seen, text);
+    }
+    d->link_drops_seen = now;
 }
 
 static void on_clock(void *ctx, uint64_t t_device_us, int64_t t_host_ns, int64_t rtt_ns)
@@ -472,6 +561,7 @@ static void cmd_start(struct daemon *d, char **w, int n, char *reply, size_t cap
     }
     d->rec_started_ms = mono_ms();
     d->rec_lost = 0;
+    d->link_drops_seen = rmat_decoder_dropped(&rmat_devsess_stats(d->s)->decoder);
     d->rec_serial = d->info.serial;
     d->last_error[0] = '\0';
     rec_event(d, rmat_host_time_ns(), "start", NAN, "recording started");
@@ -566,8 +656,8 @@ static void cmd_status(const struct daemon *d, char *reply, size_t cap)
                       (unsigned long long)rmat_capture_frames(d->cap),
                       (unsigned long long)d->rec_lost, d->away_since_ms != 0);
     if (st && n > 0 && (size_t)n < cap)
-        n += snprintf(reply + n, cap - (size_t)n, " load_counts=%.0f link_drops=%u", d->load_counts,
-                      rmat_decoder_dropped(&st->decoder));
+        n += snprintf(reply + n, cap - (size_t)n, " load_counts=%.0f link_drops=%u mat_dropped=%u",
+                      d->load_counts, rmat_decoder_dropped(&st->decoder), d->dev_dropped_seen);
     if (d->last_error[0] && n > 0 && (size_t)n < cap) {
         rmat_ctl_append_word(q, sizeof q, d->last_error);
         snprintf(reply + n, cap - (size_t)n, " last_error=%s", q);
@@ -743,13 +833,15 @@ static void ctl_poll(struct daemon *d)
 
 /* --- the loop ------------------------------------------------------------- */
 
-/* After a read that brought frames, let a few more arrive before the next
- * one: at 1000 Hz waking per frame costs more than handling it, and the
- * kernel's socket buffer (or the tty's) holds many frames. Recording needs
- * no lower latency than this. */
+/* After a read that brought frames, let more arrive before the next one:
+ * waking per frame costs more than handling it (at 100 Hz most of the
+ * daemon's time went to context switches). 20 ms is two frames at 100 Hz
+ * and 20 at 1000 Hz (160 kB of 64x64 dense frames: the TCP link asks for a
+ * 1 MiB receive buffer; a 3 Mbaud UART brings 6 kB). Recording needs no
+ * lower latency, and commands are answered within it. */
 static void coalesce(void)
 {
-    const struct timespec ts = {0, 3 * 1000 * 1000};
+    const struct timespec ts = {0, 20 * 1000 * 1000};
     nanosleep(&ts, NULL);
 }
 
@@ -762,6 +854,7 @@ int rmat_daemon_run(const struct rmat_daemon_config *cfg, struct rmat_errinfo *e
         return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "out of memory");
     d->cfg = cfg;
     d->lfd = -1;
+    snprintf(d->port, sizeof d->port, "%s", cfg->device);
     for (int i = 0; i < MAX_CLIENTS; i++)
         d->clients[i].fd = -1;
     if (mkdir(cfg->recordings_dir, 0775) != 0 && errno != EEXIST) {
@@ -787,6 +880,13 @@ int rmat_daemon_run(const struct rmat_daemon_config *cfg, struct rmat_errinfo *e
             link_try(d);
         if (d->s) {
             int got = rmat_devsess_pump(d->s, PUMP_WAIT_MS, &lei);
+            /* Drain what has arrived (a read takes at most 64 kB) before
+             * sleeping, or the sleep would cap the rate the link can bring. */
+            for (int more = got; more > 0 && d->s;) {
+                more = rmat_devsess_pump(d->s, 0, &lei);
+                if (more < 0)
+                    got = more;
+            }
             if (got < 0)
                 link_lost(d, lei.msg);
             else if (got > 0)
@@ -799,6 +899,7 @@ int rmat_daemon_run(const struct rmat_daemon_config *cfg, struct rmat_errinfo *e
             if (rmat_devsess_ping(d->s, &lei) != RMAT_OK)
                 link_lost(d, lei.msg);
         }
+        note_link_drops(d);
         if (d->cap && rmat_capture_tick(d->cap, &lei) != RMAT_OK)
             rec_failed(d, &lei);
         if (d->cap && d->away_since_ms &&

@@ -148,6 +148,14 @@ int rmat_simlink_wait_host(struct rmat_simlink *l, int timeout_ms)
         if (l->fd < 0)
             return 0;
         setsockopt(l->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        {
+            /* A host may read in batches (rollmatd every 20 ms: 20 frames
+             * of 8 kB at 64x64 and 1000 Hz); a real mat's USB or serial
+             * driver buffers as much. Without room here the mat's queue
+             * fills and it falls behind its own clock. */
+            int sndbuf = 1 << 20;
+            setsockopt(l->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+        }
         return 1;
     }
     if (l->master < 0)
