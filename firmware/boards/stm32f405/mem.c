@@ -1,4 +1,4 @@
-/* rollmat STM32F405 board: memcpy, memset, memmove, memcmp. See
+/* rollmat STM32F405 board: memcpy, memset, memmove, memcmp, memchr. See
  * libc/string.h.
  *
  * Byte loops, plus a word loop in memcpy and memset when both ends are
@@ -77,4 +77,16 @@ int memcmp(const void *a, const void *b, size_t n)
             return p[i] < q[i] ? -1 : 1;
     }
     return 0;
+}
+
+void *memchr(const void *s, int c, size_t n)
+{
+    const uint8_t *p = s;
+    const uint8_t v = (uint8_t)c;
+
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == v)
+            return (void *)(uintptr_t)(p + i);
+    }
+    return NULL;
 }
