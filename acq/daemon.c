@@ -41,7 +41,7 @@ struct daemon {
     struct client clients[MAX_CLIENTS];
     /* the link */
     char port[4096];     /* what to open: --device, or where the mat came back */
-    char usb_serial[64]; /* the mat's USB serial number, once seen */
+    char usb_serial[RMAT_SERIAL_STR_LEN]; /* the mat's USB serial number, once seen */
     struct rmat_transport *t;
     struct rmat_devsess *s;
     struct rmat_info info;

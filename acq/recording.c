@@ -43,6 +43,8 @@
 #define _GNU_SOURCE /* fallocate, FALLOC_FL_* */
 #include "rollmat/recording.h"
 
+#include "rollmat/calib.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -694,6 +696,13 @@ int rmat_rec_create(const char *path, const struct rmat_device_desc *dev,
                     const struct rmat_session_meta *meta, struct rmat_rec **out,
                     struct rmat_errinfo *ei)
 {
+    return rmat_rec_create_ex(path, dev, meta, NULL, out, ei);
+}
+
+int rmat_rec_create_ex(const char *path, const struct rmat_device_desc *dev,
+                       const struct rmat_session_meta *meta, const struct rmat_calib *calib,
+                       struct rmat_rec **out, struct rmat_errinfo *ei)
+{
     struct rmat_session_meta unknown;
     struct rmat_rec *rec = NULL;
     hid_t fapl = H5I_INVALID_HID;
@@ -774,6 +783,15 @@ int rmat_rec_create(const char *path, const struct rmat_device_desc *dev,
         write_session(rec->file, meta) < 0) {
         rc = h5_fail(path, ei, "writing the attributes");
         goto out;
+    }
+    /* Like every attribute, /calibration must exist before SWMR writing
+     * starts (see the top of this file). */
+    if (calib) {
+        rc = rmat_calib_check(calib, dev->rows, dev->cols, path, ei);
+        if (rc == RMAT_OK)
+            rc = rmat_calib_h5_write(calib, rec->file, path, ei);
+        if (rc != RMAT_OK)
+            goto out;
     }
     errno = 0;
     if (create_datasets(rec, dev) < 0) {

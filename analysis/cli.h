@@ -35,5 +35,7 @@ int cli_recover(int argc, char **argv);
 int cli_daemon_record(int argc, char **argv); /* record start|stop */
 int cli_mark(int argc, char **argv);
 int cli_status(int argc, char **argv);
+int cli_calibrate(int argc, char **argv);
+int cli_equilibrate(int argc, char **argv);
 
 #endif

@@ -21,6 +21,8 @@ static void usage_record(FILE *f)
           "      --roller NAME --roller-diameter MM --mounting tissue|floor\n"
           "      --body-mass KG --operator NAME --notes TEXT\n"
           "                          session attributes stored in the file\n"
+          "      --started-utc ISO   the session's date and time (default: now), e.g. for\n"
+          "                          a session entered later: 2026-03-02T09:30:00Z\n"
           "  -v, --verbose           more messages\n",
           f);
 }
@@ -41,7 +43,8 @@ int cli_record(int argc, char **argv)
         O_MOUNT,
         O_MASS,
         O_OPER,
-        O_NOTES
+        O_NOTES,
+        O_STARTED
     };
     static const struct option opts[] = {{"device", required_argument, 0, 'd'},
                                          {"port", required_argument, 0, 'd'},
@@ -61,6 +64,7 @@ int cli_record(int argc, char **argv)
                                          {"body-mass", required_argument, 0, O_MASS},
                                          {"operator", required_argument, 0, O_OPER},
                                          {"notes", required_argument, 0, O_NOTES},
+                                         {"started-utc", required_argument, 0, O_STARTED},
                                          {"verbose", no_argument, 0, 'v'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -138,6 +142,11 @@ int cli_record(int argc, char **argv)
             break;
         case O_NOTES:
             bad = cli_copy_attr("--notes", optarg, cfg.meta.notes, sizeof cfg.meta.notes);
+            break;
+        case O_STARTED:
+            /* The recorder keeps a started_utc that is already set. */
+            bad = cli_copy_attr("--started-utc", optarg, cfg.meta.started_utc,
+                                sizeof cfg.meta.started_utc);
             break;
         case 'v':
             verbose = 1;

@@ -13,7 +13,9 @@ static void usage(FILE *f)
           "commands:\n"
           "  record    record a session from a mat into an HDF5 file (or, as\n"
           "            `record start|stop`, on the daemon)\n"
-          "  analyze   compute per-frame metrics of a recording, write CSV and a plot\n"
+          "  analyze   the metrics of a recording: CSV, JSON, maps and a plot\n"
+          "  calibrate fit a count-to-kPa curve to recordings of known loads\n"
+          "  equilibrate  per-sensel gains from a recording under a uniform load\n"
           "  recover   rebuild a recording from its journal after a crash\n"
           "  mark      add a mark, pain rating or note to the daemon's recording\n"
           "  status    what the daemon (rollmatd) is doing\n"
@@ -28,9 +30,11 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"record", cli_record},   {"analyze", cli_analyze}, {"analyse", cli_analyze},
-    {"recover", cli_recover}, {"mark", cli_mark},       {"status", cli_status},
-};
+    {"record", cli_record},       {"analyze", cli_analyze},
+    {"analyse", cli_analyze},     {"recover", cli_recover},
+    {"mark", cli_mark},           {"status", cli_status},
+    {"calibrate", cli_calibrate}, {"equilibrate", cli_equilibrate},
+    };
 
 int main(int argc, char **argv)
 {

@@ -18,6 +18,8 @@
  */
 #include "rollmat/metrics.h"
 
+#include "rollmat/err.h"
+
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -47,7 +49,10 @@ static void set_empty(struct rmat_frame_metrics *out, double peak)
  * clamp to zero. */
 static void eig2_sym(double a, double b, double c, double *lmin, double *lmax)
 {
-    double hi = 0.5 * (a + c) + hypot(0.5 * (a - c), b);
+    /* sqrt of squares, not hypot(): second moments in mm² are nowhere near
+     * overflow, and hypot() is a slow call, once a frame. */
+    const double h = 0.5 * (a - c);
+    double hi = 0.5 * (a + c) + sqrt(h * h + b * b);
     double lo = 0.0;
 
     if (hi > 0.0) {
@@ -184,34 +189,38 @@ static void row_sums_pass2(const double *row, int cols, double thr, double c, st
     rs->n = 0;
 }
 
-void rmat_frame_metrics_compute(const struct rmat_grid *g, const double *p,
-                                double contact_threshold, struct rmat_frame_metrics *out)
+/* The metrics from the rows of p listed in rows[0..n_rows) (rows NULL:
+ * every row), in increasing order. A row not listed must hold no contact
+ * sensel (every p < thr); it is not read,
+ * and peak_in (NaN: none) stands for the largest p of all such rows. The
+ * sums then equal those over every row exactly: an unmarked row adds
+ * nothing to them in the full computation either (its masked terms are
+ * zeros), so the same numbers are added in the same order. */
+static void metrics_core(const struct rmat_grid *g, const double *p, double thr,
+                         const uint16_t *list, int n_list, double peak_in,
+                         struct rmat_frame_metrics *out)
 {
-    if (!out)
-        return;
-    if (!g || !p || g->rows < 1 || g->cols < 1) {
-        set_empty(out, NAN);
-        out->force_n = NAN;
-        out->area_cm2 = NAN;
-        return;
-    }
-
     const int rows = g->rows, cols = g->cols;
-    const double thr = contact_threshold;
-    double peak = p[0];
+    double peak = peak_in;
     double sw = 0.0;  /* sum of contact pressures */
     double swi = 0.0; /* sum of p * row index */
     double swj = 0.0; /* sum of p * column index */
     long n = 0;
     int first_row = -1, last_row = -1;
 
+    const int nr = list ? n_list : rows;
+
     /* Pass 1: row by row; a row's sums are weighted by its index here, so
-     * the inner loop carries only sum w and sum w * j. */
-    for (int i = 0; i < rows; i++) {
+     * the inner loop carries only sum w and sum w * j. A list of the rows
+     * to look at, not a mask tested in the loop: which rows a roller
+     * covers changes every few frames, and each change of a mask's
+     * pattern is a mispredicted branch. */
+    for (int r = 0; r < nr; r++) {
+        const int i = list ? (int)list[r] : r;
         const double *row = p + (size_t)i * (size_t)cols;
         struct row_sums rs;
         row_sums_pass1(row, cols, thr, &rs);
-        peak = rs.peak > peak ? rs.peak : peak;
+        peak = rs.peak > peak || isnan(peak) ? rs.peak : peak;
         if (rs.n > 0) {
             if (first_row < 0)
                 first_row = i;
@@ -248,7 +257,10 @@ void rmat_frame_metrics_compute(const struct rmat_grid *g, const double *p,
 
     /* Pass 2: central second moments, rows without contact skipped. */
     double mjj = 0.0, mij = 0.0, mii = 0.0;
-    for (int i = first_row; i <= last_row; i++) {
+    for (int r = 0; r < nr; r++) {
+        const int i = list ? (int)list[r] : r;
+        if (i < first_row || i > last_row)
+            continue;
         const double *row = p + (size_t)i * (size_t)cols;
         const double di = (double)i - ci;
         struct row_sums rs;
@@ -285,6 +297,180 @@ void rmat_frame_metrics_compute(const struct rmat_grid *g, const double *p,
     out->width_mm = sqrt(12.0 * lmin);
     out->length_mm = sqrt(12.0 * lmax);
     out->compliance_mm3_n = out->width_mm * out->width_mm * out->length_mm / out->force_n;
+}
+
+void rmat_frame_metrics_compute(const struct rmat_grid *g, const double *p,
+                                double contact_threshold, struct rmat_frame_metrics *out)
+{
+    if (!out)
+        return;
+    if (!g || !p || g->rows < 1 || g->cols < 1) {
+        set_empty(out, NAN);
+        out->force_n = NAN;
+        out->area_cm2 = NAN;
+        return;
+    }
+    metrics_core(g, p, contact_threshold, NULL, 0, NAN, out);
+}
+
+/* --- from raw counts ------------------------------------------------------ */
+
+int rmat_counts_scale_init(struct rmat_counts_scale *sc, const double *kpa, uint16_t max_count,
+                           const float *gains, size_t sensels, double contact_threshold)
+{
+    double gmax = 1.0;
+
+    if (!sc || !kpa || isnan(contact_threshold) || (gains && sensels == 0))
+        return RMAT_E_ARG;
+    for (uint32_t c = 1; c <= max_count; c++)
+        if (!(kpa[c] >= kpa[c - 1]) || !(kpa[c - 1] >= 0))
+            return RMAT_E_ARG;
+    if (gains) {
+        gmax = 0.0;
+        for (size_t k = 0; k < sensels; k++) {
+            if (!((double)gains[k] >= 0.0) || isinf(gains[k]))
+                return RMAT_E_ARG;
+            gmax = (double)gains[k] > gmax ? (double)gains[k] : gmax;
+        }
+    }
+    sc->kpa = kpa;
+    sc->max_count = max_count;
+    sc->gains = gains;
+    sc->gain_max = gmax;
+    sc->contact_threshold = contact_threshold;
+    /* The smallest count that can reach the threshold with the largest
+     * gain. If none can, no row is ever live: max_count + 1, held in 32
+     * bits. */
+    sc->contact_min_counts = (uint32_t)max_count + 1u;
+    for (uint32_t c = 0; c <= max_count; c++) {
+        if (kpa[c] * gmax >= contact_threshold) {
+            sc->contact_min_counts = c;
+            break;
+        }
+    }
+    return RMAT_OK;
+}
+
+void rmat_counts_to_kpa(const struct rmat_counts_scale *sc, const uint16_t *raw, size_t first,
+                        size_t n, double *p)
+{
+    const double *lut = sc->kpa;
+    const uint16_t max_count = sc->max_count;
+    const float *gains = sc->gains ? sc->gains + first : NULL;
+
+    raw += first;
+    p += first;
+    /* The clamp is a min the compiler keeps branch-free; a count above the
+     * ADC's range only comes from a damaged file, and must not read past
+     * the table. */
+    if (gains) {
+        for (size_t k = 0; k < n; k++) {
+            const uint16_t c = raw[k] > max_count ? max_count : raw[k];
+            p[k] = lut[c] * (double)gains[k];
+        }
+    } else {
+        for (size_t k = 0; k < n; k++) {
+            const uint16_t c = raw[k] > max_count ? max_count : raw[k];
+            p[k] = lut[c];
+        }
+    }
+}
+
+/* Built twice on x86-64, for AVX2 and for the baseline, the CPU picking
+ * at load time (an ifunc): AVX2 takes sixteen counts to a vector and has
+ * an unsigned 16-bit max, SSE2 eight and emulates it. The scan touches
+ * every count of every frame, so this is the loop where that pays. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define RMAT_WIDE_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define RMAT_WIDE_CLONES
+#endif
+
+RMAT_WIDE_CLONES
+void rmat_counts_scan(const struct rmat_counts_scale *sc, const uint16_t *raw, int rows, int cols,
+                      uint16_t *peak_counts, uint8_t *live, struct rmat_counts_scan *out)
+{
+    const uint32_t cmin = sc->contact_min_counts;
+    const size_t nc = (size_t)cols;
+    uint16_t nonlive = 0;
+    int n_live = 0;
+
+    /* The list holds RMAT_SCAN_MAX_ROWS rows (recordings have at most 255);
+     * rows past it are not looked at rather than written past its end. */
+    if (rows > RMAT_SCAN_MAX_ROWS)
+        rows = RMAT_SCAN_MAX_ROWS;
+
+    for (int i = 0; i < rows; i++) {
+        const uint16_t *r = raw + (size_t)i * nc;
+        uint16_t m = 0;
+        /* Plain loops on 16-bit integers, which GCC turns into eight-lane
+         * vector maxima (psubusw + paddw on SSE2): the row's largest count,
+         * and the peak map raised. */
+        if (peak_counts) {
+            uint16_t *pk = peak_counts + (size_t)i * nc;
+            for (size_t j = 0; j < nc; j++) {
+                const uint16_t c = r[j];
+                m = c > m ? c : m;
+                pk[j] = c > pk[j] ? c : pk[j];
+            }
+        } else {
+            for (size_t j = 0; j < nc; j++)
+                m = r[j] > m ? r[j] : m;
+        }
+        /* Branch-free bookkeeping (see metrics_core()). */
+        const int is_live = (uint32_t)m >= cmin;
+        live[i] = (uint8_t)is_live;
+        out->live[n_live] = (uint16_t)i;
+        n_live += is_live;
+        nonlive = !is_live && m > nonlive ? m : nonlive;
+    }
+    out->nonlive_max = nonlive;
+    out->live_rows = n_live;
+}
+
+void rmat_frame_metrics_from_counts(const struct rmat_grid *g, const uint16_t *raw,
+                                    const struct rmat_counts_scale *sc, const uint8_t *live,
+                                    const struct rmat_counts_scan *scan, double *p,
+                                    struct rmat_frame_metrics *out)
+{
+    const size_t cols = (size_t)g->cols;
+    const uint16_t top = sc->max_count;
+    const int any_nonlive = scan->live_rows < g->rows;
+    double peak = NAN;
+
+    for (int r = 0; r < scan->live_rows; r++)
+        rmat_counts_to_kpa(sc, raw, (size_t)scan->live[r] * cols, cols, p);
+    /* The peak of the rows that cannot have contact. Without gains it is
+     * the table at their largest count (the table never falls). With
+     * gains, that count with the largest gain bounds it: when the bound
+     * cannot beat the live rows' peak (under a roller, always), those rows
+     * are not looked at; else they are converted and searched. The live
+     * rows' peak is taken again by metrics_core(); a max is exact in any
+     * order. */
+    if (any_nonlive) {
+        const uint16_t c = scan->nonlive_max > top ? top : scan->nonlive_max;
+        if (!sc->gains) {
+            peak = sc->kpa[c];
+        } else {
+            double live_peak = NAN;
+            for (int r = 0; r < scan->live_rows; r++) {
+                const double *row = p + (size_t)scan->live[r] * cols;
+                for (size_t j = 0; j < cols; j++)
+                    live_peak = isnan(live_peak) || row[j] > live_peak ? row[j] : live_peak;
+            }
+            if (isnan(live_peak) || sc->kpa[c] * sc->gain_max > live_peak) {
+                for (int i = 0; i < g->rows; i++) {
+                    if (live[i])
+                        continue;
+                    const double *row = p + (size_t)i * cols;
+                    rmat_counts_to_kpa(sc, raw, (size_t)i * cols, cols, p);
+                    for (size_t j = 0; j < cols; j++)
+                        peak = isnan(peak) || row[j] > peak ? row[j] : peak;
+                }
+            }
+        }
+    }
+    metrics_core(g, p, sc->contact_threshold, scan->live, scan->live_rows, peak, out);
 }
 
 void rmat_map_peak_update(const struct rmat_grid *g, const double *p, double *peak_kpa)

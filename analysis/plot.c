@@ -282,6 +282,97 @@ static void write_cop_peak_script(FILE *f, const struct rmat_grid *g, const char
           f);
 }
 
+/* Escaped as put_gp_string() without the quotes, for text inside a
+ * single-quoted string the script assembles. */
+static void put_gp_inner(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\'')
+            fputs("''", f);
+        else
+            fputc((unsigned char)*s < 0x20 ? ' ' : *s, f);
+    }
+}
+
+static void write_map_script(FILE *f, const struct rmat_grid *g, const char *name,
+                             const char *title, const char *cblabel)
+{
+    fprintf(f,
+            "# %s.gp: a per-sensel map as a heat map. Written by rollmat " RMAT_VERSION ".\n"
+            "# Restyle freely and re-run in this directory: gnuplot %s.gp\n"
+            "# Reads %s.csv (one line per sensel row, row 0 first); row 0 is at the top.\n\n",
+            name, name, name);
+    fprintf(f, "rows = %d\ncols = %d\npitch_x_mm = %.9g\npitch_y_mm = %.9g\n\n", g->rows, g->cols,
+            g->pitch_x_mm, g->pitch_y_mm);
+    fprintf(f,
+            "set terminal pngcairo size 1000,900 noenhanced font 'sans,11'\n"
+            "set output '%s.png'\n"
+            "set datafile separator comma\n"
+            "set title ",
+            name);
+    put_gp_string(f, title);
+    fputs("\nset xlabel 'x (mm)'\nset ylabel 'y (mm)'\nset cblabel '", f);
+    put_gp_inner(f, cblabel);
+    fputs("'\n"
+          "set size ratio -1\n"
+          "set xrange [0:cols * pitch_x_mm]\n"
+          "set yrange [rows * pitch_y_mm:0]\n"
+          "set cbrange [0:*]\n"
+          "set tics out\n"
+          "set xtics nomirror\n"
+          "set ytics nomirror\n",
+          f);
+    fputs(viridis_palette, f);
+    if (g->rows >= 2 && g->cols >= 2)
+        fprintf(f,
+                "plot '%s.csv' matrix using (($1 + 0.5) * pitch_x_mm):(($2 + 0.5) * "
+                "pitch_y_mm):3 \\\n       with image notitle\n",
+                name);
+    else
+        fprintf(f,
+                "plot '%s.csv' matrix using (($1 + 0.5) * pitch_x_mm):(($2 + 0.5) * "
+                "pitch_y_mm):\\\n       (pitch_x_mm / 2):(pitch_y_mm / 2):3 \\\n"
+                "       with boxxyerror fillcolor palette fillstyle solid noborder notitle\n",
+                name);
+}
+
+int rmat_plot_map(const char *out_dir, const struct rmat_grid *g, const char *name,
+                  const char *title, const char *cblabel, struct rmat_errinfo *ei)
+{
+    char path[PATH_BUF], script[PATH_BUF];
+    FILE *f = NULL;
+    int rc, e, n;
+
+    if (!out_dir || !name || !*name || strchr(name, '/') || strchr(name, '\'') || !g ||
+        g->rows < 1 || g->cols < 1 || !(g->pitch_x_mm > 0) || !(g->pitch_y_mm > 0))
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "map plot: no directory, bad name or bad grid");
+    n = snprintf(path, sizeof path, "%s/%s.gp", out_dir, name);
+    if (n < 0 || (size_t)n >= sizeof path)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "map plot: path too long: %s", out_dir);
+    snprintf(script, sizeof script, "%s.gp", name);
+    f = fopen(path, "w");
+    if (!f) {
+        e = errno;
+        return rmat_errinfo_set(ei, rmat_err_from_errno(e), e, "cannot create %s: %s", path,
+                                strerror(e));
+    }
+    errno = 0;
+    write_map_script(f, g, name, title ? title : "", cblabel ? cblabel : "");
+    rc = ferror(f);
+    e = errno;
+    if (fclose(f) != 0 && !rc) {
+        rc = 1;
+        e = errno;
+    }
+    if (rc) {
+        if (e == 0)
+            e = EIO;
+        return rmat_errinfo_set(ei, rmat_err_from_errno(e), e, "cannot write %s: %s", path,
+                                strerror(e));
+    }
+    return rmat_plot_run(script, out_dir, ei);
+}
+
 int rmat_plot_cop_peak(const char *out_dir, const struct rmat_grid *g, const char *title,
                        const char *units, struct rmat_errinfo *ei)
 {

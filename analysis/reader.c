@@ -14,6 +14,8 @@
  */
 #include "rollmat/reader.h"
 
+#include "rollmat/calib.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -34,10 +36,18 @@ static const char *const frame_names[NFRAMES] = {"/frames/raw", "/frames/seq",
 static const char *const event_names[NEVENTS] = {"/events/t_host_ns", "/events/kind",
                                                  "/events/value", "/events/text"};
 
+/* How a /frames dataset can be read a chunk at a time (see read_rows()). */
+struct direct {
+    hsize_t chunk_rows; /* 0: not possible, read by hyperslabs */
+    size_t row_bytes;
+    unsigned char *scratch; /* one chunk, for chunks only partly wanted */
+};
+
 struct rmat_reader {
     char *path;
     hid_t file;
     hid_t frames[NFRAMES];
+    struct direct direct[NFRAMES];
     hid_t events[NEVENTS]; /* all H5I_INVALID_HID when /events is absent */
     hid_t kind_t, text_t;  /* memory types of /events/kind and /text */
     struct rmat_recording_info info;
@@ -403,6 +413,41 @@ out:
     return mt;
 }
 
+/* Whether dataset i of /frames can be read chunk by chunk with
+ * H5Dread_chunk: chunked, unfiltered, whole rows to a chunk, and stored in
+ * exactly the memory type (so the chunk's bytes are the values; true of
+ * the little-endian integers rollmat writes, on a little-endian host).
+ * That skips HDF5's chunk cache and its copy: the chunk goes from the file
+ * straight into the caller's buffer. Anything else is read by hyperslab,
+ * as before. */
+static void direct_setup(struct rmat_reader *r, int i, hid_t memtype)
+{
+    struct direct *d = &r->direct[i];
+    hid_t dcpl = H5Dget_create_plist(r->frames[i]);
+    hid_t ft = H5Dget_type(r->frames[i]);
+    hsize_t cd[3] = {0, 0, 0};
+    const int rank = i == 0 ? 3 : 1;
+    const uint16_t one = 1;
+    unsigned char little;
+
+    memcpy(&little, &one, 1);
+    d->chunk_rows = 0;
+    if (dcpl >= 0 && ft >= 0 && little == 1 && H5Pget_layout(dcpl) == H5D_CHUNKED &&
+        H5Pget_nfilters(dcpl) == 0 && H5Pget_chunk(dcpl, rank, cd) == rank &&
+        H5Tequal(ft, memtype) > 0 &&
+        (rank == 1 || (cd[1] == (hsize_t)r->info.dev.rows && cd[2] == (hsize_t)r->info.dev.cols)) &&
+        cd[0] > 0 && cd[0] <= 65536) {
+        d->row_bytes = H5Tget_size(memtype);
+        if (rank == 3)
+            d->row_bytes *= (size_t)cd[1] * (size_t)cd[2];
+        d->chunk_rows = cd[0];
+    }
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+}
+
 static int open_datasets(struct rmat_reader *r, struct rmat_errinfo *ei)
 {
     for (int i = 0; i < NFRAMES; i++) {
@@ -525,6 +570,12 @@ int rmat_reader_open(const char *path, struct rmat_reader **out, struct rmat_err
     rc = measure(r, ei);
     if (rc != RMAT_OK)
         goto out;
+    {
+        const hid_t memtypes[NFRAMES] = {H5T_NATIVE_UINT16, H5T_NATIVE_UINT32, H5T_NATIVE_UINT64,
+                                         H5T_NATIVE_INT64};
+        for (int i = 0; i < NFRAMES; i++)
+            direct_setup(r, i, memtypes[i]);
+    }
     *out = r;
     r = NULL;
 out:
@@ -586,6 +637,45 @@ static int read_rows(const struct rmat_reader *r, hid_t d, const char *name, hid
     return rc;
 }
 
+/* Rows [first, first + count) of /frames dataset i read chunk by chunk
+ * (direct_setup()): a chunk wholly wanted lands in buf itself, one partly
+ * wanted (at the ends of the range, or the file's last chunk) goes through
+ * the scratch chunk. Returns 0, or -1 if HDF5 refused (e.g. a chunk not
+ * yet allocated), and the caller reads by hyperslab instead. */
+static int read_direct(struct rmat_reader *r, int i, uint64_t first, size_t count, void *buf)
+{
+    struct direct *d = &r->direct[i];
+    const uint64_t cr = d->chunk_rows, end = first + count;
+    unsigned char *out = buf;
+
+    for (uint64_t c0 = first - first % cr; c0 < end; c0 += cr) {
+        const uint64_t lo = c0 > first ? c0 : first, hi = c0 + cr < end ? c0 + cr : end;
+        hsize_t off[3] = {c0, 0, 0};
+        uint32_t filters = 0;
+        if (lo == c0 && hi == c0 + cr) {
+            if (H5Dread_chunk(r->frames[i], H5P_DEFAULT, off, &filters,
+                              out + (size_t)(c0 - first) * d->row_bytes) < 0)
+                return -1;
+            continue;
+        }
+        if (!d->scratch) {
+            d->scratch = malloc((size_t)cr * d->row_bytes);
+            if (!d->scratch)
+                return -1;
+        }
+        if (H5Dread_chunk(r->frames[i], H5P_DEFAULT, off, &filters, d->scratch) < 0)
+            return -1;
+        memcpy(out + (size_t)(lo - first) * d->row_bytes,
+               d->scratch + (size_t)(lo - c0) * d->row_bytes, (size_t)(hi - lo) * d->row_bytes);
+    }
+    return 0;
+}
+
+size_t rmat_reader_chunk_frames(const struct rmat_reader *r)
+{
+    return r && r->direct[0].chunk_rows ? (size_t)r->direct[0].chunk_rows : 0;
+}
+
 int rmat_reader_read(struct rmat_reader *r, uint64_t first, size_t count, uint16_t *raw,
                      uint32_t *seq, uint64_t *t_device_us, int64_t *t_host_ns,
                      struct rmat_errinfo *ei)
@@ -604,18 +694,21 @@ int rmat_reader_read(struct rmat_reader *r, uint64_t first, size_t count, uint16
                                 (unsigned long long)r->info.frames);
     if (count == 0)
         return RMAT_OK;
-    if (raw)
-        rc = read_rows(r, r->frames[0], frame_names[0], H5T_NATIVE_UINT16, 3, grid, first, count,
-                       raw, ei);
-    if (rc == RMAT_OK && seq)
-        rc = read_rows(r, r->frames[1], frame_names[1], H5T_NATIVE_UINT32, 1, NULL, first, count,
-                       seq, ei);
-    if (rc == RMAT_OK && t_device_us)
-        rc = read_rows(r, r->frames[2], frame_names[2], H5T_NATIVE_UINT64, 1, NULL, first, count,
-                       t_device_us, ei);
-    if (rc == RMAT_OK && t_host_ns)
-        rc = read_rows(r, r->frames[3], frame_names[3], H5T_NATIVE_INT64, 1, NULL, first, count,
-                       t_host_ns, ei);
+    {
+        void *const bufs[NFRAMES] = {raw, seq, t_device_us, t_host_ns};
+        const hid_t memtypes[NFRAMES] = {H5T_NATIVE_UINT16, H5T_NATIVE_UINT32, H5T_NATIVE_UINT64,
+                                         H5T_NATIVE_INT64};
+        for (int i = 0; i < NFRAMES && rc == RMAT_OK; i++) {
+            if (!bufs[i])
+                continue;
+            /* HDF5's error stack of a refused direct read is dropped by
+             * the hyperslab read that follows. */
+            if (r->direct[i].chunk_rows && read_direct(r, i, first, count, bufs[i]) == 0)
+                continue;
+            rc = read_rows(r, r->frames[i], frame_names[i], memtypes[i], i == 0 ? 3 : 1,
+                           i == 0 ? grid : NULL, first, count, bufs[i], ei);
+        }
+    }
     return rc;
 }
 
@@ -661,13 +754,24 @@ int rmat_reader_events(struct rmat_reader *r, uint64_t first, size_t count, stru
     return RMAT_OK;
 }
 
+int rmat_reader_calib(struct rmat_reader *r, struct rmat_calib **out, struct rmat_errinfo *ei)
+{
+    if (out)
+        *out = NULL;
+    if (!r || !out)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "rmat_reader_calib: reader and out needed");
+    return rmat_calib_h5_read(r->file, r->path, out, ei);
+}
+
 void rmat_reader_close(struct rmat_reader *r)
 {
     if (!r)
         return;
-    for (int i = 0; i < NFRAMES; i++)
+    for (int i = 0; i < NFRAMES; i++) {
         if (r->frames[i] >= 0)
             H5Dclose(r->frames[i]);
+        free(r->direct[i].scratch);
+    }
     for (int i = 0; i < NEVENTS; i++)
         if (r->events[i] >= 0)
             H5Dclose(r->events[i]);

@@ -21,8 +21,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <hdf5.h>
+
 #include "rmat_test.h"
 #include "rollmat/analyze.h"
+#include "rollmat/calib.h"
 #include "rollmat/recording.h"
 
 #define ROWS             4
@@ -71,7 +74,7 @@ static void make_path(char *buf, size_t cap, const char *dir, const char *name)
     assert_true(n > 0 && (size_t)n < cap);
 }
 
-static void write_recording(const char *path, int frames)
+static void write_recording_cal(const char *path, int frames, const struct rmat_calib *cal)
 {
     struct rmat_device_desc dev;
     struct rmat_rec *rec = NULL;
@@ -87,7 +90,7 @@ static void write_recording(const char *path, int frames)
     dev.pitch_x_mm = PITCH_X;
     dev.pitch_y_mm = PITCH_Y;
     dev.rate_hz = 100.0;
-    assert_int_equal(rmat_rec_create(path, &dev, NULL, &rec, &ei), RMAT_OK);
+    assert_int_equal(rmat_rec_create_ex(path, &dev, NULL, cal, &rec, &ei), RMAT_OK);
     for (int f = 0; f < frames; f++) {
         script_frame(f, raw);
         assert_int_equal(rmat_rec_append(rec, script_seq[f], script_t_us(f),
@@ -95,6 +98,44 @@ static void write_recording(const char *path, int frames)
                          RMAT_OK);
     }
     assert_int_equal(rmat_rec_close(rec, &ei), RMAT_OK);
+}
+
+static void write_recording(const char *path, int frames)
+{
+    write_recording_cal(path, frames, NULL);
+}
+
+/* A recording of `frames` frames on a rows x cols mat, every count `value`. */
+static void write_flat(const char *path, int rows, int cols, int frames, uint16_t value)
+{
+    struct rmat_device_desc dev;
+    struct rmat_rec *rec = NULL;
+    struct rmat_errinfo ei;
+    uint16_t *raw = malloc((size_t)rows * (size_t)cols * sizeof *raw);
+
+    assert_non_null(raw);
+    for (int k = 0; k < rows * cols; k++)
+        raw[k] = value;
+    memset(&dev, 0, sizeof dev);
+    dev.rows = rows;
+    dev.cols = cols;
+    dev.adc_bits = 12;
+    dev.pitch_x_mm = dev.pitch_y_mm = 10.0;
+    dev.rate_hz = 100.0;
+    assert_int_equal(rmat_rec_create(path, &dev, NULL, &rec, &ei), RMAT_OK);
+    for (int f = 0; f < frames; f++)
+        assert_int_equal(rmat_rec_append(rec, (uint32_t)f, (uint64_t)f * 10000u, 0, raw, &ei),
+                         RMAT_OK);
+    assert_int_equal(rmat_rec_close(rec, &ei), RMAT_OK);
+    free(raw);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
 }
 
 /* --- reading the outputs back ----------------------------------------- */
@@ -244,19 +285,19 @@ static void test_analyze_walking_sensel(void **state)
     char *save = NULL, *line = strtok_r(csv, "\n", &save);
     assert_non_null(line);
     assert_string_equal(line, "t_s,force_n,area_cm2,mean_kpa,peak_kpa,cop_x_mm,cop_y_mm,"
-                              "width_mm,length_mm,compliance_mm3_n");
+                              "width_mm,length_mm,compliance_mm3_n,s_mm");
     int rows = 0;
     while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
         char *fld[12];
         const int f = rows++;
         assert_true(f < NFRAMES);
-        assert_int_equal(split_csv(line, fld, 12), 10);
+        assert_int_equal(split_csv(line, fld, 12), 11);
         expect_num("t_s", f, fld[0], (double)(script_t_us(f) - script_t_us(0)) / 1e6, 1e-9);
         if (f == NO_CONTACT_FRAME) {
             expect_num("force_n", f, fld[1], 0.0, 0);
             expect_num("area_cm2", f, fld[2], 0.0, 0);
             expect_num("peak_kpa", f, fld[4], NOISE, 0);
-            for (int k = 3; k < 10; k++)
+            for (int k = 3; k < 11; k++)
                 if (k != 4)
                     assert_string_equal(fld[k], "");
             continue;
@@ -271,6 +312,10 @@ static void test_analyze_walking_sensel(void **state)
         expect_num("width_mm", f, fld[7], 0.0, 0);
         expect_num("length_mm", f, fld[8], 0.0, 0);
         expect_num("compliance_mm3_n", f, fld[9], 0.0, 0);
+        /* The CoP moves along x only: the rolling axis is (1, 0) and s is
+         * x less the mean x of the contact frames, whose columns sum to
+         * 0+1+2+3+4+5+0+2+3+4+5+0 = 29 over 12 frames. */
+        expect_num("s_mm", f, fld[10], (script_col(f) - 29.0 / 12.0) * PITCH_X, 1e-5);
     }
     assert_int_equal(rows, NFRAMES);
     free(csv);
@@ -295,18 +340,53 @@ static void test_analyze_walking_sensel(void **state)
     assert_int_equal(r, ROWS);
     free(map);
 
-    /* analysis.json */
-    char *json = slurp_in(out, "analysis.json");
+    /* summary.json: every key of METRICS.md's session summary. */
+    char *json = slurp_in(out, "summary.json");
     expect_in(json, "\"units\": \"counts\"");
     expect_in(json, "\"calibrated\": false");
+    expect_in(json, "\"calibration\": null");
     expect_in(json, "\"software\": \"rollmat ");
     expect_in(json, "walk.h5\"");
+    static const char *const keys[] = {
+        "duration_s",       "contact_s",      "rolling_s",       "hold_s",
+        "passes",           "cadence_cpm",    "mean_speed_mm_s", "path_mm",
+        "mean_force_n",     "peak_force_n",   "mean_kpa",        "peak_kpa",
+        "mean_area_cm2",    "coverage_cm2",   "frames",          "frames_lost",
+        "tissue",           "session",        "parameters",      "device",
+        "smooth_s",         "turn_mm",        "hold_radius_mm",  "hold_min_s",
+        "compliance_mm3_n", "width_mm",       "speed_mm_s",      "hold_area_change_pct",
+        "subject",          "drift_corrected"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        char quoted[64];
+        snprintf(quoted, sizeof quoted, "\"%s\": ", keys[k]);
+        expect_in(json, quoted);
+    }
+    /* No body mass in this recording: no %BW. */
+    assert_null(strstr(json, "pct_bw"));
     assert_true(json_num(json, "frames") == NFRAMES);
     assert_true(json_num(json, "frames_lost") == TRUTH_LOST);
     assert_true(fabs(json_num(json, "duration_s") - 0.15) < 1e-9);
     assert_true(json_num(json, "contact_threshold_kpa") == 5.0);
     assert_true(json_num(json, "rows") == ROWS && json_num(json, "cols") == COLS);
+    /* 12 contact frames of the 13, each a 0.4 cm² sensel; six sensels were
+     * touched: 2.4 cm² covered. contact_s sums the contact frames' dt: the
+     * nominal 0.01 s for frame 0, 0.01 s for frames 1-4, 0.04 s for frame
+     * 5 (after the 3 lost), 0.01 s for frames 6 and 8-12: 0.15 s. */
+    assert_true(fabs(json_num(json, "mean_area_cm2") - 0.4) < 1e-9);
+    assert_true(fabs(json_num(json, "coverage_cm2") - 2.4) < 1e-9);
+    assert_true(fabs(json_num(json, "contact_s") - 0.15) < 1e-9);
     free(json);
+    json = slurp_in(out, "passes.csv");
+    expect_in(json, "index,t_start_s,t_end_s,direction,amplitude_mm,speed_mm_s,mean_force_n,"
+                    "peak_kpa,mean_kpa,mean_area_cm2,mean_width_mm,compliance_mm3_n\n");
+    free(json);
+    json = slurp_in(out, "holds.csv");
+    expect_in(json, "index,t_start_s,duration_s,x_mm,y_mm,mean_force_n,mean_kpa,peak_kpa,"
+                    "area_change_pct,region\n");
+    free(json);
+    assert_true(file_exists(out, "maps.h5"));
+    assert_true(file_exists(out, "dwell_map.csv") && file_exists(out, "pti_map.csv"));
+    assert_false(file_exists(out, "regions.csv"));
 
     /* cop_peak.png: a PNG of the size asked for, and its script kept. */
     size_t len = 0;
@@ -333,9 +413,9 @@ static void test_analyze_walking_sensel(void **state)
     for (const char *p = csv; *p; p++)
         lines += *p == '\n';
     assert_int_equal(lines, 1 + NFRAMES);
-    expect_in(csv, "\n0.000000,0,0,,100,,,,,\n");
+    expect_in(csv, "\n0.000000,0,0,,100,,,,,,\n");
     free(csv);
-    json = slurp_in(out, "analysis.json");
+    json = slurp_in(out, "summary.json");
     assert_true(json_num(json, "contact_threshold_kpa") == 1000.0);
     free(json);
 }
@@ -430,16 +510,244 @@ static void test_analyze_no_frames(void **state)
     assert_true(isnan(res.peak_kpa));
     char *csv = slurp_in(out, "frames.csv");
     assert_string_equal(csv, "t_s,force_n,area_cm2,mean_kpa,peak_kpa,cop_x_mm,cop_y_mm,"
-                             "width_mm,length_mm,compliance_mm3_n\n");
+                             "width_mm,length_mm,compliance_mm3_n,s_mm\n");
     free(csv);
     char *map = slurp_in(out, "peak_map.csv");
     assert_string_equal(map, "");
     free(map);
-    char *json = slurp_in(out, "analysis.json");
+    char *json = slurp_in(out, "summary.json");
     assert_true(json_num(json, "frames") == 0);
     expect_in(json, "\"peak_kpa\": null");
     free(json);
     assert_false(file_exists(out, "cop_peak.png"));
+}
+
+/* A recording with its own calibration (linear, 0.5 kPa a count) reads in
+ * kPa; a calibration file given to the analysis replaces it (2 kPa a
+ * count), and the log says so. */
+static void test_analyze_calibrated(void **state)
+{
+    (void)state;
+    char dir[4096], rec[4200], out[4200], calf[4200];
+    struct rmat_analysis_params params;
+    struct rmat_analysis_result res;
+    struct rmat_errinfo ei;
+    struct rmat_calib *cal = NULL;
+    struct log_capture cap = {{0}, 0};
+    const struct rmat_log log = {capture_log, &cap};
+
+    assert_int_equal(rmat_test_tmpdir("ana_cal", dir, sizeof dir), 0);
+    make_path(rec, sizeof rec, dir, "cal.h5");
+    make_path(out, sizeof out, dir, "out");
+    assert_int_equal(rmat_calib_parse("rollmat-calibration 1\nname half\ncurve linear\n"
+                                      "kpa_per_count 0.5\n",
+                                      "half.cal", &cal, &ei),
+                     RMAT_OK);
+    write_recording_cal(rec, NFRAMES, cal);
+    rmat_calib_free(cal);
+    rmat_analysis_params_init(&params);
+    params.plots = 0;
+    assert_int_equal(rmat_analyze(rec, out, &params, &log, &res, &ei), RMAT_OK);
+    assert_int_equal(res.calibrated, 1);
+    assert_string_equal(res.calibration, "half");
+    assert_null(strstr(cap.text, "RAW ADC COUNTS"));
+    assert_true(res.peak_kpa == 0.5 * 220.0);
+    char *csv = slurp_in(out, "frames.csv");
+    /* Frame 0: 100 counts = 50 kPa on 40 mm²: 2 N. The noise (3 counts,
+     * 1.5 kPa) is under the 5 kPa threshold. */
+    expect_in(csv, "\n0.000000,2,0.4,50,50,2.5,20,0,0,0,");
+    free(csv);
+    char *json = slurp_in(out, "summary.json");
+    expect_in(json, "\"units\": \"kPa\"");
+    expect_in(json, "\"calibrated\": true");
+    expect_in(json, "\"name\": \"half\"");
+    expect_in(json, "\"source\": \"recording\"");
+    expect_in(json, "\"kpa_per_count\": 0.5");
+    free(json);
+
+    make_path(calf, sizeof calf, dir, "double.cal");
+    write_text(calf, "rollmat-calibration 1\nname double\ncurve linear\nkpa_per_count 2\n");
+    params.calibration_path = calf;
+    cap.text[0] = '\0';
+    assert_int_equal(rmat_analyze(rec, out, &params, &log, &res, &ei), RMAT_OK);
+    assert_string_equal(res.calibration, "double");
+    assert_true(res.peak_kpa == 440.0);
+    expect_in(cap.text, "instead of the recording's own ('half')");
+    json = slurp_in(out, "summary.json");
+    expect_in(json, "double.cal");
+    free(json);
+
+    /* A table that is not monotone: refused, naming the file and line. */
+    write_text(calf, "rollmat-calibration 1\ncurve table\npoint 10 1\npoint 5 2\n");
+    assert_int_equal(rmat_analyze(rec, out, &params, NULL, &res, &ei), RMAT_E_FORMAT);
+    expect_in(ei.msg, "double.cal: line 4");
+    expect_in(ei.msg, "not monotone");
+    /* Gains for another mat. */
+    write_text(calf, "rollmat-calibration 1\ncurve linear\nkpa_per_count 1\ngains 1 2\n1 1\n");
+    assert_int_equal(rmat_analyze(rec, out, &params, NULL, &res, &ei), RMAT_E_FORMAT);
+    expect_in(ei.msg, "1x2");
+    expect_in(ei.msg, "4x6");
+}
+
+static void test_analyze_regions(void **state)
+{
+    (void)state;
+    char dir[4096], rec[4200], out[4200], rf[4200];
+    struct rmat_analysis_params params;
+    struct rmat_errinfo ei;
+
+    assert_int_equal(rmat_test_tmpdir("ana_regions", dir, sizeof dir), 0);
+    make_path(rec, sizeof rec, dir, "r.h5");
+    make_path(out, sizeof out, dir, "out");
+    make_path(rf, sizeof rf, dir, "regions.txt");
+    write_recording(rec, NFRAMES);
+    /* Columns 0-2 (x < 15 mm) and 3-5. The walking sensel is on the left
+     * in frames 0, 1, 2, 6, 8 and 12, 0.01 s each: 0.06 s, 40% of the
+     * 0.15 s of contact; on the right in frames 3, 4, 9, 10, 11 (0.01 s)
+     * and 5 (0.04 s, after the lost frames): 0.09 s, 60%. */
+    write_text(rf, "rollmat-regions 1\nleft 0 0 15 32\nright 15 0 30 32\n");
+    rmat_analysis_params_init(&params);
+    params.plots = 0;
+    params.regions_path = rf;
+    assert_int_equal(rmat_analyze(rec, out, &params, NULL, NULL, &ei), RMAT_OK);
+    char *csv = slurp_in(out, "regions.csv");
+    expect_in(csv, "region,x0_mm,y0_mm,x1_mm,y1_mm,time_s,pct,holds,mean_kpa,pti_kpa_s\n");
+    expect_in(csv, "\nleft,0,0,15,32,0.06,40,0,");
+    expect_in(csv, "\nright,15,0,30,32,0.09,60,0,");
+    free(csv);
+    char *json = slurp_in(out, "summary.json");
+    expect_in(json, "\"regions\": [");
+    expect_in(json, "{\"name\": \"left\", \"time_s\": ");
+    free(json);
+    /* Without regions the stale regions.csv goes. */
+    params.regions_path = NULL;
+    assert_int_equal(rmat_analyze(rec, out, &params, NULL, NULL, &ei), RMAT_OK);
+    assert_false(file_exists(out, "regions.csv"));
+    /* A bad regions file. */
+    write_text(rf, "rollmat-regions 1\nleft 0 0 15\n");
+    params.regions_path = rf;
+    assert_int_equal(rmat_analyze(rec, out, &params, NULL, NULL, &ei), RMAT_E_FORMAT);
+    expect_in(ei.msg, "regions.txt: line 2");
+}
+
+/* Inputs that must give a clear message and an error, never a crash. */
+static void test_analyze_bad_inputs(void **state)
+{
+    (void)state;
+    char dir[4096], rec[4200], bad[4200], out[4200];
+    struct rmat_analysis_params params;
+    struct rmat_analysis_result res;
+    struct rmat_errinfo ei;
+
+    assert_int_equal(rmat_test_tmpdir("ana_bad", dir, sizeof dir), 0);
+    make_path(rec, sizeof rec, dir, "good.h5");
+    make_path(out, sizeof out, dir, "out");
+    write_recording(rec, NFRAMES);
+
+    /* NaN and out-of-range parameters, named. */
+    const char *names[5] = {"--contact-threshold", "--smooth-s", "--turn-mm", "--hold-radius-mm",
+                            "--hold-min-s"};
+    for (int k = 0; k < 5; k++) {
+        rmat_analysis_params_init(&params);
+        double *v[5] = {&params.contact_threshold_kpa, &params.smooth_s, &params.turn_mm,
+                        &params.hold_radius_mm, &params.hold_min_s};
+        *v[k] = NAN;
+        assert_int_equal(rmat_analyze(rec, out, &params, NULL, &res, &ei), RMAT_E_ARG);
+        expect_in(ei.msg, names[k]);
+        *v[k] = -1;
+        if (k > 0) {
+            assert_int_equal(rmat_analyze(rec, out, &params, NULL, &res, &ei), RMAT_E_ARG);
+            expect_in(ei.msg, names[k]);
+        }
+    }
+
+    /* Not HDF5 at all. */
+    make_path(bad, sizeof bad, dir, "text.h5");
+    write_text(bad, "just some text\n");
+    assert_int_equal(rmat_analyze(bad, out, NULL, NULL, &res, &ei), RMAT_E_FORMAT);
+    expect_in(ei.msg, "text.h5");
+
+    /* Truncated: the first half of a good recording. */
+    {
+        size_t len = 0;
+        char *whole = rmat_test_slurp(rec, &len);
+        assert_non_null(whole);
+        make_path(bad, sizeof bad, dir, "truncated.h5");
+        FILE *f = fopen(bad, "wb");
+        assert_non_null(f);
+        fwrite(whole, 1, len / 2, f);
+        fclose(f);
+        free(whole);
+        const int rc = rmat_analyze(bad, out, NULL, NULL, &res, &ei);
+        assert_true(rc < 0);
+        expect_in(ei.msg, "truncated.h5");
+    }
+
+    /* An HDF5 file that says it is a recording but has no frames. */
+    {
+        make_path(bad, sizeof bad, dir, "noframes.h5");
+        hid_t f = H5Fcreate(bad, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR);
+        H5Tset_size(t, strlen(RMAT_FORMAT_NAME) + 1);
+        hid_t a = H5Acreate2(f, "format", t, sp, H5P_DEFAULT, H5P_DEFAULT);
+        H5Awrite(a, t, RMAT_FORMAT_NAME);
+        H5Aclose(a);
+        int one = 1;
+        a = H5Acreate2(f, "format_version", H5T_STD_I32LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+        H5Awrite(a, H5T_NATIVE_INT, &one);
+        H5Aclose(a);
+        hid_t g = H5Gcreate2(f, "device", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        int rc_ = 4;
+        a = H5Acreate2(g, "rows", H5T_STD_I32LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+        H5Awrite(a, H5T_NATIVE_INT, &rc_);
+        H5Aclose(a);
+        a = H5Acreate2(g, "cols", H5T_STD_I32LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+        H5Awrite(a, H5T_NATIVE_INT, &rc_);
+        H5Aclose(a);
+        H5Gclose(g);
+        H5Sclose(sp);
+        H5Tclose(t);
+        H5Fclose(f);
+        assert_int_equal(rmat_analyze(bad, out, NULL, NULL, &res, &ei), RMAT_E_FORMAT);
+        expect_in(ei.msg, "noframes.h5");
+        expect_in(ei.msg, "/frames");
+    }
+
+    /* One frame; all-zero frames; a 1x1 mat; a 90x90 mat: each analyses,
+     * without passes, holds or cadence where there is nothing to find. */
+    rmat_analysis_params_init(&params);
+    params.plots = 0;
+    make_path(bad, sizeof bad, dir, "one.h5");
+    write_recording(bad, 1);
+    assert_int_equal(rmat_analyze(bad, out, &params, NULL, &res, &ei), RMAT_OK);
+    assert_int_equal(res.frames, 1);
+    assert_int_equal(res.passes, 0);
+    assert_true(isnan(res.cadence_cpm));
+
+    make_path(bad, sizeof bad, dir, "zeros.h5");
+    write_flat(bad, 8, 8, 500, 0);
+    assert_int_equal(rmat_analyze(bad, out, &params, NULL, &res, &ei), RMAT_OK);
+    assert_int_equal(res.frames, 500);
+    assert_int_equal(res.holds, 0);
+    char *json = slurp_in(out, "summary.json");
+    expect_in(json, "\"mean_force_n\": null");
+    expect_in(json, "\"contact_s\": 0");
+    expect_in(json, "\"cadence_cpm\": null");
+    expect_in(json, "\"mean_kpa\": null");
+    free(json);
+
+    make_path(bad, sizeof bad, dir, "one_sensel.h5");
+    write_flat(bad, 1, 1, 400, 100);
+    assert_int_equal(rmat_analyze(bad, out, &params, NULL, &res, &ei), RMAT_OK);
+    /* One sensel pressed for 3.99 s is one hold. */
+    assert_int_equal(res.holds, 1);
+
+    make_path(bad, sizeof bad, dir, "big.h5");
+    write_flat(bad, 90, 90, 50, 7);
+    params.plots = 1;
+    assert_int_equal(rmat_analyze(bad, out, &params, NULL, &res, &ei), RMAT_OK);
+    assert_int_equal(res.frames, 50);
+    assert_true(file_exists(out, "cop_peak.png"));
 }
 
 int main(void)
@@ -450,6 +758,9 @@ int main(void)
         cmocka_unit_test(test_analyze_out_dir_not_creatable),
         cmocka_unit_test(test_analyze_disk_full),
         cmocka_unit_test(test_analyze_no_frames),
+        cmocka_unit_test(test_analyze_calibrated),
+        cmocka_unit_test(test_analyze_regions),
+        cmocka_unit_test(test_analyze_bad_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

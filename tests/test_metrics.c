@@ -524,6 +524,101 @@ static void test_metrics_peak_map_keeps_largest(void **state)
         check_close("peak map", map[k], want[k], 0, 0);
 }
 
+/* The fast path from raw counts gives exactly (bit for bit) what the
+ * whole frame converted gives: random frames of noise under the threshold
+ * with a band of contact rows, on grids from 1x1 to 90x90, with and
+ * without gains, and frames without any contact. */
+static void test_metrics_from_counts_equals_full(void **state)
+{
+    (void)state;
+    static double lut[4096];
+    static float gains[90 * 90];
+    static uint16_t raw[90 * 90], peak_fast[90 * 90], peak_full[90 * 90];
+    static double p_full[90 * 90], p_fast[90 * 90];
+    static uint8_t live[90];
+    const int sizes[5][2] = {{1, 1}, {4, 6}, {32, 32}, {17, 3}, {90, 90}};
+    uint32_t seed = 99;
+
+    /* A divider-like table: rising, 0 at 0. */
+    for (int c = 0; c < 4096; c++)
+        lut[c] = 60.0 * pow(c / (4095.5 - c), 0.8);
+    for (int k = 0; k < 90 * 90; k++) {
+        seed = seed * 1664525u + 1013904223u;
+        gains[k] = (float)(0.9 + 0.2 * (double)(seed >> 8) / 16777216.0);
+    }
+    for (int sz = 0; sz < 5; sz++) {
+        const struct rmat_grid g = {sizes[sz][0], sizes[sz][1], 12.7, 10.0};
+        const size_t n = (size_t)g.rows * (size_t)g.cols;
+        for (int with_gains = 0; with_gains < 2; with_gains++) {
+            struct rmat_counts_scale sc;
+            assert_int_equal(
+                rmat_counts_scale_init(&sc, lut, 4095, with_gains ? gains : NULL, n, 5.0), RMAT_OK);
+            for (int trial = 0; trial < 40; trial++) {
+                struct rmat_frame_metrics a, b;
+                const int band = trial % 4 == 3 ? -1 : (int)(seed % (unsigned)g.rows);
+                for (size_t k = 0; k < n; k++) {
+                    seed = seed * 1664525u + 1013904223u;
+                    raw[k] = (uint16_t)((seed >> 16) % 40); /* noise, p < 5 kPa */
+                    const int i = (int)(k / (size_t)g.cols);
+                    if (band >= 0 && i >= band && i < band + 3)
+                        raw[k] = (uint16_t)(100 + (seed >> 8) % 3900);
+                }
+                for (size_t k = 0; k < n; k++)
+                    p_full[k] = lut[raw[k]] * (with_gains ? (double)gains[k] : 1.0);
+                rmat_frame_metrics_compute(&g, p_full, 5.0, &a);
+                memset(p_fast, 0, n * sizeof *p_fast);
+                struct rmat_counts_scan scan;
+                rmat_counts_scan(&sc, raw, g.rows, g.cols, peak_fast, live, &scan);
+                rmat_frame_metrics_from_counts(&g, raw, &sc, live, &scan, p_fast, &b);
+                /* The live rows are those with a contact sensel, or
+                 * under the largest gain could have one. */
+                for (int i = 0; i < g.rows; i++) {
+                    int contact = 0, could = 0;
+                    for (int j = 0; j < g.cols; j++) {
+                        const size_t k = (size_t)i * (size_t)g.cols + (size_t)j;
+                        contact |= p_full[k] >= 5.0;
+                        could |= raw[k] >= sc.contact_min_counts;
+                        peak_full[k] = raw[k] > peak_full[k] ? raw[k] : peak_full[k];
+                    }
+                    assert_int_equal(live[i], could);
+                    if (contact)
+                        assert_true(live[i]);
+                }
+                assert_int_equal(a.contact_sensels, b.contact_sensels);
+                const double va[9] = {a.force_n,  a.area_cm2,  a.mean_kpa,
+                                      a.peak_kpa, a.cop_x_mm,  a.cop_y_mm,
+                                      a.width_mm, a.length_mm, a.compliance_mm3_n};
+                const double vb[9] = {b.force_n,  b.area_cm2,  b.mean_kpa,
+                                      b.peak_kpa, b.cop_x_mm,  b.cop_y_mm,
+                                      b.width_mm, b.length_mm, b.compliance_mm3_n};
+                for (int q = 0; q < 9; q++) {
+                    if (!(va[q] == vb[q] || (isnan(va[q]) && isnan(vb[q])))) {
+                        print_error("%dx%d gains %d trial %d field %d: %.17g != %.17g\n", g.rows,
+                                    g.cols, with_gains, trial, q, va[q], vb[q]);
+                        fail();
+                    }
+                }
+            }
+            for (size_t k = 0; k < n; k++)
+                assert_int_equal(peak_fast[k], peak_full[k]);
+        }
+    }
+    /* Counts above the table are read at its top. */
+    {
+        const struct rmat_grid g = {1, 2, 1, 1};
+        struct rmat_counts_scale sc;
+        struct rmat_frame_metrics m;
+        const uint16_t big[2] = {65535, 0};
+        struct rmat_counts_scan scan;
+        double p[2];
+        uint8_t lv[1];
+        assert_int_equal(rmat_counts_scale_init(&sc, lut, 4095, NULL, 2, 5.0), RMAT_OK);
+        rmat_counts_scan(&sc, big, 1, 2, NULL, lv, &scan);
+        rmat_frame_metrics_from_counts(&g, big, &sc, lv, &scan, p, &m);
+        check_close("clamped", m.peak_kpa, lut[4095], 0, 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -541,6 +636,7 @@ int main(void)
         cmocka_unit_test(test_metrics_hertz_compliance),
         cmocka_unit_test(test_metrics_bad_input),
         cmocka_unit_test(test_metrics_peak_map_keeps_largest),
+        cmocka_unit_test(test_metrics_from_counts_equals_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

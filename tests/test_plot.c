@@ -197,6 +197,36 @@ static void test_plot_cop_peak_png_and_script(void **state)
     free(gp);
 }
 
+static void test_plot_map_png_and_script(void **state)
+{
+    (void)state;
+    char dir[4096];
+    struct rmat_errinfo ei;
+    const struct rmat_grid g = {3, 4, 2.5, 3.0};
+    const struct rmat_grid one = {1, 1, 2.5, 3.0};
+
+    assert_int_equal(rmat_test_tmpdir("plot_map", dir, sizeof dir), 0);
+    write_file(dir, "dwell_map.csv", "0,0.5,1,0\n0,2,3.5,0\n0,0,0.25,0\n");
+    assert_int_equal(rmat_plot_map(dir, &g, "dwell_map", "Dwell: it's", "time in contact (s)", &ei),
+                     RMAT_OK);
+    expect_png(dir, "dwell_map.png", 1000, 900);
+    char *gp = slurp(dir, "dwell_map.gp", NULL);
+    expect_in(gp, "rows = 3\ncols = 4\npitch_x_mm = 2.5\npitch_y_mm = 3\n");
+    expect_in(gp, "set yrange [rows * pitch_y_mm:0]");
+    expect_in(gp, "set cblabel 'time in contact (s)'");
+    expect_in(gp, "set title 'Dwell: it''s'");
+    expect_in(gp, "'dwell_map.csv' matrix");
+    expect_in(gp, "with image");
+    free(gp);
+    /* One sensel: boxes, not an image. */
+    write_file(dir, "one.csv", "7\n");
+    assert_int_equal(rmat_plot_map(dir, &one, "one", "", "x", &ei), RMAT_OK);
+    expect_png(dir, "one.png", 1000, 900);
+    /* A name that is a path, or quotes: refused. */
+    assert_int_equal(rmat_plot_map(dir, &g, "../x", "", "", &ei), RMAT_E_ARG);
+    assert_int_equal(rmat_plot_map(dir, &g, "a'b", "", "", &ei), RMAT_E_ARG);
+}
+
 static void test_plot_cop_peak_single_row(void **state)
 {
     (void)state;
@@ -240,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_plot_run_exit_status),
         cmocka_unit_test(test_plot_run_missing_dir),
         cmocka_unit_test(test_plot_cop_peak_png_and_script),
+        cmocka_unit_test(test_plot_map_png_and_script),
         cmocka_unit_test(test_plot_cop_peak_single_row),
         cmocka_unit_test(test_plot_cop_peak_no_data),
     };

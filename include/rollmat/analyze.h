@@ -1,15 +1,21 @@
 /* rollmat: analysis of one recording into files (shared/spec/METRICS.md;
  * docs/metrics.md for users).
  *
- * One streaming pass over the frames, in blocks, so memory depends on the
- * grid and not on the recording's length. This first version computes the
- * per-frame metrics and the peak map. There is no calibration yet: the
- * numbers are raw ADC counts, said so loudly in the log and in the outputs
- * ("units": "counts").
+ * One streaming pass over the frames, in blocks: counts to kPa through the
+ * calibration's lookup table, the per-frame metrics (metrics.h) and the
+ * maps (maps.h). The pass keeps the per-frame metrics (about 90 bytes a
+ * frame: 32 MB for an hour at 100 Hz) and O(grid) maps, never the frames.
+ * Then passes over those series: the rolling axis and s_mm, smoothing,
+ * passes, cadence, holds, regions, the summary and the tissue response.
+ *
+ * Calibration: the file given in the parameters, else the recording's own
+ * /calibration, else none: then every pressure is a raw ADC count, said
+ * loudly in the log and in the outputs ("units": "counts").
  */
 #ifndef ROLLMAT_ANALYZE_H
 #define ROLLMAT_ANALYZE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "rollmat/diag.h"
@@ -19,9 +25,18 @@ struct rmat_analysis_params {
     /* A sensel is in contact when p >= this (METRICS.md; default 5 kPa).
      * Without calibration it is compared with the raw counts as they are. */
     double contact_threshold_kpa;
+    double smooth_s;       /* centred moving average of s over contact (0.2 s) */
+    double turn_mm;        /* pass hysteresis (15 mm) */
+    double hold_radius_mm; /* holds: CoP within this of the run's mean (15 mm) */
+    double hold_min_s;     /* holds: at least this long (3 s) */
+    /* A calibration file (calib.h) used instead of the recording's own;
+     * NULL: the recording's /calibration if it has one. */
+    const char *calibration_path;
+    const char *regions_path; /* a regions file (regions.h); NULL: none */
+    int plots;                /* non-zero (the default): draw cop_peak.png */
 };
 
-/* Sets every parameter to its METRICS.md default. */
+/* Sets every parameter to its METRICS.md default, no files, plots on. */
 void rmat_analysis_params_init(struct rmat_analysis_params *p);
 
 struct rmat_analysis_result {
@@ -29,25 +44,37 @@ struct rmat_analysis_result {
     uint64_t frames_lost; /* sum of the seq gaps; a seq going backwards is a
                              device restart, counted as no loss */
     int calibrated;       /* 0: values are raw counts, not kPa and N */
+    char calibration[64]; /* the calibration's name ("" if none or unnamed) */
     double duration_s;    /* largest t_s: device time from the first frame */
     double peak_kpa;      /* largest p of the recording; NaN without frames */
+    size_t passes;
+    size_t holds;
+    double cadence_cpm; /* NaN: none */
+    /* Where the time went, in seconds of CLOCK_MONOTONIC (for benchmarks):
+     * HDF5 reads of the frames, the per-frame work, the passes over the
+     * series, writing the outputs, and the plot. */
+    double time_read_s, time_frames_s, time_session_s, time_write_s, time_plot_s;
 };
 
 /* Analyses the recording rec_path into the directory out_dir, creating it
  * and its parents if missing (nothing else there is touched, but these
  * files are replaced):
  *
- *  - frames.csv: one row per frame, columns t_s, force_n, area_cm2,
- *    mean_kpa, peak_kpa, cop_x_mm, cop_y_mm, width_mm, length_mm,
- *    compliance_mm3_n (metrics.h); a field is empty where there is no value
- *    (no contact). t_s is (t_device_us - first t_device_us) / 1e6, with
- *    microsecond decimals; the rest has 7 significant digits.
- *  - peak_map.csv: the largest p each sensel saw, rows lines of cols
- *    comma-separated numbers, row 0 first, no header.
- *  - analysis.json: software, recording, frames, frames_lost, duration_s,
- *    units ("counts" or "kPa"), calibrated, grid, peak_kpa and parameters.
- *  - cop_peak.gp and cop_peak.png: the peak map with the centre-of-pressure
- *    path (plot.h, rmat_plot_cop_peak()).
+ *  - frames.csv: one row per frame: t_s, force_n, area_cm2, mean_kpa,
+ *    peak_kpa, cop_x_mm, cop_y_mm, width_mm, length_mm, compliance_mm3_n,
+ *    s_mm; a field is empty where there is no value (no contact). t_s has
+ *    microsecond decimals, the rest 7 significant digits.
+ *  - passes.csv, holds.csv (passes.h, holds.h), with their headers even
+ *    when there are none; regions.csv with regions (a stale one is removed
+ *    without).
+ *  - peak_map.csv, dwell_map.csv, pti_map.csv: rows lines of cols
+ *    comma-separated numbers, row 0 first, no header; and maps.h5 (maps.h).
+ *  - summary.json: every key of METRICS.md's session summary, the tissue
+ *    response, the recording's session and device attributes, the
+ *    parameters used, the calibration and the software version.
+ *  - cop_peak.png (the peak map with the CoP path), dwell_map.png and
+ *    pti_map.png, each with its gnuplot script (plot.h), unless
+ *    params->plots is 0.
  *
  * params NULL means the defaults; log (NULL to discard) gets the warning
  * about raw counts, device restarts and a summary; res may be NULL, else
@@ -55,16 +82,17 @@ struct rmat_analysis_result {
  *
  * Errors, each with a message naming the file: those of rmat_reader_open()
  * and rmat_reader_read(), passed through; RMAT_E_FORMAT if the recording's
- * /device has no usable grid (rows, cols, positive pitches); RMAT_E_ARG for
- * NULL paths or a threshold that is not a number; RMAT_E_NOTFOUND,
- * RMAT_E_IO and the other errno codes if out_dir cannot be created;
- * RMAT_E_NOSPC or RMAT_E_IO if an output cannot be written; RMAT_E_NOMEM.
- * A recording without frames gives RMAT_E_FORMAT ("... has no frames")
- * after writing frames.csv with its header only, an empty peak_map.csv and
- * analysis.json (frames 0), and removing a cop_peak.png of an earlier
- * analysis there, so no plot of other data is left beside them. If only
- * the plot fails (e.g. RMAT_E_NOTFOUND: gnuplot is not installed), the CSV
- * and JSON files are complete and res is filled. */
+ * /device has no usable grid, if its /calibration is malformed, or for a
+ * calibration or regions file that does not parse or does not fit the mat;
+ * RMAT_E_ARG for NULL paths or a parameter that is not a number or is out
+ * of range (naming it); RMAT_E_NOTFOUND, RMAT_E_IO and the other errno
+ * codes if out_dir cannot be created; RMAT_E_NOSPC or RMAT_E_IO if an
+ * output cannot be written; RMAT_E_NOMEM. A recording without frames gives
+ * RMAT_E_FORMAT ("... has no frames") after writing the CSV files with
+ * their headers only, empty maps and summary.json (frames 0), and removing
+ * the plots of an earlier analysis there. If only the plot fails
+ * (e.g. RMAT_E_NOTFOUND: gnuplot is not installed), everything else is
+ * complete and res is filled. */
 int rmat_analyze(const char *rec_path, const char *out_dir,
                  const struct rmat_analysis_params *params, const struct rmat_log *log,
                  struct rmat_analysis_result *res, struct rmat_errinfo *ei);

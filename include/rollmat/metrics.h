@@ -16,6 +16,9 @@
 #define ROLLMAT_METRICS_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "rollmat/err.h"
 
 /* The sensel grid of a mat. rows and cols are at least 1, pitches positive. */
 struct rmat_grid {
@@ -57,10 +60,86 @@ struct rmat_frame_metrics {
 void rmat_frame_metrics_compute(const struct rmat_grid *g, const double *p,
                                 double contact_threshold, struct rmat_frame_metrics *out);
 
+/* --- from raw counts: the analysis's fast path ---------------------------
+ *
+ * A frame under a roller is mostly rows without contact: their counts are
+ * noise. Taking each row's largest count first (16-bit integers, eight to a
+ * vector) tells which rows cannot hold a contact sensel even with the
+ * largest gain; only the other, "live" rows are converted to kPa and
+ * summed. The result is exactly rmat_frame_metrics_compute() of the fully
+ * converted frame: a row without contact adds nothing to any sum, and the
+ * peak of a skipped row is bounded from its largest count. */
+
+/* How counts become pressures: p = kpa[min(c, max_count)] * gains[k]. */
+struct rmat_counts_scale {
+    const double *kpa; /* kpa[0..max_count]: non-decreasing, >= 0 */
+    uint16_t max_count;
+    const float *gains; /* one per sensel, >= 0; NULL: all 1 */
+    double gain_max;    /* the largest gain (1 without gains) */
+    double contact_threshold;
+    uint32_t contact_min_counts; /* smallest count that can reach the threshold
+                                    (max_count + 1 if none) */
+};
+
+/* Fills sc (which keeps pointers to kpa and gains: they must outlive it).
+ * RMAT_E_ARG if kpa falls or is negative or NaN, a gain is negative, NaN or
+ * infinite, or the threshold is NaN. */
+int rmat_counts_scale_init(struct rmat_counts_scale *sc, const double *kpa, uint16_t max_count,
+                           const float *gains, size_t sensels, double contact_threshold);
+
+/* Converts the sensels [first, first + n) of the frame raw (counts, indexed
+ * from the frame's first sensel, as sc->gains is) into p[first ..
+ * first + n). Allocates nothing. */
+void rmat_counts_to_kpa(const struct rmat_counts_scale *sc, const uint16_t *raw, size_t first,
+                        size_t n, double *p);
+
+#define RMAT_SCAN_MAX_ROWS 256 /* the scan's limit; recordings have at most 255 */
+
+/* What rmat_counts_scan() found in a frame. */
+struct rmat_counts_scan {
+    uint16_t nonlive_max;              /* the largest count of the rows not live (0 if all are) */
+    int live_rows;                     /* rows marked live */
+    uint16_t live[RMAT_SCAN_MAX_ROWS]; /* their indices, increasing */
+};
+
+/* One pass over a frame's counts (rows * cols; rows at most
+ * RMAT_SCAN_MAX_ROWS, any more are not looked at): live[i] (rows bytes) is
+ * set for the rows with a count of at least sc->contact_min_counts (they
+ * may hold contact sensels; the others cannot), and peak_counts (rows *
+ * cols; NULL: none), a map of the largest count each sensel saw, is raised
+ * where this frame's counts are larger. Allocates nothing. */
+void rmat_counts_scan(const struct rmat_counts_scale *sc, const uint16_t *raw, int rows, int cols,
+                      uint16_t *peak_counts, uint8_t *live, struct rmat_counts_scan *out);
+
+/* The metrics of a frame of raw counts (g->rows * g->cols) scanned by
+ * rmat_counts_scan() into live and scan: p (g->rows * g->cols) gets the
+ * pressures of the live rows (and of the others only where their peak must
+ * be searched; the rest is left as it was), and *out exactly what
+ * rmat_frame_metrics_compute() gives for the whole frame converted. g must
+ * be valid (rows, cols >= 1). Allocates nothing. */
+void rmat_frame_metrics_from_counts(const struct rmat_grid *g, const uint16_t *raw,
+                                    const struct rmat_counts_scale *sc, const uint8_t *live,
+                                    const struct rmat_counts_scan *scan, double *p,
+                                    struct rmat_frame_metrics *out);
+
 /* The per-sensel peak map (METRICS.md, "Maps": peak_kpa): raises each
  * peak_kpa[k] to p[k] where p[k] is larger, for the g->rows * g->cols
  * sensels. The caller initialises the map once (to -INFINITY, or to the
  * first frame). Allocates nothing. */
 void rmat_map_peak_update(const struct rmat_grid *g, const double *p, double *peak_kpa);
+
+/* The duration of frame k of a session with frame times t_s (seconds since
+ * the first frame): t_s[k] - t_s[k - 1], the time since the frame before
+ * (0 if the clock stepped back), and nominal_dt_s for the first frame.
+ * This is the dt of METRICS.md's time sums (dwell, PTI, contact time): a
+ * frame stands for the time since the previous one, so a gap of lost
+ * frames counts for the frame after it. */
+static inline double rmat_frame_dt(const double *t_s, size_t k, double nominal_dt_s)
+{
+    if (k == 0)
+        return nominal_dt_s;
+    const double dt = t_s[k] - t_s[k - 1];
+    return dt > 0 ? dt : 0.0;
+}
 
 #endif

@@ -55,4 +55,14 @@ int rmat_plot_run_with(const char *gnuplot, const char *script_path, const char 
 int rmat_plot_cop_peak(const char *out_dir, const struct rmat_grid *g, const char *title,
                        const char *units, struct rmat_errinfo *ei);
 
+/* Writes out_dir/<name>.gp and runs it, which writes out_dir/<name>.png
+ * (pngcairo, 1000x900): the map in out_dir/<name>.csv (g->rows lines of
+ * g->cols comma-separated numbers, row 0 first) as a heat map in mm on
+ * equal axes, viridis, row 0 at the top, with the colour bar labelled
+ * cblabel (e.g. "dwell time (s)"). name is a plain file name without
+ * extension ("dwell_map"). Errors: those of rmat_plot_run(), RMAT_E_ARG,
+ * and RMAT_E_IO / RMAT_E_NOSPC for writing the script, naming it. */
+int rmat_plot_map(const char *out_dir, const struct rmat_grid *g, const char *name,
+                  const char *title, const char *cblabel, struct rmat_errinfo *ei);
+
 #endif

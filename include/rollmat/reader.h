@@ -43,10 +43,19 @@ const struct rmat_recording_info *rmat_reader_info(const struct rmat_reader *r);
 int rmat_reader_refresh(struct rmat_reader *r, struct rmat_errinfo *ei);
 
 /* Reads count frames from index first (first + count <= frames). Each
- * output may be NULL; raw gets count * rows * cols counts. */
+ * output may be NULL; raw gets count * rows * cols counts. Where the file
+ * allows (chunked, unfiltered, stored as the host's integers: rollmat's own
+ * recordings on a little-endian host) whole chunks are read straight into
+ * the outputs, skipping HDF5's chunk cache: reads of whole chunks
+ * (rmat_reader_chunk_frames()) are the fastest. */
 int rmat_reader_read(struct rmat_reader *r, uint64_t first, size_t count, uint16_t *raw,
                      uint32_t *seq, uint64_t *t_device_us, int64_t *t_host_ns,
                      struct rmat_errinfo *ei);
+
+/* The frames in one chunk of /frames/raw when it can be read chunk by
+ * chunk (see rmat_reader_read()), else 0. Readers that want speed read
+ * blocks of a multiple of this, starting at multiples of it. */
+size_t rmat_reader_chunk_frames(const struct rmat_reader *r);
 
 /* One event of /events. */
 struct rmat_event {
@@ -59,6 +68,15 @@ struct rmat_event {
 /* Reads count events from index first (first + count <= events). */
 int rmat_reader_events(struct rmat_reader *r, uint64_t first, size_t count, struct rmat_event *out,
                        struct rmat_errinfo *ei);
+
+struct rmat_calib;
+
+/* The recording's own calibration (/calibration, copied in at record time;
+ * calib.h): *out is a new calibration the caller frees with
+ * rmat_calib_free(), or NULL when the recording has none. Errors:
+ * RMAT_E_FORMAT for a /calibration that is there but malformed, naming the
+ * file; RMAT_E_NOMEM. */
+int rmat_reader_calib(struct rmat_reader *r, struct rmat_calib **out, struct rmat_errinfo *ei);
 
 /* Closes and frees r; NULL is allowed. */
 void rmat_reader_close(struct rmat_reader *r);

@@ -72,6 +72,16 @@ int rmat_rec_create(const char *path, const struct rmat_device_desc *dev,
                     const struct rmat_session_meta *meta, struct rmat_rec **out,
                     struct rmat_errinfo *ei);
 
+struct rmat_calib;
+
+/* As rmat_rec_create(), and when calib is not NULL copies it into the
+ * recording as /calibration (calib.h, rmat_calib_h5_write()), before SWMR
+ * writing starts. calib must have a curve, and gains (if any) of the
+ * recording's rows x cols: RMAT_E_FORMAT otherwise, and no file is left. */
+int rmat_rec_create_ex(const char *path, const struct rmat_device_desc *dev,
+                       const struct rmat_session_meta *meta, const struct rmat_calib *calib,
+                       struct rmat_rec **out, struct rmat_errinfo *ei);
+
 /* Appends one frame: raw holds dev->rows * dev->cols counts, row-major.
  * Buffered; the frame reaches the file at the next chunk boundary or
  * rmat_rec_flush(). Allocates nothing. */

@@ -1,0 +1,227 @@
+/* rollmat: calibration, from raw ADC counts to kPa (docs/calibration.md;
+ * shared/spec/FORMAT.md, /calibration; METRICS.md, "Geometry and pressure").
+ *
+ * A calibration is a count-to-kPa curve shared by every sensel, and
+ * optionally per-sensel equilibration gains: p_ij = gain_ij * curve(c_ij).
+ * The curves:
+ *
+ *   linear   p = kpa_per_count * (c - zero_counts), 0 below zero_counts
+ *   power    p = a_kpa * (c / c_max_counts)^b
+ *   divider  p = a_kpa * (c / (c_max_counts - c))^b    (an FSR in a voltage
+ *            divider read by an ADC whose full scale is c_max_counts)
+ *   table    p interpolated linearly between `point COUNTS KPA` pairs
+ *
+ * Calibrations live in a small text file (format below and in
+ * docs/calibration.md) and are copied into a recording's /calibration group
+ * when one is given at record time. The analysis turns a calibration into a
+ * lookup table of one pressure per count value (rmat_calib_lut()), so the
+ * frame loop costs one load and one multiply per sensel whatever the curve.
+ *
+ * The text format, version 1. One keyword per line, then its values; `#`
+ * starts a comment; keywords carry their unit:
+ *
+ *   rollmat-calibration 1     first line: what the file is, format version
+ *   name virtual-mat          free text to the end of the line (<= 63 bytes)
+ *   curve divider             linear | power | divider | table
+ *   a_kpa 40                  power, divider: kPa
+ *   b 0.8                     power, divider: exponent, no unit
+ *   c_max_counts 4095         power, divider: counts; absent = full scale
+ *                             of the recording's ADC, 2^adc_bits - 1
+ *   kpa_per_count 0.025       linear: kPa per count
+ *   zero_counts 0             linear: counts at zero pressure (default 0)
+ *   point 410 5.0             table: counts kPa; counts strictly rising,
+ *                             kPa never falling (at least one point)
+ *   gains 32 32               rows cols, then `rows` lines of `cols` gains
+ *   gains_file mat.gains      or: the gains of another file of this format
+ *                             (relative to this one), e.g. from
+ *                             `rollmat equilibrate`
+ *
+ * Saturation and the ends of the curves: a divider count at or above
+ * c_max_counts reads as c_max_counts - 0.5 (the largest count that rounds
+ * below full scale); a table count below the first point is interpolated
+ * towards (0 counts, 0 kPa) and one above the last point reads the last
+ * point's kPa. No curve gives a negative pressure.
+ */
+#ifndef ROLLMAT_CALIB_H
+#define ROLLMAT_CALIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rollmat/diag.h"
+
+#define RMAT_CALIB_FORMAT     "rollmat-calibration"
+#define RMAT_CALIB_VERSION    1
+#define RMAT_CALIB_NAME_LEN   64  /* name, with its terminator */
+#define RMAT_CALIB_MAX_POINTS 256 /* of a table */
+
+enum rmat_curve {
+    RMAT_CURVE_NONE = 0, /* a file of gains only */
+    RMAT_CURVE_LINEAR = 1,
+    RMAT_CURVE_POWER = 2,
+    RMAT_CURVE_DIVIDER = 3,
+    RMAT_CURVE_TABLE = 4,
+};
+
+/* A calibration. Parameters a curve does not use are NaN. */
+struct rmat_calib {
+    char name[RMAT_CALIB_NAME_LEN];
+    enum rmat_curve curve;
+    double kpa_per_count; /* linear */
+    double zero_counts;   /* linear */
+    double a_kpa;         /* power, divider */
+    double b;             /* power, divider */
+    double c_max_counts;  /* power, divider; NaN: the ADC's full scale */
+    size_t n_points;      /* table */
+    double point_counts[RMAT_CALIB_MAX_POINTS];
+    double point_kpa[RMAT_CALIB_MAX_POINTS];
+    int gain_rows, gain_cols; /* 0 when there are no gains */
+    float *gains;             /* gain_rows * gain_cols, row-major, owned; NULL: all 1 */
+};
+
+/* The name of a curve ("linear", ...; "none"). Never NULL. */
+const char *rmat_curve_name(enum rmat_curve c);
+
+/* Parses a curve name; returns the curve or RMAT_CURVE_NONE if unknown. */
+enum rmat_curve rmat_curve_parse(const char *name);
+
+/* A new empty calibration: no curve, every parameter NaN, no gains.
+ * NULL when out of memory. Free with rmat_calib_free(). */
+struct rmat_calib *rmat_calib_new(void);
+
+/* Frees c and its gains; NULL is allowed. */
+void rmat_calib_free(struct rmat_calib *c);
+
+/* Parses calibration text (the format above). origin names the text in
+ * messages ("mat.cal") and is the directory base for gains_file (NULL: the
+ * current directory). Every error names origin, the line and what is wrong:
+ * RMAT_E_FORMAT for an unknown keyword, a missing or extra value, a value
+ * that is not a finite number (NaN, inf), a parameter out of range
+ * (a_kpa, kpa_per_count, c_max_counts <= 0; b <= 0), a table that is not
+ * monotone, gains that are missing, extra, negative or not numbers, or a
+ * curve lacking a parameter it needs; RMAT_E_NEWER for a newer format
+ * version; the errors of reading a gains_file. A text without a curve is
+ * accepted (a gains file): rmat_calib_check() tells. *out is NULL on error;
+ * free with rmat_calib_free(). */
+int rmat_calib_parse(const char *text, const char *origin, struct rmat_calib **out,
+                     struct rmat_errinfo *ei);
+
+/* Reads and parses the file at path (at most 16 MiB). Errors: those of
+ * rmat_calib_parse(), and RMAT_E_NOTFOUND, RMAT_E_IO (errno detail) for a
+ * file that cannot be read. */
+int rmat_calib_load(const char *path, struct rmat_calib **out, struct rmat_errinfo *ei);
+
+/* Checks that c can convert the counts of a mat of rows x cols sensels: it
+ * has a curve with its parameters, its gains (if any) are rows x cols, and
+ * c_max_counts (if given) lies above 1. what names c in the message.
+ * RMAT_E_FORMAT or RMAT_E_ARG. */
+int rmat_calib_check(const struct rmat_calib *c, int rows, int cols, const char *what,
+                     struct rmat_errinfo *ei);
+
+/* Writes c as text (the format above, gains inline) to path, replacing it.
+ * Numbers are written with 17 significant digits, so they read back
+ * exactly. Errors: RMAT_E_ARG, RMAT_E_IO / RMAT_E_NOSPC and the errno
+ * codes, naming path. */
+int rmat_calib_save(const struct rmat_calib *c, const char *path, struct rmat_errinfo *ei);
+
+/* The curve's pressure in kPa at `counts` (a real number: fitting uses
+ * means), for an ADC whose full scale is full_scale_counts (used where
+ * c_max_counts is NaN). NaN if c has no curve. Never negative. */
+double rmat_calib_curve_kpa(const struct rmat_calib *c, double counts, double full_scale_counts);
+
+/* Fills lut[0 .. 2^adc_bits - 1] with the curve's kPa at each count
+ * (adc_bits 1..16; 0 or larger than 16 is taken as 16). With c NULL, the
+ * table is the identity: lut[k] = k, raw counts as they are. Returns the
+ * table's length, or RMAT_E_ARG if c has no curve. */
+int rmat_calib_lut(const struct rmat_calib *c, int adc_bits, double *lut);
+
+/* --- fitting (rollmat calibrate) ---------------------------------------- */
+
+/* One known load: the mean count the loaded sensels read, and the pressure
+ * the load put on them. */
+struct rmat_calib_point {
+    double counts;
+    double kpa;
+};
+
+/* Fits a curve of kind `curve` through the points, by least squares:
+ * linear in (counts, kPa); power and divider in logarithms (log p against
+ * log(c / c_max) or log(c / (c_max - c))), so each point weighs by its
+ * relative error; a table takes the points themselves (sorted by counts).
+ * c_max_counts is the power and divider curves' full scale (> every point's
+ * counts for a divider). Needs at least 1 point for linear (then through
+ * zero) and table, 2 for power and divider, with distinct counts, positive
+ * counts and kPa where logarithms are taken, and points that rise together
+ * for a table. fit_kpa (NULL allowed) gets the fitted curve's kPa at each
+ * point's counts. Errors: RMAT_E_ARG with a message saying which point and
+ * why; RMAT_E_NOMEM. *out NULL on error; free with rmat_calib_free(). */
+int rmat_calib_fit(enum rmat_curve curve, const struct rmat_calib_point *pts, size_t n,
+                   double c_max_counts, struct rmat_calib **out, double *fit_kpa,
+                   struct rmat_errinfo *ei);
+
+/* --- equilibration (rollmat equilibrate) -------------------------------- */
+
+/* Per-sensel gains from the mean pressure each sensel read under a uniform
+ * load: gain = (mean over the live sensels of mean_p) / mean_p. A sensel
+ * whose mean is at most dead_below (dead, or outside the load) gets gain 1
+ * and is counted. Writes n gains; returns the number of such sensels, or
+ * RMAT_E_ARG (bad arguments, or no live sensel at all). */
+int rmat_calib_gains_from_means(const double *mean_p, size_t n, double dead_below, float *gains);
+
+/* Sets c's gains to a copy of gains (rows x cols); replaces earlier ones.
+ * RMAT_E_ARG, RMAT_E_NOMEM. */
+int rmat_calib_set_gains(struct rmat_calib *c, int rows, int cols, const float *gains);
+
+/* --- reading calibration recordings ----------------------------------- */
+
+/* What a recording of a known, steady load shows: per-sensel means over the
+ * frames taken as loaded, those whose total count is at least half the
+ * largest frame's (the load's coming and going is left out). */
+struct rmat_load_stats {
+    uint64_t frames;        /* in the recording */
+    uint64_t loaded_frames; /* averaged */
+    int rows, cols, adc_bits;
+    double pitch_x_mm, pitch_y_mm;
+    double *mean_counts; /* rows * cols: mean count per sensel (owned) */
+    double *mean_kpa;    /* rows * cols: mean of curve(count), only when a
+                            calibration was given (owned; else NULL) */
+};
+
+/* Reads the recording at rec_path twice (frame totals, then the loaded
+ * frames' per-sensel sums) into *st. cal (NULL allowed) converts counts
+ * for mean_kpa through its curve, without gains. Errors: those of the
+ * reader (naming the file); RMAT_E_FORMAT for a recording without frames
+ * or with no counts at all ("nothing was loaded"); RMAT_E_NOMEM. Free with
+ * rmat_load_stats_fini(). */
+int rmat_load_stats_read(const char *rec_path, const struct rmat_calib *cal,
+                         struct rmat_load_stats *st, struct rmat_errinfo *ei);
+
+/* Frees what st holds; safe on a zeroed struct and twice. */
+void rmat_load_stats_fini(struct rmat_load_stats *st);
+
+/* The mean count under a load covering area_cm2: the loaded area holds
+ * round(area_cm2 * 100 / sensel area) sensels (at least 1, at most all),
+ * taken as the sensels with the largest mean counts; returns their mean
+ * count, and their number in *n_sensels. NaN for bad arguments. */
+double rmat_load_mean_counts(const struct rmat_load_stats *st, double area_cm2, size_t *n_sensels);
+
+/* --- in recordings (/calibration) --------------------------------------- */
+
+/* Writes c into the HDF5 file or group loc (an hid_t; int64_t since HDF5
+ * 1.10) as the group /calibration: attributes format, version, name, curve
+ * and the curve's parameters (each with its unit in its name; NaN where
+ * unused), datasets table_counts and table_kpa (float64 [n], table only)
+ * and gains (float32 [rows][cols], only with gains), each with a "units"
+ * attribute. For a recording this runs before SWMR writing starts. path
+ * names the file in messages. RMAT_E_HDF5 on failure. */
+int rmat_calib_h5_write(const struct rmat_calib *c, int64_t loc, const char *path,
+                        struct rmat_errinfo *ei);
+
+/* Reads /calibration of the open HDF5 file loc. *out is NULL and the
+ * return RMAT_OK when the group is absent. A group that is there but
+ * malformed (no curve, bad parameters, gains of the wrong shape) gives
+ * RMAT_E_FORMAT naming path. Free *out with rmat_calib_free(). */
+int rmat_calib_h5_read(int64_t loc, const char *path, struct rmat_calib **out,
+                       struct rmat_errinfo *ei);
+
+#endif

@@ -1,0 +1,48 @@
+/* rollmat: holds, where the roller stayed on one spot (shared/spec/
+ * METRICS.md, "Holds"; docs/metrics.md).
+ *
+ * A hold is a longest run of contact frames whose CoP stays within
+ * radius_mm of the run's own mean CoP, lasting at least min_s. Found by a
+ * forward scan: from each frame the run is extended while every CoP of it
+ * lies within radius_mm of its mean; a run of at least min_s is a hold and
+ * the scan goes on after it, a shorter one is dropped and the scan tries
+ * from the next frame. So a hold starts at the first frame from which the
+ * roller stays, and ends where it leaves.
+ */
+#ifndef ROLLMAT_HOLDS_H
+#define ROLLMAT_HOLDS_H
+
+#include <stddef.h>
+
+#include "rollmat/err.h"
+#include "rollmat/metrics.h"
+
+struct rmat_hold {
+    size_t first, last;  /* frames, inclusive */
+    double t_start_s;    /* t_s[first] */
+    double duration_s;   /* t_s[last] - t_s[first] */
+    double x_mm, y_mm;   /* mean CoP */
+    double mean_force_n; /* means over the hold's frames */
+    double mean_kpa;
+    double peak_kpa;        /* largest frame peak_kpa */
+    double area_change_pct; /* 100 * (mean area_cm2 of the last second / that of
+                               the first second - 1): creep under a held load */
+    int region;             /* index into the regions (regions.h), -1: none */
+};
+
+/* Finds the holds in the CoP series x, y (NaN: no contact) at times t_s.
+ * Fills first, last, t_start_s, duration_s, x_mm, y_mm; the rest is NaN
+ * and region -1 until rmat_hold_stats(). *out is a malloc'd array the
+ * caller frees with free() (NULL if none), *n_out its length. Returns
+ * RMAT_OK, RMAT_E_ARG (NULL pointers; radius_mm or min_s negative or not a
+ * number) or RMAT_E_NOMEM. */
+int rmat_holds_find(const double *t_s, const double *x, const double *y, size_t n, double radius_mm,
+                    double min_s, struct rmat_hold **out, size_t *n_out);
+
+/* Fills the frame statistics of h from the per-frame metrics m and times
+ * t_s (the session's arrays, indexed by frame). The first second is the
+ * frames with t_s <= t_start_s + 1, the last those with t_s >= the hold's
+ * end - 1; area_change_pct is NaN if the first second's mean area is 0. */
+void rmat_hold_stats(const double *t_s, const struct rmat_frame_metrics *m, struct rmat_hold *h);
+
+#endif
