@@ -34,7 +34,7 @@ static const struct command commands[] = {
     {"analyse", cli_analyze},     {"recover", cli_recover},
     {"mark", cli_mark},           {"status", cli_status},
     {"calibrate", cli_calibrate}, {"equilibrate", cli_equilibrate},
-    };
+};
 
 int main(int argc, char **argv)
 {
