@@ -40,7 +40,7 @@ struct daemon {
     int lfd;
     struct client clients[MAX_CLIENTS];
     /* the link */
-    char port[4096];     /* what to open: --device, or where the mat came back */
+    char port[4096];                      /* what to open: --device, or where the mat came back */
     char usb_serial[RMAT_SERIAL_STR_LEN]; /* the mat's USB serial number, once seen */
     struct rmat_transport *t;
     struct rmat_devsess *s;
