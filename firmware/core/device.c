@@ -279,7 +279,7 @@ uint32_t rmat_dev_poll(struct rmat_dev *d)
             d->sched_base_us + (uint64_t)(d->seq - d->sched_base_seq) * 1000000u / d->rate_hz;
         /* Held up for more than a second (a stopped debugger, a suspended
          * simulator): resume from now instead of sending a burst. */
-        if (now > d->next_frame_us + STATUS_PERIOD_US) {
+        if (now > d->next_frame_us + (d->cfg->max_lag_us ? d->cfg->max_lag_us : STATUS_PERIOD_US)) {
             d->sched_base_us = now;
             d->sched_base_seq = d->seq;
             d->next_frame_us = now;

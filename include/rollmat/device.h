@@ -69,6 +69,12 @@ struct rmat_dev_port {
 struct rmat_dev_config {
     struct rmat_info info; /* what INFO reports; info.rate_hz is the default rate */
     uint32_t settle_us;    /* wait after selecting a row, before reading it */
+    /* How far (device us) the scan may fall behind its schedule and still
+     * catch up frame by frame; beyond it the schedule restarts from now and
+     * the frames in between are never scanned. 0: one second. A host build
+     * running faster than real time (the virtual mat at --speed X) allows
+     * X times more, since the host's hiccups are in wall time. */
+    uint64_t max_lag_us;
 };
 
 /* Device state. Lives in caller memory (static on the board); large, as it

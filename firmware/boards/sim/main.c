@@ -813,6 +813,9 @@ int main(int argc, char **argv)
     cfg.info.pitch_y_um = cfg.info.pitch_x_um;
     cfg.info.max_rate_hz = (uint16_t)o.max_rate_hz;
     cfg.info.rate_hz = (uint16_t)rate;
+    /* Catch up after up to two seconds of wall time held up (a loaded test
+     * machine), whatever the speed-up, rather than skip scene time. */
+    cfg.max_lag_us = (uint64_t)(2e6 * s.clock_scale);
     cfg.info.serial = (uint32_t)o.serial;
     snprintf(cfg.info.fw_version, sizeof cfg.info.fw_version, "sim-0.2.0");
     snprintf(cfg.info.model, sizeof cfg.info.model, "rollmat virtual mat");
