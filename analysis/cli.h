@@ -37,5 +37,18 @@ int cli_mark(int argc, char **argv);
 int cli_status(int argc, char **argv);
 int cli_calibrate(int argc, char **argv);
 int cli_equilibrate(int argc, char **argv);
+int cli_plot(int argc, char **argv);
+int cli_report(int argc, char **argv);
+int cli_trend(int argc, char **argv);
+int cli_batch(int argc, char **argv);
+
+/* For plot and report: the analysis folder of arg into dir. A folder with
+ * summary.json is used as it is; a recording is analysed (with the
+ * calibration file, NULL: its own) into out_dir, else a folder beside it
+ * named after it, and its events written to events.csv. Prints why and
+ * returns -1 on failure. */
+struct rmat_log;
+int cli_session_dir(const char *arg, const char *out_dir, const char *calibration,
+                    const struct rmat_log *log, char *dir, size_t cap);
 
 #endif

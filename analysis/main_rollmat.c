@@ -16,6 +16,10 @@ static void usage(FILE *f)
           "  analyze   the metrics of a recording: CSV, JSON, maps and a plot\n"
           "  calibrate fit a count-to-kPa curve to recordings of known loads\n"
           "  equilibrate  per-sensel gains from a recording under a uniform load\n"
+          "  plot      every figure of a session (PNG, SVG, PDF)\n"
+          "  report    a PDF report of a session, or of a subject's progress\n"
+          "  trend     trends across sessions (per subject, region and side)\n"
+          "  batch     analyse every recording under a folder, in parallel\n"
           "  recover   rebuild a recording from its journal after a crash\n"
           "  mark      add a mark, pain rating or note to the daemon's recording\n"
           "  status    what the daemon (rollmatd) is doing\n"
@@ -34,6 +38,8 @@ static const struct command commands[] = {
     {"analyse", cli_analyze},     {"recover", cli_recover},
     {"mark", cli_mark},           {"status", cli_status},
     {"calibrate", cli_calibrate}, {"equilibrate", cli_equilibrate},
+    {"plot", cli_plot},           {"report", cli_report},
+    {"trend", cli_trend},         {"batch", cli_batch},
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,1064 @@
+/* Sessions side by side and trends across them (trend.h). */
+#include "rollmat/trend.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "plots_int.h"
+#include "rollmat/json.h"
+#include "rollmat/numfmt.h"
+#include "rollmat/plot.h"
+#include "rollmat/reader.h"
+
+/* sessions.csv's number columns, and where summary.json keeps each (""
+ * for the ones made here: the pain ratings), in the same order. Appending
+ * is fine; renaming or reordering changes every sessions.csv users have. */
+const char *const rmat_session_num_names[RMAT_SESSION_NNUM] = {
+    "duration_s",
+    "contact_s",
+    "rolling_s",
+    "hold_s",
+    "passes",
+    "holds",
+    "cadence_cpm",
+    "mean_speed_mm_s",
+    "path_mm",
+    "mean_force_n",
+    "peak_force_n",
+    "mean_force_pct_bw",
+    "peak_force_pct_bw",
+    "mean_kpa",
+    "peak_kpa",
+    "mean_area_cm2",
+    "coverage_cm2",
+    "mean_width_mm",
+    "mean_compliance_mm3_n",
+    "frames",
+    "frames_lost",
+    "roller_diameter_mm",
+    "body_mass_kg",
+    "tissue_compliance_change_pct",
+    "tissue_width_change_pct",
+    "hold_area_change_pct",
+    "pain_mean",
+    "pain_n",
+};
+
+static const char *const num_json[RMAT_SESSION_NNUM] = {
+    "duration_s",
+    "contact_s",
+    "rolling_s",
+    "hold_s",
+    "passes",
+    "holds",
+    "cadence_cpm",
+    "mean_speed_mm_s",
+    "path_mm",
+    "mean_force_n",
+    "peak_force_n",
+    "mean_force_pct_bw",
+    "peak_force_pct_bw",
+    "mean_kpa",
+    "peak_kpa",
+    "mean_area_cm2",
+    "coverage_cm2",
+    "mean_width_mm",
+    "mean_compliance_mm3_n",
+    "frames",
+    "frames_lost",
+    "session.roller_diameter_mm",
+    "session.body_mass_kg",
+    "tissue.compliance_mm3_n.change_pct",
+    "tissue.width_mm.change_pct",
+    "tissue.hold_area_change_pct",
+    "",
+    "",
+};
+
+const char *const rmat_trend_metric_names[RMAT_TREND_METRICS] = {
+    "mean_kpa", "peak_kpa", "compliance_mm3_n", "hold_s", "rolling_s", "cadence_cpm", "pain",
+};
+
+/* Each trend metric's column in the session row. */
+static const char *const metric_cols[RMAT_TREND_METRICS] = {
+    "mean_kpa",    "peak_kpa",  "mean_compliance_mm3_n", "hold_s", "rolling_s",
+    "cadence_cpm", "pain_mean",
+};
+
+#define SIG_DIGITS 10 /* sessions.csv's numbers: as many as summary.json's */
+
+int rmat_session_num_index(const char *name)
+{
+    for (int i = 0; i < RMAT_SESSION_NNUM; i++)
+        if (strcmp(rmat_session_num_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* v as sessions.csv writes it and reads it back: every row then holds
+ * exactly the doubles a merge of shards would read. */
+static double round_trip(double v)
+{
+    char buf[RMAT_FMT_BUF];
+    if (!isfinite(v))
+        return NAN;
+    rmat_fmt_sig(buf, v, SIG_DIGITS);
+    return strtod(buf, NULL);
+}
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    snprintf(dst, cap, "%s", src ? src : "");
+}
+
+/* The pain ratings of a session: events.csv, else the recording. */
+static void load_pain(const char *ana_dir, const struct rmat_json *summary, double *mean,
+                      double *count)
+{
+    char path[RMAT_PATH_BUF], rec[RMAT_PATH_BUF];
+    struct rmat_csv c;
+    double sum = 0;
+    size_t n = 0;
+
+    *mean = NAN;
+    *count = 0;
+    if (rmat_path_join(path, sizeof path, ana_dir, "events.csv", NULL) == RMAT_OK &&
+        rmat_csv_open(&c, path, NULL) == RMAT_OK) {
+        const int ck = rmat_csv_col(&c, "kind"), cv = rmat_csv_col(&c, "value");
+        while (rmat_csv_next(&c, NULL) == 1) {
+            const double v = rmat_csv_num(&c, cv);
+            if (strcmp(rmat_csv_str(&c, ck), "pain") == 0 && isfinite(v)) {
+                sum += v;
+                n++;
+            }
+        }
+        rmat_csv_close(&c);
+    } else {
+        struct rmat_reader *r = NULL;
+        rmat_csv_close(&c);
+        if (rmat_session_recording(ana_dir, summary, rec, sizeof rec) != 0 ||
+            rmat_reader_open(rec, &r, NULL) != RMAT_OK)
+            return;
+        const uint64_t m = rmat_reader_info(r)->events;
+        for (uint64_t i = 0; i < m; i++) {
+            struct rmat_event e;
+            if (rmat_reader_events(r, i, 1, &e, NULL) != RMAT_OK)
+                break;
+            if (strcmp(e.kind, "pain") == 0 && isfinite(e.value)) {
+                sum += e.value;
+                n++;
+            }
+        }
+        rmat_reader_close(r);
+    }
+    *count = (double)n;
+    if (n)
+        *mean = round_trip(sum / (double)n);
+}
+
+int rmat_session_load(const char *ana_dir, const char *id, struct rmat_session_row *row,
+                      struct rmat_errinfo *ei)
+{
+    char path[RMAT_PATH_BUF];
+    struct rmat_json *j = NULL;
+    int rc;
+
+    memset(row, 0, sizeof *row);
+    rc = rmat_path_join(path, sizeof path, ana_dir, "summary.json", ei);
+    if (rc == RMAT_OK)
+        rc = rmat_json_load(path, &j, ei);
+    if (rc != RMAT_OK)
+        return rc;
+    if (j->type != RMAT_JSON_OBJ) {
+        rmat_json_free(j);
+        return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0, "%s is not a JSON object", path);
+    }
+    copy_str(row->id, sizeof row->id, id);
+    copy_str(row->recording, sizeof row->recording, rmat_json_str(j, "recording"));
+    copy_str(row->subject, sizeof row->subject, rmat_json_str(j, "session.subject"));
+    copy_str(row->session, sizeof row->session, rmat_json_str(j, "session.session"));
+    copy_str(row->region, sizeof row->region, rmat_json_str(j, "session.region"));
+    copy_str(row->side, sizeof row->side, rmat_json_str(j, "session.side"));
+    copy_str(row->roller, sizeof row->roller, rmat_json_str(j, "session.roller"));
+    copy_str(row->mounting, sizeof row->mounting, rmat_json_str(j, "session.mounting"));
+    copy_str(row->started_utc, sizeof row->started_utc, rmat_json_str(j, "session.started_utc"));
+    copy_str(row->units, sizeof row->units, rmat_json_str(j, "units"));
+    copy_str(row->calibration, sizeof row->calibration, rmat_json_str(j, "calibration.name"));
+    row->t_unix = rmat_iso_to_unix(row->started_utc);
+    for (int i = 0; i < RMAT_SESSION_NNUM; i++)
+        row->num[i] = num_json[i][0] ? round_trip(rmat_json_num(j, num_json[i])) : NAN;
+    load_pain(ana_dir, j, &row->num[rmat_session_num_index("pain_mean")],
+              &row->num[rmat_session_num_index("pain_n")]);
+    rmat_json_free(j);
+    return RMAT_OK;
+}
+
+static struct rmat_session_row *set_push(struct rmat_session_set *set)
+{
+    if (set->n == set->cap) {
+        const size_t ncap = set->cap ? 2 * set->cap : 32;
+        struct rmat_session_row *nr = realloc(set->rows, ncap * sizeof *nr);
+        if (!nr)
+            return NULL;
+        set->rows = nr;
+        set->cap = ncap;
+    }
+    return &set->rows[set->n];
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* rel: the path below the root ("" for the root itself). */
+static int scan_dir(const char *root, const char *rel, struct rmat_session_set *set,
+                    const struct rmat_log *log, struct rmat_errinfo *ei, int depth)
+{
+    char dir[RMAT_PATH_BUF], path[RMAT_PATH_BUF];
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    DIR *d;
+    int rc = RMAT_OK, added = 0;
+
+    if (depth > 32)
+        return 0;
+    if ((size_t)snprintf(dir, sizeof dir, "%s%s%s", root, rel[0] ? "/" : "", rel) >= sizeof dir)
+        return 0;
+    if (rmat_path_join(path, sizeof path, dir, "summary.json", NULL) == RMAT_OK &&
+        rmat_exists(path)) {
+        struct rmat_errinfo e2;
+        struct rmat_session_row *row = set_push(set);
+        if (!row)
+            return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "sessions: out of memory");
+        if (rmat_session_load(dir, rel[0] ? rel : ".", row, &e2) != RMAT_OK) {
+            rmat_logf(log, RMAT_LOG_WARN, "skipping %s: %s", dir, e2.msg);
+            return 0;
+        }
+        set->n++;
+        return 1;
+    }
+    d = opendir(dir);
+    if (!d) {
+        const int e = errno;
+        if (depth == 0)
+            return rmat_errinfo_set(ei, rmat_err_from_errno(e), e, "cannot read folder %s: %s", dir,
+                                    strerror(e));
+        return 0;
+    }
+    while ((de = readdir(d)) != NULL) {
+        struct stat st;
+        if (de->d_name[0] == '.')
+            continue;
+        if (rmat_path_join(path, sizeof path, dir, de->d_name, NULL) != RMAT_OK ||
+            stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+            continue;
+        if (n == cap) {
+            char **nn = realloc(names, (cap ? 2 * cap : 16) * sizeof *nn);
+            if (!nn) {
+                rc = rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "sessions: out of memory");
+                break;
+            }
+            names = nn;
+            cap = cap ? 2 * cap : 16;
+        }
+        names[n] = strdup(de->d_name);
+        if (!names[n]) {
+            rc = rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "sessions: out of memory");
+            break;
+        }
+        n++;
+    }
+    closedir(d);
+    if (rc == RMAT_OK && n > 1)
+        qsort(names, n, sizeof *names, cmp_str);
+    for (size_t i = 0; i < n && rc == RMAT_OK; i++) {
+        char sub[RMAT_PATH_BUF];
+        if ((size_t)snprintf(sub, sizeof sub, "%s%s%s", rel, rel[0] ? "/" : "", names[i]) >=
+            sizeof sub)
+            continue;
+        const int r = scan_dir(root, sub, set, log, ei, depth + 1);
+        if (r < 0)
+            rc = r;
+        else
+            added += r;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc < 0 ? rc : added;
+}
+
+int rmat_sessions_scan(const char *dir, struct rmat_session_set *set, const struct rmat_log *log,
+                       struct rmat_errinfo *ei)
+{
+    if (!dir || !set)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "sessions: no folder");
+    return scan_dir(dir, "", set, log, ei, 0);
+}
+
+static const char *const text_cols[] = {"id",          "recording", "subject", "session",
+                                        "region",      "side",      "roller",  "mounting",
+                                        "started_utc", "date",      "units",   "calibration"};
+#define N_TEXT_COLS (sizeof text_cols / sizeof text_cols[0])
+
+int rmat_sessions_read_csv(const char *path, struct rmat_session_set *set, struct rmat_errinfo *ei)
+{
+    struct rmat_csv c;
+    int tc[N_TEXT_COLS], nc[RMAT_SESSION_NNUM], rc;
+
+    rc = rmat_csv_open(&c, path, ei);
+    if (rc != RMAT_OK) {
+        rmat_csv_close(&c);
+        return rc;
+    }
+    for (size_t i = 0; i < N_TEXT_COLS; i++)
+        tc[i] = rmat_csv_col(&c, text_cols[i]);
+    for (int i = 0; i < RMAT_SESSION_NNUM; i++)
+        nc[i] = rmat_csv_col(&c, rmat_session_num_names[i]);
+    if (tc[0] < 0) {
+        rmat_csv_close(&c);
+        return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0, "%s: no id column: not a sessions.csv", path);
+    }
+    while ((rc = rmat_csv_next(&c, ei)) == 1) {
+        struct rmat_session_row *row = set_push(set);
+        if (!row) {
+            rc = rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "%s: out of memory", path);
+            break;
+        }
+        memset(row, 0, sizeof *row);
+        copy_str(row->id, sizeof row->id, rmat_csv_str(&c, tc[0]));
+        copy_str(row->recording, sizeof row->recording, rmat_csv_str(&c, tc[1]));
+        copy_str(row->subject, sizeof row->subject, rmat_csv_str(&c, tc[2]));
+        copy_str(row->session, sizeof row->session, rmat_csv_str(&c, tc[3]));
+        copy_str(row->region, sizeof row->region, rmat_csv_str(&c, tc[4]));
+        copy_str(row->side, sizeof row->side, rmat_csv_str(&c, tc[5]));
+        copy_str(row->roller, sizeof row->roller, rmat_csv_str(&c, tc[6]));
+        copy_str(row->mounting, sizeof row->mounting, rmat_csv_str(&c, tc[7]));
+        copy_str(row->started_utc, sizeof row->started_utc, rmat_csv_str(&c, tc[8]));
+        copy_str(row->units, sizeof row->units, rmat_csv_str(&c, tc[10]));
+        copy_str(row->calibration, sizeof row->calibration, rmat_csv_str(&c, tc[11]));
+        row->t_unix = rmat_iso_to_unix(row->started_utc);
+        for (int i = 0; i < RMAT_SESSION_NNUM; i++)
+            row->num[i] = rmat_csv_num(&c, nc[i]);
+        set->n++;
+    }
+    rmat_csv_close(&c);
+    return rc < 0 ? rc : RMAT_OK;
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+    return strcmp(((const struct rmat_session_row *)a)->id,
+                  ((const struct rmat_session_row *)b)->id);
+}
+
+void rmat_sessions_sort(struct rmat_session_set *set, const struct rmat_log *log)
+{
+    size_t w = 0;
+    if (set->n < 2)
+        return;
+    qsort(set->rows, set->n, sizeof *set->rows, cmp_row);
+    for (size_t i = 0; i < set->n; i++) {
+        if (w > 0 && strcmp(set->rows[w - 1].id, set->rows[i].id) == 0) {
+            rmat_logf(log, RMAT_LOG_WARN, "session %s appears twice: the second is left out",
+                      set->rows[i].id);
+            continue;
+        }
+        if (w != i)
+            set->rows[w] = set->rows[i];
+        w++;
+    }
+    set->n = w;
+}
+
+int rmat_sessions_write_csv(const struct rmat_session_set *set, const char *path,
+                            struct rmat_errinfo *ei)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        const int e = errno;
+        return rmat_errinfo_set(ei, rmat_err_from_errno(e), e, "cannot create %s: %s", path,
+                                strerror(e));
+    }
+    errno = 0;
+    for (size_t i = 0; i < N_TEXT_COLS; i++)
+        fprintf(f, "%s%s", i ? "," : "", text_cols[i]);
+    for (int i = 0; i < RMAT_SESSION_NNUM; i++)
+        fprintf(f, ",%s", rmat_session_num_names[i]);
+    fputc('\n', f);
+    for (size_t k = 0; k < set->n; k++) {
+        const struct rmat_session_row *r = &set->rows[k];
+        const char *texts[N_TEXT_COLS];
+        char date[16];
+        rmat_unix_to_date(r->t_unix, date, sizeof date);
+        texts[0] = r->id;
+        texts[1] = r->recording;
+        texts[2] = r->subject;
+        texts[3] = r->session;
+        texts[4] = r->region;
+        texts[5] = r->side;
+        texts[6] = r->roller;
+        texts[7] = r->mounting;
+        texts[8] = r->started_utc;
+        texts[9] = date;
+        texts[10] = r->units;
+        texts[11] = r->calibration;
+        for (size_t i = 0; i < N_TEXT_COLS; i++) {
+            if (i)
+                fputc(',', f);
+            rmat_csv_put(f, texts[i]);
+        }
+        for (int i = 0; i < RMAT_SESSION_NNUM; i++) {
+            char buf[RMAT_FMT_BUF];
+            buf[0] = '\0';
+            if (isfinite(r->num[i]))
+                rmat_fmt_sig(buf, r->num[i], SIG_DIGITS);
+            fprintf(f, ",%s", buf);
+        }
+        fputc('\n', f);
+    }
+    return rmat_out_close(f, path, ei);
+}
+
+void rmat_session_set_fini(struct rmat_session_set *set)
+{
+    free(set->rows);
+    memset(set, 0, sizeof *set);
+}
+
+/* --- trends --------------------------------------------------------------- */
+
+double rmat_trend_value(const struct rmat_session_row *r, int m)
+{
+    const int i = m >= 0 && m < RMAT_TREND_METRICS ? rmat_session_num_index(metric_cols[m]) : -1;
+    return i >= 0 ? r->num[i] : NAN;
+}
+
+struct sort_ctx {
+    const struct rmat_session_set *s;
+    size_t row;
+};
+
+static int cmp_group_member(const void *a, const void *b)
+{
+    const struct sort_ctx *x = a, *y = b;
+    const struct rmat_session_row *p = &x->s->rows[x->row], *q = &y->s->rows[y->row];
+    int c = strcmp(p->subject, q->subject);
+    if (!c)
+        c = strcmp(p->region, q->region);
+    if (!c)
+        c = strcmp(p->side, q->side);
+    if (!c)
+        c = (p->t_unix > q->t_unix) - (p->t_unix < q->t_unix);
+    if (!c)
+        c = strcmp(p->id, q->id);
+    return c;
+}
+
+static int same_group(const struct rmat_session_row *p, const struct rmat_session_row *q)
+{
+    return !strcmp(p->subject, q->subject) && !strcmp(p->region, q->region) &&
+           !strcmp(p->side, q->side);
+}
+
+static int fit_group(const struct rmat_session_set *s, struct rmat_trend_group *g)
+{
+    double *ys = malloc(g->n * sizeof *ys);
+    if (!ys)
+        return -1;
+    for (int m = 0; m < RMAT_TREND_METRICS; m++) {
+        struct rmat_trend_metric *tm = &g->m[m];
+        size_t k_first = g->n, k_last = g->n;
+        memset(tm, 0, sizeof *tm);
+        tm->change_pct = tm->first = tm->last = NAN;
+        for (size_t k = 0; k < g->n; k++) {
+            ys[k] = rmat_trend_value(&s->rows[g->row[k]], m);
+            if (isfinite(ys[k])) {
+                tm->n++;
+                if (k_first == g->n)
+                    k_first = k;
+                k_last = k;
+            }
+        }
+        rmat_trend_fit(g->week, ys, g->n, RMAT_TREND_MIN_SESSIONS, &tm->fit);
+        if (tm->n >= 1) {
+            tm->first = ys[k_first];
+            tm->last = ys[k_last];
+        }
+        /* METRICS.md: the change from the first session to the last (not
+         * the tissue response's thirds). */
+        if (tm->n >= 2 && tm->first != 0)
+            tm->change_pct = 100.0 * (tm->last / tm->first - 1.0);
+    }
+    free(ys);
+    return 0;
+}
+
+int rmat_trends_compute(const struct rmat_session_set *s, const char *subject,
+                        struct rmat_trend_set *out, const struct rmat_log *log,
+                        struct rmat_errinfo *ei)
+{
+    struct sort_ctx *order = NULL;
+    size_t n = 0;
+
+    memset(out, 0, sizeof *out);
+    out->sessions = s;
+    if (!s->n)
+        return RMAT_OK;
+    order = malloc(s->n * sizeof *order);
+    if (!order)
+        return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "trends: out of memory");
+    for (size_t i = 0; i < s->n; i++) {
+        const struct rmat_session_row *r = &s->rows[i];
+        if (subject && strcmp(r->subject, subject) != 0)
+            continue;
+        if (!isfinite(r->t_unix)) {
+            rmat_logf(log, RMAT_LOG_WARN,
+                      "session %s: started_utc '%s' is not an ISO-8601 date: left out of the "
+                      "trends",
+                      r->id, r->started_utc);
+            continue;
+        }
+        order[n].s = s;
+        order[n].row = i;
+        n++;
+    }
+    qsort(order, n, sizeof *order, cmp_group_member);
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        struct rmat_trend_group *g, *ng;
+        while (j < n && same_group(&s->rows[order[i].row], &s->rows[order[j].row]))
+            j++;
+        ng = realloc(out->g, (out->n + 1) * sizeof *ng);
+        if (!ng)
+            goto nomem;
+        out->g = ng;
+        g = &out->g[out->n];
+        memset(g, 0, sizeof *g);
+        out->n++;
+        g->n = j - i;
+        g->row = malloc(g->n * sizeof *g->row);
+        g->week = malloc(g->n * sizeof *g->week);
+        if (!g->row || !g->week)
+            goto nomem;
+        copy_str(g->subject, sizeof g->subject, s->rows[order[i].row].subject);
+        copy_str(g->region, sizeof g->region, s->rows[order[i].row].region);
+        copy_str(g->side, sizeof g->side, s->rows[order[i].row].side);
+        g->t0_unix = s->rows[order[i].row].t_unix;
+        for (size_t k = 0; k < g->n; k++) {
+            g->row[k] = order[i + k].row;
+            g->week[k] = (s->rows[g->row[k]].t_unix - g->t0_unix) / (7.0 * 86400.0);
+        }
+        if (fit_group(s, g) != 0)
+            goto nomem;
+        i = j;
+    }
+    free(order);
+    return RMAT_OK;
+nomem:
+    free(order);
+    rmat_trends_fini(out);
+    return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "trends: out of memory");
+}
+
+void rmat_trends_fini(struct rmat_trend_set *t)
+{
+    for (size_t i = 0; t->g && i < t->n; i++) {
+        free(t->g[i].row);
+        free(t->g[i].week);
+    }
+    free(t->g);
+    t->g = NULL;
+    t->n = 0;
+}
+
+/* A metric's unit; pressures in the sessions' own units (counts when
+ * uncalibrated). */
+static const char *metric_unit(const struct rmat_trend_set *t, const struct rmat_trend_group *g,
+                               int m)
+{
+    static const char *const units[RMAT_TREND_METRICS] = {
+        "kPa", "kPa", "mm³/N", "s", "s", "cycles/min", "0-10",
+    };
+    if (m <= 2 && g->n && !strcmp(t->sessions->rows[g->row[0]].units, "counts"))
+        return m == 2 ? "mm³/count" : "counts";
+    return units[m];
+}
+
+static void put_num(FILE *f, double v)
+{
+    char buf[RMAT_FMT_BUF];
+    if (isfinite(v)) {
+        rmat_fmt_sig(buf, v, SIG_DIGITS);
+        fputs(buf, f);
+    }
+}
+
+static void put_num_or_nan(FILE *f, double v)
+{
+    if (isfinite(v))
+        put_num(f, v);
+    else
+        fputs("NaN", f);
+}
+
+int rmat_trends_write(const struct rmat_trend_set *t, const char *out_dir, struct rmat_errinfo *ei)
+{
+    char path[RMAT_PATH_BUF];
+    FILE *f;
+    int rc = rmat_mkdirs(out_dir, ei);
+
+    if (rc == RMAT_OK)
+        rc = rmat_out_open(out_dir, "trend.csv", &f, path, ei);
+    if (rc != RMAT_OK)
+        return rc;
+    fputs("subject,region,side,metric,unit,n,first_date,last_date,first,last,slope_per_week,"
+          "ci95_low,ci95_high,r2,change_pct,values\n",
+          f);
+    for (size_t i = 0; i < t->n; i++) {
+        const struct rmat_trend_group *g = &t->g[i];
+        char d0[16], d1[16];
+        rmat_unix_to_date(g->t0_unix, d0, sizeof d0);
+        rmat_unix_to_date(t->sessions->rows[g->row[g->n - 1]].t_unix, d1, sizeof d1);
+        for (int m = 0; m < RMAT_TREND_METRICS; m++) {
+            const struct rmat_trend_metric *tm = &g->m[m];
+            const int ok = tm->fit.valid;
+            rmat_csv_put(f, g->subject);
+            fputc(',', f);
+            rmat_csv_put(f, g->region);
+            fputc(',', f);
+            rmat_csv_put(f, g->side);
+            fprintf(f, ",%s,", rmat_trend_metric_names[m]);
+            rmat_csv_put(f, metric_unit(t, g, m));
+            fprintf(f, ",%zu,%s,%s,", tm->n, d0, d1);
+            put_num(f, tm->first);
+            fputc(',', f);
+            put_num(f, tm->last);
+            fputc(',', f);
+            put_num(f, ok ? tm->fit.slope : NAN);
+            fputc(',', f);
+            put_num(f, ok ? tm->fit.ci95_low : NAN);
+            fputc(',', f);
+            put_num(f, ok ? tm->fit.ci95_high : NAN);
+            fputc(',', f);
+            put_num(f, ok ? tm->fit.r2 : NAN);
+            fputc(',', f);
+            put_num(f, tm->change_pct);
+            fputc(',', f);
+            for (size_t k = 0, w = 0; k < g->n; k++) {
+                const double v = rmat_trend_value(&t->sessions->rows[g->row[k]], m);
+                if (!isfinite(v))
+                    continue;
+                if (w++)
+                    fputc(';', f);
+                put_num(f, v);
+            }
+            fputc('\n', f);
+        }
+    }
+    rc = rmat_out_close(f, path, ei);
+    if (rc != RMAT_OK)
+        return rc;
+
+    rc = rmat_out_open(out_dir, "trend.json", &f, path, ei);
+    if (rc != RMAT_OK)
+        return rc;
+    {
+        struct rmat_json_writer w;
+        rmat_jw_begin(&w, f);
+        rmat_jw_str(&w, "software", "rollmat " RMAT_VERSION);
+        rmat_jw_str(&w, "x", "weeks since the group's first session (started_utc)");
+        rmat_jw_num(&w, "min_sessions", RMAT_TREND_MIN_SESSIONS);
+        rmat_jw_open(&w, "groups", 1, 0);
+        for (size_t i = 0; i < t->n; i++) {
+            const struct rmat_trend_group *g = &t->g[i];
+            rmat_jw_open(&w, NULL, 0, 0);
+            rmat_jw_str(&w, "subject", g->subject);
+            rmat_jw_str(&w, "region", g->region);
+            rmat_jw_str(&w, "side", g->side);
+            rmat_jw_num(&w, "sessions_n", (double)g->n);
+            rmat_jw_open(&w, "sessions", 1, 0);
+            for (size_t k = 0; k < g->n; k++) {
+                const struct rmat_session_row *r = &t->sessions->rows[g->row[k]];
+                rmat_jw_open(&w, NULL, 0, 1);
+                rmat_jw_str(&w, "id", r->id);
+                rmat_jw_str(&w, "started_utc", r->started_utc);
+                rmat_jw_num(&w, "week", g->week[k]);
+                rmat_jw_close(&w);
+            }
+            rmat_jw_close(&w);
+            rmat_jw_open(&w, "metrics", 0, 0);
+            for (int m = 0; m < RMAT_TREND_METRICS; m++) {
+                const struct rmat_trend_metric *tm = &g->m[m];
+                const int ok = tm->fit.valid;
+                rmat_jw_open(&w, rmat_trend_metric_names[m], 0, 1);
+                rmat_jw_str(&w, "unit", metric_unit(t, g, m));
+                rmat_jw_open(&w, "values", 1, 1);
+                for (size_t k = 0; k < g->n; k++)
+                    rmat_jw_num(&w, NULL, rmat_trend_value(&t->sessions->rows[g->row[k]], m));
+                rmat_jw_close(&w);
+                rmat_jw_num(&w, "n", (double)tm->n);
+                rmat_jw_num(&w, "slope_per_week", ok ? tm->fit.slope : NAN);
+                rmat_jw_num(&w, "ci95_low", ok ? tm->fit.ci95_low : NAN);
+                rmat_jw_num(&w, "ci95_high", ok ? tm->fit.ci95_high : NAN);
+                rmat_jw_num(&w, "r2", ok ? tm->fit.r2 : NAN);
+                rmat_jw_num(&w, "change_pct", tm->change_pct);
+                rmat_jw_close(&w);
+            }
+            rmat_jw_close(&w);
+            rmat_jw_close(&w);
+        }
+        rmat_jw_close(&w);
+        rmat_jw_end(&w);
+    }
+    return rmat_out_close(f, path, ei);
+}
+
+void rmat_trend_group_key(const struct rmat_trend_group *g, char *buf, size_t cap)
+{
+    size_t n;
+    snprintf(buf, cap, "%.60s_%.60s_%.15s", g->subject[0] ? g->subject : "nobody",
+             g->region[0] ? g->region : "region", g->side[0] ? g->side : "none");
+    n = strlen(buf);
+    for (size_t i = 0; i < n; i++) {
+        const char c = buf[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '.' || c == '_'))
+            buf[i] = '_';
+    }
+}
+
+/* --- the trend figure ------------------------------------------------------ */
+
+static const char *const metric_labels[RMAT_TREND_METRICS] = {
+    "Mean pressure under the roller", "Peak pressure", "Tissue compliance (softness)",
+    "Time holding on spots",          "Time rolling",  "Rolling rate (cadence)",
+    "Pain rating (session mean)",
+};
+
+static const char *const metric_short[RMAT_TREND_METRICS] = {
+    "mean pressure", "peak pressure", "compliance", "holding", "rolling", "cadence", "pain",
+};
+
+int rmat_trend_group_data(const struct rmat_trend_set *t, size_t gi, const char *plot_dir,
+                          char *key, size_t key_cap, struct rmat_errinfo *ei)
+{
+    const struct rmat_trend_group *g = &t->g[gi];
+    char name[300], path[RMAT_PATH_BUF];
+    FILE *f;
+    double lo = INFINITY, hi = -INFINITY;
+    int rc;
+
+    rmat_trend_group_key(g, key, key_cap);
+    snprintf(name, sizeof name, "trend_%s.csv", key);
+    rc = rmat_out_open(plot_dir, name, &f, path, ei);
+    if (rc != RMAT_OK)
+        return rc;
+    fputs("# id,date,week", f);
+    for (int m = 0; m < RMAT_TREND_METRICS; m++)
+        fprintf(f, ",%s", rmat_trend_metric_names[m]);
+    fputc('\n', f);
+    for (size_t k = 0; k < g->n; k++) {
+        const struct rmat_session_row *r = &t->sessions->rows[g->row[k]];
+        char date[16];
+        rmat_unix_to_date(r->t_unix, date, sizeof date);
+        rmat_csv_put(f, r->id);
+        fprintf(f, ",%s,", date);
+        put_num_or_nan(f, g->week[k]);
+        for (int m = 0; m < RMAT_TREND_METRICS; m++) {
+            fputc(',', f);
+            put_num_or_nan(f, rmat_trend_value(r, m));
+        }
+        fputc('\n', f);
+        if (g->week[k] < lo)
+            lo = g->week[k];
+        if (g->week[k] > hi)
+            hi = g->week[k];
+    }
+    rc = rmat_out_close(f, path, ei);
+    if (rc != RMAT_OK)
+        return rc;
+
+    /* The fitted lines and their 95% bands, sampled for drawing. */
+    snprintf(name, sizeof name, "trend_%s_fit.csv", key);
+    rc = rmat_out_open(plot_dir, name, &f, path, ei);
+    if (rc != RMAT_OK)
+        return rc;
+    fputs("# week", f);
+    for (int m = 0; m < RMAT_TREND_METRICS; m++)
+        fprintf(f, ",%s_fit,%s_lo,%s_hi", rmat_trend_metric_names[m], rmat_trend_metric_names[m],
+                rmat_trend_metric_names[m]);
+    fputc('\n', f);
+    if (hi > lo) {
+        struct rmat_line lines[RMAT_TREND_METRICS];
+        double *ys = malloc(g->n * sizeof *ys);
+        if (!ys) {
+            fclose(f);
+            return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "trends: out of memory");
+        }
+        for (int m = 0; m < RMAT_TREND_METRICS; m++) {
+            for (size_t k = 0; k < g->n; k++)
+                ys[k] = rmat_trend_value(&t->sessions->rows[g->row[k]], m);
+            rmat_line_from_trend(g->week, ys, g->n, &g->m[m].fit, &lines[m]);
+        }
+        free(ys);
+        for (int i = 0; i <= 50; i++) {
+            const double x = lo + (hi - lo) * i / 50.0;
+            put_num_or_nan(f, x);
+            for (int m = 0; m < RMAT_TREND_METRICS; m++) {
+                double yh = NAN, h = NAN;
+                if (lines[m].valid)
+                    rmat_line_eval(&lines[m], g->m[m].fit.slope, x, &yh, &h);
+                fputc(',', f);
+                put_num_or_nan(f, yh);
+                fputc(',', f);
+                put_num_or_nan(f, yh - h);
+                fputc(',', f);
+                put_num_or_nan(f, yh + h);
+            }
+            fputc('\n', f);
+        }
+    }
+    return rmat_out_close(f, path, ei);
+}
+
+/* v with the decimals that values of the size scale get at three
+ * significant digits (900 -> 0, 38 -> 1, 1.5 -> 2), so a slope reads on the
+ * values' own scale; no "-0". */
+static void fmt_on_scale(char *buf, size_t cap, double v, double scale, int plus)
+{
+    int dec = 2;
+    if (isfinite(scale) && scale > 0)
+        dec = 2 - (int)floor(log10(scale));
+    if (dec < 0)
+        dec = 0;
+    if (dec > 6)
+        dec = 6;
+    const double p = pow(10.0, dec);
+    double r = round(v * p) / p;
+    if (r == 0)
+        r = 0; /* -0.0 prints as 0 */
+    snprintf(buf, cap, plus && r > 0 ? "+%.*f" : "%.*f", dec, r);
+}
+
+/* The largest |value| of metric m in group g. */
+static double metric_scale(const struct rmat_trend_set *t, const struct rmat_trend_group *g, int m)
+{
+    double s = 0;
+    for (size_t k = 0; k < g->n; k++) {
+        const double v = fabs(rmat_trend_value(&t->sessions->rows[g->row[k]], m));
+        if (isfinite(v) && v > s)
+            s = v;
+    }
+    return s;
+}
+
+/* "+41 mm³/N a week (95% CI 35 to 46)" or why there is none. */
+void rmat_trend_phrase(const struct rmat_trend_set *t, const struct rmat_trend_group *g, int m,
+                       char *buf, size_t cap)
+{
+    const struct rmat_trend_metric *tm = &g->m[m];
+    const double scale = metric_scale(t, g, m);
+    char a[48], b[48], c[48];
+    if (tm->n == 0) {
+        snprintf(buf, cap, "no values");
+        return;
+    }
+    if (!tm->fit.valid) {
+        snprintf(buf, cap, "%zu session%s with a value: too few for a trend", tm->n,
+                 tm->n == 1 ? "" : "s");
+        return;
+    }
+    fmt_on_scale(a, sizeof a, tm->fit.slope, scale, 1);
+    fmt_on_scale(b, sizeof b, tm->fit.ci95_low, scale, 0);
+    fmt_on_scale(c, sizeof c, tm->fit.ci95_high, scale, 0);
+    snprintf(buf, cap, "%s %s a week (95%% CI %s to %s)", a, metric_unit(t, g, m), b, c);
+}
+
+void rmat_trend_slope_text(const struct rmat_trend_set *t, const struct rmat_trend_group *g, int m,
+                           char *buf, size_t cap)
+{
+    const struct rmat_trend_metric *tm = &g->m[m];
+    const double scale = metric_scale(t, g, m);
+    char a[48], b[48], c[48];
+    if (!tm->fit.valid) {
+        snprintf(buf, cap, "-");
+        return;
+    }
+    fmt_on_scale(a, sizeof a, tm->fit.slope, scale, 1);
+    fmt_on_scale(b, sizeof b, tm->fit.ci95_low, scale, 0);
+    fmt_on_scale(c, sizeof c, tm->fit.ci95_high, scale, 0);
+    snprintf(buf, cap, "%s (%s to %s)", a, b, c);
+}
+
+const char *rmat_trend_metric_label(int m)
+{
+    return m >= 0 && m < RMAT_TREND_METRICS ? metric_labels[m] : "";
+}
+
+const char *rmat_trend_metric_unit(const struct rmat_trend_set *t, const struct rmat_trend_group *g,
+                                   int m)
+{
+    return metric_unit(t, g, m);
+}
+
+void rmat_fig_trend(FILE *f, const struct rmat_trend_set *t, size_t gi, const char *key,
+                    const char *title, double x0, double y0, double w, double h)
+{
+    const struct rmat_trend_group *g = &t->g[gi];
+    const double th = title && *title ? 0.05 * h : 0;
+    const double ph = (h - th) / 4, pw = w / 2;
+    const double span = g->n ? g->week[g->n - 1] - g->week[0] : 0;
+    const double pad = span > 0 ? 0.05 * span : 0.5;
+    char d0[16];
+
+    rmat_unix_to_date(g->t0_unix, d0, sizeof d0);
+    if (th > 0) {
+        rmat_gp_reset(f);
+        fputs("unset border\nunset tics\nunset key\n", f);
+        fprintf(f, "set origin %.4f,%.4f\nset size %.4f,%.4f\n", x0, y0 + h - th, w, th);
+        fputs("set lmargin 0\nset rmargin 0\nset tmargin 0\nset bmargin 0\nset label 1 ", f);
+        rmat_gp_string(f, title);
+        fputs(" at graph 0.5, graph 0.5 center font titlefont\nplot [0:1][0:1] NaN notitle\n", f);
+    }
+    for (int m = 0; m < RMAT_TREND_METRICS; m++) {
+        const int row = m / 2, col = m % 2;
+        const double px = x0 + col * pw, py = y0 + h - th - (row + 1) * ph;
+        char phrase[160], ylab[96], xlab[96];
+        rmat_gp_reset(f);
+        rmat_gp_panel(f, px, py, pw, ph, 0.17, 0.04, 0.22, 0.24);
+        rmat_trend_phrase(t, g, m, phrase, sizeof phrase);
+        fputs("set title ", f);
+        {
+            /* label and phrase on two lines (a double-quoted string) */
+            char tt[300];
+            snprintf(tt, sizeof tt, "%s\\n%s", metric_labels[m], phrase);
+            fputc('"', f);
+            for (const char *c = tt; *c; c++)
+                if (*c == '"')
+                    fputs("\\\"", f);
+                else
+                    fputc(*c, f);
+            fputc('"', f);
+        }
+        snprintf(ylab, sizeof ylab, "%s (%s)", metric_short[m], metric_unit(t, g, m));
+        snprintf(xlab, sizeof xlab, "weeks since %s", d0);
+        fputs(" font smallfont\nset ylabel ", f);
+        rmat_gp_string(f, ylab);
+        fputs("\nset xlabel ", f);
+        rmat_gp_string(f, xlab);
+        fprintf(f,
+                "\nunset key\nset grid lc rgb '#e5e5e5'\nset xrange [%.6g:%.6g]\n"
+                "\n",
+                (g->n ? g->week[0] : 0) - pad, (g->n ? g->week[g->n - 1] : 0) + pad);
+        if (m == 6) {
+            fputs("set yrange [0:10]\n", f);
+        } else {
+            /* At least +/-10% of the values' size: a trend of a hundredth
+             * of a percent must not fill the panel as if it mattered. */
+            double lo = INFINITY, hi = -INFINITY;
+            struct rmat_line ln;
+            double *ys = malloc((g->n ? g->n : 1) * sizeof *ys);
+            if (ys) {
+                for (size_t k = 0; k < g->n; k++) {
+                    ys[k] = rmat_trend_value(&t->sessions->rows[g->row[k]], m);
+                    if (isfinite(ys[k])) {
+                        lo = fmin(lo, ys[k]);
+                        hi = fmax(hi, ys[k]);
+                    }
+                }
+                rmat_line_from_trend(g->week, ys, g->n, &g->m[m].fit, &ln);
+                for (size_t k = 0; ln.valid && k < g->n; k++) {
+                    double yh, hw;
+                    rmat_line_eval(&ln, g->m[m].fit.slope, g->week[k], &yh, &hw);
+                    lo = fmin(lo, yh - hw);
+                    hi = fmax(hi, yh + hw);
+                }
+                free(ys);
+            }
+            if (isfinite(lo) && isfinite(hi)) {
+                const double mid = (lo + hi) / 2, size = fmax(fabs(mid), 1e-9);
+                double half = fmax((hi - lo) / 2 * 1.15, 0.1 * size);
+                if (half < 1e-6)
+                    half = 1; /* all zero */
+                const int nonneg = lo >= 0;
+                lo = mid - half;
+                hi = mid + half;
+                if (nonneg && lo < 0)
+                    lo = 0; /* values that cannot be negative */
+                fprintf(f, "set yrange [%.6g:%.6g]\n", lo, hi);
+            }
+        }
+        if (g->m[m].n == 0) {
+            fputs("set label 1 'no values' at graph 0.5, graph 0.5 center\n"
+                  "set yrange [0:1]\nplot NaN notitle\n",
+                  f);
+            continue;
+        }
+        if (g->m[m].fit.valid)
+            fprintf(f,
+                    "plot 'trend_%s_fit.csv' using 1:%d:%d with filledcurves fc rgb "
+                    "'" RMAT_OI_VERMILLION "' fs transparent solid 0.2 noborder notitle, \\\n"
+                    "  '' using 1:%d with lines lw 2 lc rgb '" RMAT_OI_VERMILLION
+                    "' notitle, \\\n  ",
+                    key, 3 + 3 * m, 4 + 3 * m, 2 + 3 * m);
+        else
+            fputs("plot ", f);
+        fprintf(
+            f,
+            "'trend_%s.csv' using 3:%d with linespoints lw 1 dt 3 pt 7 ps 0.9 lc rgb '" RMAT_OI_BLUE
+            "' notitle\n",
+            key, 4 + m);
+    }
+    /* The eighth cell: what the marks mean. */
+    rmat_gp_reset(f);
+    fputs("unset border\nunset tics\n", f);
+    rmat_gp_panel(f, x0 + pw, y0 + h - th - 4 * ph, pw, ph, 0.1, 0.05, 0.1, 0.1);
+    fputs("set xrange [0:1]\nset yrange [0:1]\n"
+          "set key inside left center vertical samplen 2.5 spacing 1.3\n"
+          "plot NaN with points pt 7 ps 0.9 lc rgb '" RMAT_OI_BLUE "' title 'one session', \\\n"
+          "  NaN with lines lw 2 lc rgb '" RMAT_OI_VERMILLION
+          "' title 'least-squares line (3 or more sessions)', \\\n"
+          "  NaN with boxes fc rgb '" RMAT_OI_VERMILLION
+          "' fs transparent solid 0.2 title '95% confidence band of the line'\n",
+          f);
+}
+
+int rmat_trends_plot(const struct rmat_trend_set *t, const char *plot_dir, struct rmat_errinfo *ei)
+{
+    int rc = rmat_mkdirs(plot_dir, ei);
+    for (size_t i = 0; rc == RMAT_OK && i < t->n; i++) {
+        const struct rmat_trend_group *g = &t->g[i];
+        char key[200], name[260], fig[220], path[RMAT_PATH_BUF], title[300], side[40] = "";
+        FILE *f;
+        rc = rmat_trend_group_data(t, i, plot_dir, key, sizeof key, ei);
+        if (rc != RMAT_OK)
+            break;
+        snprintf(fig, sizeof fig, "trend_%s", key);
+        snprintf(name, sizeof name, "%s.gp", fig);
+        if (g->side[0] && strcmp(g->side, "none") != 0)
+            snprintf(side, sizeof side, " (%s)", g->side);
+        snprintf(title, sizeof title, "Trends across sessions: %s, %s%s, %zu session%s",
+                 g->subject[0] ? g->subject : "subject not given",
+                 g->region[0] ? g->region : "region not given", side, g->n, g->n == 1 ? "" : "s");
+        rc = rmat_out_open(plot_dir, name, &f, path, ei);
+        if (rc != RMAT_OK)
+            break;
+        rmat_gp_figure_begin(f, fig,
+                             "the session values of one subject, region and side "
+                             "against the date, with least-squares lines",
+                             10.0, 11.0);
+        rmat_fig_trend(f, t, i, key, title, 0, 0, 1, 1);
+        rmat_gp_figure_end(f);
+        rc = rmat_out_close(f, path, ei);
+        if (rc == RMAT_OK)
+            rc = rmat_plot_run(name, plot_dir, ei);
+    }
+    return rc;
+}

@@ -1,0 +1,147 @@
+/* rollmat: sessions side by side, and trends across them
+ * (shared/spec/METRICS.md, "Trends across sessions"; docs/reports.md).
+ *
+ * A session row is one analysed session's summary (summary.json as
+ * `rollmat analyze` writes it, plus the mean pain rating from its events),
+ * as one row of sessions.csv. Rows come from analysis folders found under
+ * a folder, or from sessions.csv files (the shards of a batch run).
+ *
+ * Trends: for each (subject, region, side), the sessions in date order
+ * (the recording's session started_utc) and, for each of mean_kpa,
+ * peak_kpa, compliance_mm3_n, hold_s, rolling_s, cadence_cpm and pain, a
+ * least-squares line against the session date in weeks (rmat_trend_fit()
+ * of tissue.h): n, slope_per_week, its 95% interval (Student t, n - 2
+ * degrees of freedom), r2, and change_pct from the first session to the
+ * last. With fewer than three sessions the values are listed and there is
+ * no line.
+ */
+#ifndef ROLLMAT_TREND_H
+#define ROLLMAT_TREND_H
+
+#include <stddef.h>
+
+#include "rollmat/diag.h"
+#include "rollmat/tissue.h"
+
+/* The number columns of sessions.csv, after its text columns. */
+#define RMAT_SESSION_NNUM 28
+extern const char *const rmat_session_num_names[RMAT_SESSION_NNUM];
+
+struct rmat_session_row {
+    char id[512];        /* the session folder relative to the folder searched */
+    char recording[512]; /* summary.json's "recording" (or the batch's relative path) */
+    char subject[64], session[64], region[64], side[16], roller[64], mounting[16];
+    char started_utc[32];
+    char units[16];                /* kPa or counts */
+    char calibration[64];          /* its name, "" if none */
+    double t_unix;                 /* started_utc in seconds since 1970; NaN if it does not parse */
+    double num[RMAT_SESSION_NNUM]; /* NaN where the summary has none */
+};
+
+struct rmat_session_set {
+    struct rmat_session_row *rows;
+    size_t n, cap;
+};
+
+/* The index of name among rmat_session_num_names, or -1. */
+int rmat_session_num_index(const char *name);
+
+/* Loads the analysis folder ana_dir into *row with the given id: its
+ * summary.json, and the mean and count of the pain ratings from its
+ * events.csv, else from the recording's events when it is found, else
+ * none (NaN, 0). Numbers are rounded to 10 significant digits, as
+ * sessions.csv holds them, so rows from either source compare equal.
+ * Errors: those of reading summary.json. */
+int rmat_session_load(const char *ana_dir, const char *id, struct rmat_session_row *row,
+                      struct rmat_errinfo *ei);
+
+/* Appends every analysis folder (a folder with summary.json) under dir,
+ * searched recursively (not below an analysis folder, not into hidden
+ * folders), in the order of their paths. A folder whose summary does not
+ * load is skipped with a warning in log. Returns the number added or an
+ * error (RMAT_E_NOTFOUND if dir cannot be read, RMAT_E_NOMEM). */
+int rmat_sessions_scan(const char *dir, struct rmat_session_set *set, const struct rmat_log *log,
+                       struct rmat_errinfo *ei);
+
+/* Appends the rows of a sessions.csv. Errors: RMAT_E_NOTFOUND, RMAT_E_IO,
+ * RMAT_E_FORMAT (no id column), RMAT_E_NOMEM. */
+int rmat_sessions_read_csv(const char *path, struct rmat_session_set *set, struct rmat_errinfo *ei);
+
+/* Sorts by id; drops rows whose id repeats an earlier one (warning in
+ * log). */
+void rmat_sessions_sort(struct rmat_session_set *set, const struct rmat_log *log);
+
+/* Writes sessions.csv: id, recording, subject, session, region, side,
+ * roller, mounting, started_utc, date, units, calibration, then the number
+ * columns (10 significant digits, empty where none). */
+int rmat_sessions_write_csv(const struct rmat_session_set *set, const char *path,
+                            struct rmat_errinfo *ei);
+
+/* Frees the rows; the struct may be reused after. */
+void rmat_session_set_fini(struct rmat_session_set *set);
+
+/* --- trends --------------------------------------------------------------- */
+
+#define RMAT_TREND_METRICS 7
+/* mean_kpa, peak_kpa, compliance_mm3_n, hold_s, rolling_s, cadence_cpm,
+ * pain (the session's mean pain rating). */
+extern const char *const rmat_trend_metric_names[RMAT_TREND_METRICS];
+
+#define RMAT_TREND_MIN_SESSIONS 3
+
+struct rmat_trend_metric {
+    size_t n;              /* sessions with a value */
+    struct rmat_trend fit; /* slope per week; valid only with n >= 3 */
+    double change_pct;     /* 100 * (last / first - 1) over the sessions with a value;
+                              NaN with fewer than 2 or a first of 0 */
+    double first, last;
+};
+
+struct rmat_trend_group {
+    char subject[64], region[64], side[16];
+    size_t n;       /* sessions, in date order */
+    size_t *row;    /* their indices into the session set */
+    double *week;   /* weeks since the group's first session */
+    double t0_unix; /* the first session's date */
+    struct rmat_trend_metric m[RMAT_TREND_METRICS];
+};
+
+struct rmat_trend_set {
+    const struct rmat_session_set *sessions; /* not owned */
+    struct rmat_trend_group *g;
+    size_t n;
+};
+
+/* Groups the sessions (only those of subject, if not NULL) by subject,
+ * region and side (groups sorted by those), orders each by date and fits
+ * the trends. Sessions without a date that parses are left out with a
+ * warning in log. out keeps a pointer to s. RMAT_E_NOMEM. */
+int rmat_trends_compute(const struct rmat_session_set *s, const char *subject,
+                        struct rmat_trend_set *out, const struct rmat_log *log,
+                        struct rmat_errinfo *ei);
+
+/* Frees the groups. */
+void rmat_trends_fini(struct rmat_trend_set *t);
+
+/* The value of metric m for session row r. */
+double rmat_trend_value(const struct rmat_session_row *r, int m);
+
+/* Writes out_dir/trend.csv (subject, region, side, metric, unit, n,
+ * first_date, last_date, first, last, slope_per_week, ci95_low, ci95_high,
+ * r2, change_pct, values: the values in date order, ';'-separated) and
+ * out_dir/trend.json (per group its sessions with dates and weeks, and per
+ * metric its values, n, slope_per_week, ci95_low, ci95_high, r2,
+ * change_pct; null where there is none). */
+int rmat_trends_write(const struct rmat_trend_set *t, const char *out_dir, struct rmat_errinfo *ei);
+
+/* Draws each group's trends into plot_dir (created): data files
+ * trend_<key>.csv and trend_<key>_fit.csv, the script trend_<key>.gp and
+ * the figure as PNG, SVG and PDF, key being subject_region_side with other
+ * characters than letters, digits, '-' and '.' replaced by '_'. Errors:
+ * writing, and those of rmat_plot_run(). */
+int rmat_trends_plot(const struct rmat_trend_set *t, const char *plot_dir, struct rmat_errinfo *ei);
+
+/* The file-name key of group g into buf (at least 200 bytes). */
+void rmat_trend_group_key(const struct rmat_trend_group *g, char *buf, size_t cap);
+
+#endif

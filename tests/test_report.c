@@ -1,0 +1,510 @@
+/* PDF reports (report.h, `rollmat report`), from virtual-mat recordings:
+ *
+ *  - a session report of the shipped calf scene (four trigger-point holds,
+ *    tissue softening 12%), recorded with the session's attributes and
+ *    copied with a mark, a pain rating and a note added: a PDF of three
+ *    pages whose text names the subject, region, side and date, states the
+ *    summary with units, says that the tissue's compliance rose (the scene
+ *    softens) and lists the events; its table's data file holds the
+ *    summary's numbers;
+ *  - a progress report of one subject: three weekly calf sessions and two
+ *    quadriceps ones: a page of trends and a page of charts per region,
+ *    and its table holds the sessions' own numbers.
+ *
+ * Page counts come from pdfinfo and text from pdftotext (poppler-utils,
+ * which the reports need anyway for pdfunite).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rmat_test.h"
+#include "rollmat/reader.h"
+#include "rollmat/recording.h"
+
+static void source_path(char *buf, size_t cap, const char *rel)
+{
+    const char *f = __FILE__;
+    const char *slash = strrchr(f, '/');
+    size_t n = slash ? (size_t)(slash - f) : 0;
+    const size_t len = strlen(rel);
+    while (n > 0 && f[n - 1] != '/')
+        n--;
+    assert_true(n + len < cap);
+    memcpy(buf, f, n);
+    memcpy(buf + n, rel, len + 1);
+}
+
+static int run(char *const argv[], const char *out_path, int timeout_ms)
+{
+    pid_t pid = rmat_test_spawn(argv, out_path);
+    assert_true(pid > 0);
+    return rmat_test_wait(pid, timeout_ms);
+}
+
+static void must_run(char *const argv[], const char *out_path)
+{
+    const int rc = run(argv, out_path, 240000);
+    if (rc != 0) {
+        char *o = rmat_test_slurp(out_path, NULL);
+        print_error("%s %s failed (%d):\n%s\n", argv[0], argv[1], rc, o ? o : "");
+        free(o);
+    }
+    assert_int_equal(rc, 0);
+}
+
+static double jnum(const char *from, const char *key)
+{
+    char pat[96];
+    const char *p;
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    p = strstr(from, pat);
+    if (!p) {
+        print_error("no %s in the JSON\n", pat);
+        fail();
+    }
+    p += strlen(pat);
+    while (*p == ' ')
+        p++;
+    return strncmp(p, "null", 4) == 0 ? NAN : strtod(p, NULL);
+}
+
+/* pdfinfo's page count. */
+static int pdf_pages(const char *pdf, const char *tmp)
+{
+    char out[800];
+    char *s;
+    int pages;
+    char *argv[] = {(char *)"/usr/bin/pdfinfo", (char *)pdf, NULL};
+    snprintf(out, sizeof out, "%s/pdfinfo.out", tmp);
+    assert_int_equal(run(argv, out, 30000), 0);
+    s = rmat_test_slurp(out, NULL);
+    assert_non_null(s);
+    const char *p = strstr(s, "Pages:");
+    assert_non_null(p);
+    pages = atoi(p + 6);
+    free(s);
+    return pages;
+}
+
+/* The PDF's text (pdftotext), with line breaks and runs of spaces made
+ * single spaces so phrases can be searched whatever the layout. */
+static char *pdf_text(const char *pdf, const char *tmp)
+{
+    char out[800], log[800];
+    char *s, *w;
+    snprintf(out, sizeof out, "%s/text.txt", tmp);
+    snprintf(log, sizeof log, "%s/pdftotext.out", tmp);
+    /* -layout keeps a table's row on one line */
+    char *argv[] = {(char *)"/usr/bin/pdftotext", (char *)"-layout", (char *)pdf, out, NULL};
+    assert_int_equal(run(argv, log, 30000), 0);
+    s = rmat_test_slurp(out, NULL);
+    assert_non_null(s);
+    w = s;
+    for (const char *r = s; *r; r++) {
+        const int space = *r == '\n' || *r == ' ' || *r == '\f';
+        if (space && w > s && w[-1] == ' ')
+            continue;
+        *w++ = space ? ' ' : *r;
+    }
+    *w = '\0';
+    return s;
+}
+
+/* 1 if the text says phrase; else says which is missing and returns 0
+ * (the caller fails after freeing the text). */
+static int has(const char *text, const char *phrase)
+{
+    if (strstr(text, phrase))
+        return 1;
+    print_error("the report does not say \"%s\"\n", phrase);
+    return 0;
+}
+
+static int have_poppler(void)
+{
+    return access("/usr/bin/pdfinfo", X_OK) == 0 && access("/usr/bin/pdftotext", X_OK) == 0;
+}
+
+struct play {
+    pid_t sim, rec;
+};
+
+static void start_session(const char *root, const char *name, const char *scene, const char *speed,
+                          char *const extra[], const char *rec_path, struct play *p)
+{
+    char url_file[700], truth[700], out[700];
+    char *url, *argv[48];
+    int n = 0;
+    snprintf(url_file, sizeof url_file, "%s/%s.url", root, name);
+    snprintf(truth, sizeof truth, "%s/%s.truth", root, name);
+    {
+        char *sargv[] = {(char *)RMAT_SIM_EXE,
+                         (char *)"--listen",
+                         (char *)"127.0.0.1:0",
+                         (char *)"--url-file",
+                         url_file,
+                         (char *)"--truth-dir",
+                         truth,
+                         (char *)"--scene",
+                         (char *)scene,
+                         (char *)"--speed",
+                         (char *)speed,
+                         (char *)"--once",
+                         NULL};
+        snprintf(out, sizeof out, "%s/%s.sim.out", root, name);
+        p->sim = rmat_test_spawn(sargv, out);
+        assert_true(p->sim > 0);
+    }
+    assert_int_equal(rmat_test_wait_file(url_file, 10000), 0);
+    url = rmat_test_slurp(url_file, NULL);
+    assert_non_null(url);
+    url[strcspn(url, "\n")] = '\0';
+    argv[n++] = (char *)RMAT_CLI_EXE;
+    argv[n++] = (char *)"record";
+    argv[n++] = (char *)"--device";
+    argv[n++] = url;
+    argv[n++] = (char *)"--duration";
+    argv[n++] = (char *)"60";
+    argv[n++] = (char *)"-o";
+    argv[n++] = (char *)rec_path;
+    for (int i = 0; extra[i]; i++)
+        argv[n++] = extra[i];
+    argv[n] = NULL;
+    snprintf(out, sizeof out, "%s/%s.record.out", root, name);
+    p->rec = rmat_test_spawn(argv, out);
+    assert_true(p->rec > 0);
+    free(url);
+}
+
+static void finish_session(struct play *p)
+{
+    /* The recorder stops on the silence after the scene: the analysis is
+     * the test, not its status. */
+    (void)rmat_test_wait(p->rec, 120000);
+    assert_int_equal(rmat_test_wait(p->sim, 20000), 0);
+}
+
+/* Copies a recording adding a mark, a pain rating and a note at scene
+ * seconds 10, 30 and 60 (placed on the host clock through the recording's
+ * first and last frames). */
+static void copy_with_events(const char *in, const char *out)
+{
+    struct rmat_reader *r;
+    struct rmat_rec *w;
+    struct rmat_errinfo ei;
+    const struct rmat_recording_info *info;
+    uint16_t *raw;
+    uint32_t seq;
+    uint64_t td, td0 = 0, tdl;
+    int64_t th, th0 = 0, thl;
+
+    assert_int_equal(rmat_reader_open(in, &r, &ei), RMAT_OK);
+    info = rmat_reader_info(r);
+    assert_true(info->frames > 100);
+    assert_int_equal(rmat_rec_create(out, &info->dev, &info->meta, &w, &ei), RMAT_OK);
+    raw = malloc((size_t)info->dev.rows * (size_t)info->dev.cols * sizeof *raw);
+    assert_non_null(raw);
+    for (uint64_t k = 0; k < info->frames; k++) {
+        assert_int_equal(rmat_reader_read(r, k, 1, raw, &seq, &td, &th, &ei), RMAT_OK);
+        if (k == 0) {
+            td0 = td;
+            th0 = th;
+        }
+        assert_int_equal(rmat_rec_append(w, seq, td, th, raw, &ei), RMAT_OK);
+    }
+    assert_int_equal(rmat_reader_read(r, info->frames - 1, 1, NULL, NULL, &tdl, &thl, &ei),
+                     RMAT_OK);
+    const double ns_per_s = (double)(thl - th0) / ((double)(tdl - td0) * 1e-6);
+    assert_int_equal(rmat_rec_event(w, th0 + (int64_t)(10 * ns_per_s), "mark", NAN,
+                                    "trigger point below the knee", &ei),
+                     RMAT_OK);
+    assert_int_equal(rmat_rec_event(w, th0 + (int64_t)(30 * ns_per_s), "pain", 7, "", &ei),
+                     RMAT_OK);
+    assert_int_equal(rmat_rec_event(w, th0 + (int64_t)(60 * ns_per_s), "note", NAN,
+                                    "eased off the other leg", &ei),
+                     RMAT_OK);
+    assert_int_equal(rmat_rec_close(w, &ei), RMAT_OK);
+    rmat_reader_close(r);
+    free(raw);
+}
+
+static void test_report_session_pdf(void **state)
+{
+    char root[512], scene[700], cal[700], raw[700], rec[700], ana[700], pdf[800], log[800];
+    char path[900];
+    struct play p;
+    char *extra[] = {(char *)"--subject",
+                     (char *)"P031",
+                     (char *)"--region",
+                     (char *)"calf",
+                     (char *)"--side",
+                     (char *)"right",
+                     (char *)"--roller",
+                     (char *)"foam-soft",
+                     (char *)"--roller-diameter",
+                     (char *)"150",
+                     (char *)"--mounting",
+                     (char *)"tissue",
+                     (char *)"--body-mass",
+                     (char *)"64",
+                     (char *)"--notes",
+                     (char *)"seated, other leg crossed over",
+                     (char *)"--started-utc",
+                     (char *)"2026-04-07T14:00:00Z",
+                     NULL};
+    (void)state;
+
+    assert_int_equal(rmat_test_tmpdir("report_session", root, sizeof root), 0);
+    source_path(scene, sizeof scene, "firmware/boards/sim/scenes/calf.scene");
+    source_path(cal, sizeof cal, "firmware/boards/sim/virtual-mat.cal");
+    snprintf(raw, sizeof raw, "%s/raw.h5", root);
+    snprintf(rec, sizeof rec, "%s/calf.h5", root);
+    snprintf(ana, sizeof ana, "%s/calf", root);
+    snprintf(pdf, sizeof pdf, "%s/calf-report.pdf", root);
+    start_session(root, "calf", scene, "20", extra, raw, &p);
+    finish_session(&p);
+    copy_with_events(raw, rec);
+    snprintf(log, sizeof log, "%s/report.out", root);
+    {
+        char *argv[] = {(char *)RMAT_CLI_EXE,
+                        (char *)"report",
+                        rec,
+                        (char *)"-o",
+                        pdf,
+                        (char *)"--calibration",
+                        cal,
+                        NULL};
+        must_run(argv, log);
+    }
+    {
+        char *head = NULL;
+        size_t len;
+        head = rmat_test_slurp(pdf, &len);
+        assert_non_null(head);
+        assert_true(len > 10000 && memcmp(head, "%PDF-", 5) == 0);
+        free(head);
+    }
+    /* The page scripts are kept. */
+    for (int k = 1; k <= 3; k++) {
+        snprintf(path, sizeof path, "%s/report/page_%d.gp", ana, k);
+        assert_int_equal(access(path, R_OK), 0);
+    }
+
+    /* The table's data file holds the summary's numbers. */
+    {
+        char *summary, line[1024];
+        FILE *f;
+        int rows = 0;
+        snprintf(path, sizeof path, "%s/summary.json", ana);
+        summary = rmat_test_slurp(path, NULL);
+        assert_non_null(summary);
+        snprintf(path, sizeof path, "%s/report/report_summary.csv", ana);
+        f = fopen(path, "r");
+        assert_non_null(f);
+        assert_non_null(fgets(line, sizeof line, f));
+        assert_string_equal(line, "key,label,value,unit,display\n");
+        while (fgets(line, sizeof line, f)) {
+            char key[64];
+            const char *p2;
+            double v, want;
+            assert_int_equal(sscanf(line, "%63[^,]", key), 1);
+            /* value: the third field (labels hold no commas unquoted) */
+            p2 = strchr(line, ',');
+            assert_non_null(p2);
+            if (p2[1] == '"')
+                p2 = strchr(strchr(p2 + 2, '"') + 1, ',');
+            else
+                p2 = strchr(p2 + 1, ',');
+            assert_non_null(p2);
+            v = p2[1] == ',' ? NAN : strtod(p2 + 1, NULL);
+            want = jnum(summary, key);
+            if (isnan(want))
+                assert_true(isnan(v));
+            else if (fabs(v - want) > 1e-9 * fabs(want))
+                fail_msg("%s: report %.12g, summary %.12g", key, v, want);
+            rows++;
+        }
+        fclose(f);
+        assert_true(rows >= 15);
+        /* The calf scene: four holds, softening tissue. */
+        assert_int_equal((int)jnum(summary, "holds"), 4);
+        free(summary);
+    }
+
+    if (!have_poppler()) {
+        print_message("poppler-utils missing: page count and text not checked\n");
+        return;
+    }
+    assert_int_equal(pdf_pages(pdf, root), 3);
+    char *text = pdf_text(pdf, root);
+    int bad = 0;
+    bad += !has(text, "Foam-rolling session report");
+    bad += !has(text, "Subject: P031");
+    bad += !has(text, "Body region: calf, right");
+    bad += !has(text, "Roller: foam-soft, 150 mm across");
+    bad += !has(text, "2026-04-07");
+    bad += !has(text, "Body mass: 64 kg");
+    bad += !has(text, "Holds (staying on one spot) 4");
+    bad += !has(text, "cycles/min");
+    bad += !has(text, " kPa");
+    bad += !has(text, "mm³/N");
+    /* The scene's tissue softens 12%: the report says compliance rose. */
+    bad += !has(text, "Tissue compliance (softness under the roller) rose");
+    bad += !has(text, "the tissue softened");
+    bad += !has(text, "Contact width");
+    bad += !has(text, "95% CI");
+    bad += !has(text, "Notes: seated, other leg crossed over");
+    bad += !has(text, "mark: trigger point below the knee");
+    bad += !has(text, "pain rating 7 of 10");
+    bad += !has(text, "note: eased off the other leg");
+    bad += !has(text, "Peak pressure");
+    bad += !has(text, "Time in contact");
+    bad += !has(text, "Cadence");
+    free(text);
+    assert_int_equal(bad, 0);
+}
+
+static void test_report_progress_pdf(void **state)
+{
+    static const char *const dates[] = {"2026-02-02T10:00:00Z", "2026-02-09T10:00:00Z",
+                                        "2026-02-16T10:00:00Z"};
+    static const double estar[] = {420, 380, 340};
+    char root[512], cal[700], dir[700], log[800], pdf[800], path[900];
+    struct play p[5];
+    char recs[5][700];
+    (void)state;
+
+    assert_int_equal(rmat_test_tmpdir("report_progress", root, sizeof root), 0);
+    source_path(cal, sizeof cal, "firmware/boards/sim/virtual-mat.cal");
+    for (int i = 0; i < 5; i++) {
+        char scene[700], name[32], text[512];
+        FILE *f;
+        const int calf = i < 3;
+        snprintf(name, sizeof name, "s%d", i);
+        snprintf(scene, sizeof scene, "%s/%s.scene", root, name);
+        snprintf(text, sizeof text,
+                 "mat rows=32 cols=32 pitch_mm=12.7 rate_hz=100 adc_bits=12\n"
+                 "roller cylinder radius_mm=75 length_mm=150 axis_deg=0\n"
+                 "tissue estar_kpa=%g soften_pct=0\nforce force_n=250\nseed %d\n"
+                 "roll passes=12 cadence_cpm=30 stroke_mm=200\n",
+                 calf ? estar[i] : 400.0, 3 + i);
+        f = fopen(scene, "w");
+        assert_non_null(f);
+        fputs(text, f);
+        fclose(f);
+        snprintf(recs[i], sizeof recs[i], "%s/%s.h5", root, name);
+        char *extra[] = {(char *)"--subject",
+                         (char *)"P020",
+                         (char *)"--region",
+                         (char *)(calf ? "calf" : "quadriceps"),
+                         (char *)"--side",
+                         (char *)(calf ? "right" : "left"),
+                         (char *)"--started-utc",
+                         (char *)dates[calf ? i : i - 3],
+                         NULL};
+        start_session(root, name, scene, "40", extra, recs[i], &p[i]);
+    }
+    for (int i = 0; i < 5; i++)
+        finish_session(&p[i]);
+    for (int i = 0; i < 5; i++) {
+        char ana[800];
+        snprintf(ana, sizeof ana, "%s/sessions/s%d", root, i);
+        snprintf(log, sizeof log, "%s/analyze%d.out", root, i);
+        char *argv[] = {(char *)RMAT_CLI_EXE,
+                        (char *)"analyze",
+                        recs[i],
+                        (char *)"-o",
+                        ana,
+                        (char *)"--calibration",
+                        cal,
+                        (char *)"--no-plot",
+                        NULL};
+        must_run(argv, log);
+    }
+    snprintf(dir, sizeof dir, "%s/sessions", root);
+    snprintf(pdf, sizeof pdf, "%s/progress.pdf", root);
+    snprintf(log, sizeof log, "%s/report.out", root);
+    {
+        char *argv[] = {(char *)RMAT_CLI_EXE,
+                        (char *)"report",
+                        (char *)"--subject",
+                        (char *)"P020",
+                        dir,
+                        (char *)"-o",
+                        pdf,
+                        NULL};
+        must_run(argv, log);
+    }
+
+    /* The table holds the sessions' own numbers: calf compliance from the
+     * first session's summary to the third's. */
+    {
+        char *first, *last, line[1024];
+        int found = 0;
+        FILE *f;
+        snprintf(path, sizeof path, "%s/s0/summary.json", dir);
+        first = rmat_test_slurp(path, NULL);
+        snprintf(path, sizeof path, "%s/s2/summary.json", dir);
+        last = rmat_test_slurp(path, NULL);
+        assert_non_null(first);
+        assert_non_null(last);
+        snprintf(path, sizeof path, "%s/progress-P020/progress_table.csv", dir);
+        f = fopen(path, "r");
+        assert_non_null(f);
+        while (fgets(line, sizeof line, f)) {
+            double a, b;
+            int n;
+            if (strncmp(line, "P020,calf,right,compliance_mm3_n,", 33) != 0)
+                continue;
+            assert_int_equal(sscanf(line + 33, "%d,%lf,%lf", &n, &a, &b), 3);
+            assert_int_equal(n, 3);
+            assert_true(fabs(a / jnum(first, "mean_compliance_mm3_n") - 1) < 1e-9);
+            assert_true(fabs(b / jnum(last, "mean_compliance_mm3_n") - 1) < 1e-9);
+            /* E* fell from 420 to 340 kPa: the tissue got softer */
+            assert_non_null(strstr(line, ",rising"));
+            found = 1;
+        }
+        fclose(f);
+        assert_true(found);
+        free(first);
+        free(last);
+    }
+    if (!have_poppler()) {
+        print_message("poppler-utils missing: page count and text not checked\n");
+        return;
+    }
+    /* A page of trends, then one of charts per region and side. */
+    assert_int_equal(pdf_pages(pdf, root), 3);
+    char *text = pdf_text(pdf, root);
+    int bad = 0;
+    bad += !has(text, "Foam-rolling progress report");
+    bad += !has(text, "Subject: P020");
+    bad += !has(text, "5 sessions from 2026-02-02 to 2026-02-16");
+    bad += !has(text, "calf, right: 3 sessions");
+    bad += !has(text, "quadriceps, left: 2 sessions");
+    bad += !has(text, "Tissue compliance (softness) (mm³/N)");
+    bad += !has(text, "too few"); /* two quadriceps sessions: no line */
+    bad += !has(text, "weeks since 2026-02-02");
+    free(text);
+    assert_int_equal(bad, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_report_session_pdf),
+        cmocka_unit_test(test_report_progress_pdf),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
