@@ -32,7 +32,10 @@
 #include "rollmat/reader.h"
 #include "rollmat/recording.h"
 
-#define SPEED "20"
+/* Scene seconds per wall second. Host receive times resolve scene time
+ * only to one read of the link, and a loaded machine at 20x read bursts
+ * of 2 s of scene; at 5x a burst stays well under a second. */
+#define SPEED "5"
 
 static const char *const figures[] = {"map_peak_kpa", "map_pti_kpa_s", "map_dwell_s",
                                       "timeseries",   "cadence",       "tissue"};
@@ -473,7 +476,8 @@ static void test_plots_data_hold_the_summary(void **state)
     column(path, "value", w, CAP);
     for (int i = 0; i < 2; i++) {
         print_message("  pain %g at %.3f s (put at %.1f s)\n", w[i], v[i], added[1 + i].t_s);
-        assert_true(fabs(v[i] - added[1 + i].t_s) < 0.5);
+        /* within one burst of frames read together (see SPEED) */
+        assert_true(fabs(v[i] - added[1 + i].t_s) < 1.0);
         assert_true(w[i] == added[1 + i].value);
     }
     snprintf(path, sizeof path, "%s/events_marks.csv", fx->plots);
