@@ -41,6 +41,7 @@
  * disk surfaces as a failed HDF5 write (RMAT_E_NOSPC all the same).
  */
 #define _GNU_SOURCE /* fallocate, FALLOC_FL_* */
+#include "h5util.h"
 #include "rollmat/recording.h"
 
 #include "rollmat/calib.h"
@@ -113,37 +114,6 @@ struct rmat_rec {
 
 /* --- HDF5 errors --------------------------------------------------------- */
 
-static void h5_init(void)
-{
-    /* Must run before the library initialises to take effect; later calls
-     * fail harmlessly (HDF5 then already knows), so the result is ignored. */
-    (void)H5dont_atexit();
-    (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
-struct walk_ctx {
-    char *buf;
-    size_t cap;
-};
-
-static herr_t innermost_cb(unsigned n, const H5E_error2_t *e, void *data)
-{
-    struct walk_ctx *w = data;
-    if (n == 0 && e->desc)
-        snprintf(w->buf, w->cap, "%s (in %s)", e->desc, e->func_name ? e->func_name : "?");
-    return 0;
-}
-
-static void h5_last_error(char *buf, size_t cap)
-{
-    struct walk_ctx w = {buf, cap};
-    if (cap == 0)
-        return;
-    snprintf(buf, cap, "no detail from HDF5");
-    /* Walking upward starts at the function that detected the error. */
-    (void)H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_cb, &w);
-}
-
 /* Reports a failed HDF5 call on rec's file. errno is looked at because a
  * full disk surfaces as a failed write() under HDF5, and the caller must be
  * able to tell it from a bug. The caller zeroes errno before the call. */
@@ -151,7 +121,7 @@ static int h5_fail(const char *path, struct rmat_errinfo *ei, const char *what)
 {
     int e = errno;
     char detail[300];
-    h5_last_error(detail, sizeof detail);
+    rmat_h5_last_error(detail, sizeof detail);
     if (e == ENOSPC || e == EDQUOT || e == EFBIG)
         return rmat_errinfo_set(ei, RMAT_E_NOSPC, e,
                                 "%s: %s failed: %s; no space left for the recording: free "
@@ -719,7 +689,7 @@ int rmat_rec_create_ex(const char *path, const struct rmat_device_desc *dev,
         rmat_session_meta_init(&unknown);
         meta = &unknown;
     }
-    h5_init();
+    rmat_h5_init();
 
     /* O_EXCL makes "never overwrite" atomic and gives a plain errno for a
      * missing directory or a permission problem; HDF5 then takes over the

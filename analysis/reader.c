@@ -12,6 +12,7 @@
  * reader cannot do without is checked strictly: the format name and
  * version, /device rows and cols, and the four /frames datasets.
  */
+#include "../acq/h5util.h"
 #include "rollmat/reader.h"
 
 #include "rollmat/calib.h"
@@ -55,40 +56,10 @@ struct rmat_reader {
 
 /* --- HDF5 errors --------------------------------------------------------- */
 
-static void h5_init(void)
-{
-    /* HDF5's exit handler crashes after failed I/O; the library never
-     * prints. See acq/recording.c. Later calls fail harmlessly. */
-    (void)H5dont_atexit();
-    (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
-struct walk_ctx {
-    char *buf;
-    size_t cap;
-};
-
-static herr_t innermost_cb(unsigned n, const H5E_error2_t *e, void *data)
-{
-    struct walk_ctx *w = data;
-    if (n == 0 && e->desc)
-        snprintf(w->buf, w->cap, "%s", e->desc);
-    return 0;
-}
-
-/* The message of the function that detected the last HDF5 error; must be
- * called before any other HDF5 call clears the error stack. */
-static void h5_last_error(char *buf, size_t cap)
-{
-    struct walk_ctx w = {buf, cap};
-    snprintf(buf, cap, "no detail from HDF5");
-    (void)H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_cb, &w);
-}
-
 static int h5_fail(const char *path, struct rmat_errinfo *ei, const char *what)
 {
     char detail[300];
-    h5_last_error(detail, sizeof detail);
+    rmat_h5_last_error(detail, sizeof detail);
     return rmat_errinfo_set(ei, RMAT_E_HDF5, 0, "%s: %s failed: %s", path, what, detail);
 }
 
@@ -545,7 +516,7 @@ int rmat_reader_open(const char *path, struct rmat_reader **out, struct rmat_err
         *out = NULL;
     if (!path || !out)
         return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "rmat_reader_open: path and out needed");
-    h5_init();
+    rmat_h5_init();
     rc = check_file(path, ei);
     if (rc != RMAT_OK)
         return rc;
