@@ -45,13 +45,6 @@ struct fixture {
     char root[512], in[600], out[600];
 };
 
-static int run(char *const argv[], const char *out_path, int timeout_ms)
-{
-    pid_t pid = rmat_test_spawn(argv, out_path);
-    assert_true(pid > 0);
-    return rmat_test_wait(pid, timeout_ms);
-}
-
 static char *slurp(const char *path)
 {
     char *s = rmat_test_slurp(path, NULL);
@@ -173,7 +166,7 @@ static void test_batch_fifty_one_corrupt(void **state)
     snprintf(log, sizeof log, "%s/batch.out", fx->root);
     char *argv[] = {(char *)RMAT_CLI_EXE, (char *)"batch", fx->in, (char *)"-o", fx->out,
                     (char *)"-j",         (char *)"2",     NULL};
-    const int rc = run(argv, log, 240000);
+    const int rc = rmat_test_run(argv, log, 240000);
     s = slurp(log);
     print_message("%s", s ? s : "");
     /* Some failed: the status says so; the corrupt file is named. */
@@ -262,7 +255,7 @@ static void test_batch_shards_merge_to_the_same(void **state)
                         (char *)"2",
                         (char *)"3",
                         NULL};
-        rc = run(argv, log, 240000);
+        rc = rmat_test_run(argv, log, 240000);
         /* parallel's status: how many shards failed: the one with the
          * corrupt recording. */
         assert_int_equal(rc, 1);
@@ -283,7 +276,7 @@ static void test_batch_shards_merge_to_the_same(void **state)
                             (char *)"1",
                             (char *)"--no-trend-plots",
                             NULL};
-            failed += run(argv, log, 240000) != 0;
+            failed += rmat_test_run(argv, log, 240000) != 0;
         }
         assert_int_equal(failed, 1);
     }
@@ -325,7 +318,7 @@ static void test_batch_shards_merge_to_the_same(void **state)
                         merged,
                         (char *)"--no-trend-plots",
                         NULL};
-        assert_int_equal(run(argv, log, 60000), 0);
+        assert_int_equal(rmat_test_run(argv, log, 60000), 0);
     }
     static const char *const same[] = {"sessions.csv", "trend.csv", "trend.json"};
     for (size_t i = 0; i < 3; i++) {
@@ -358,7 +351,7 @@ static void test_batch_skips_what_is_up_to_date(void **state)
                         (char *)"2",
                         (char *)"--no-trend-plots",
                         NULL};
-        assert_int_equal(run(argv, log, 240000), 1);
+        assert_int_equal(rmat_test_run(argv, log, 240000), 1);
     }
     s = slurp(log);
     assert_non_null(strstr(s, "50 recordings: 0 analysed, 49 up to date, 1 failed"));
@@ -383,7 +376,7 @@ static void test_batch_skips_what_is_up_to_date(void **state)
                         (char *)"2",
                         (char *)"--no-trend-plots",
                         NULL};
-        assert_int_equal(run(argv, log, 240000), 1);
+        assert_int_equal(rmat_test_run(argv, log, 240000), 1);
     }
     s = slurp(log);
     assert_non_null(strstr(s, "analysed S2/session_05.h5"));
@@ -403,7 +396,7 @@ static void test_batch_skips_what_is_up_to_date(void **state)
                         (char *)"4",
                         (char *)"--no-trend-plots",
                         NULL};
-        assert_int_equal(run(argv, log, 240000), 1);
+        assert_int_equal(rmat_test_run(argv, log, 240000), 1);
     }
     s = slurp(log);
     assert_non_null(strstr(s, "50 recordings: 49 analysed, 0 up to date, 1 failed"));

@@ -37,35 +37,10 @@
 #define MAX_HOLDS 16
 #define PYTHON    "/usr/bin/python3"
 
-/* The source tree, from this file's path (CMake gives it absolute). */
-static void source_path(char *buf, size_t cap, const char *rel)
-{
-    const char *f = __FILE__;
-    const char *slash = strrchr(f, '/');
-    /* __FILE__ is .../tests/test_e2e_analysis.c: the tree is its parent's
-     * parent. */
-    size_t n = slash ? (size_t)(slash - f) : 0;
-    const size_t len = strlen(rel);
-    while (n > 0 && f[n - 1] != '/')
-        n--;
-    assert_true(n + len < cap);
-    memcpy(buf, f, n);
-    memcpy(buf + n, rel, len + 1);
-}
-
 static void path_in(char *buf, size_t cap, const char *dir, const char *name)
 {
     int n = snprintf(buf, cap, "%s/%s", dir, name);
     assert_true(n > 0 && (size_t)n < cap);
-}
-
-/* Runs argv; its stdout and stderr go to out_path. Returns the exit
- * status. */
-static int run(char *const argv[], const char *out_path, int timeout_ms)
-{
-    pid_t pid = rmat_test_spawn(argv, out_path);
-    assert_true(pid > 0);
-    return rmat_test_wait(pid, timeout_ms);
 }
 
 static char *slurp(const char *path)
@@ -75,25 +50,6 @@ static char *slurp(const char *path)
         print_error("cannot read %s\n", path);
     assert_non_null(s);
     return s ? s : strdup("");
-}
-
-/* The number after "key": at or after from; NaN for null. Fails if
- * absent. */
-static double jnum(const char *from, const char *key)
-{
-    char pat[96];
-    snprintf(pat, sizeof pat, "\"%s\":", key);
-    const char *p = strstr(from, pat);
-    if (!p) {
-        print_error("no %s in the JSON\n", pat);
-        fail();
-    }
-    p += strlen(pat);
-    while (*p == ' ')
-        p++;
-    if (strncmp(p, "null", 4) == 0)
-        return NAN;
-    return strtod(p, NULL);
 }
 
 static const char *jfind(const char *from, const char *key)
@@ -194,10 +150,10 @@ static size_t truth_holds(const char *json, struct hold *h)
     assert_non_null(end);
     while ((p = strstr(p, "\"t_start_s\":")) != NULL && p < end) {
         assert_true(n < MAX_HOLDS);
-        h[n].t_start_s = jnum(p, "t_start_s");
-        h[n].duration_s = jnum(p, "duration_s");
-        h[n].x_mm = jnum(p, "x_mm");
-        h[n].y_mm = jnum(p, "y_mm");
+        h[n].t_start_s = rmat_test_json_num(p, "t_start_s");
+        h[n].duration_s = rmat_test_json_num(p, "duration_s");
+        h[n].x_mm = rmat_test_json_num(p, "x_mm");
+        h[n].y_mm = rmat_test_json_num(p, "y_mm");
         n++;
         p++;
     }
@@ -241,7 +197,8 @@ struct trend {
 static struct trend compliance_trend(const char *summary)
 {
     const char *p = jfind(jfind(summary, "tissue"), "compliance_mm3_n");
-    struct trend t = {jnum(p, "slope_per_min"), jnum(p, "ci95_low"), jnum(p, "ci95_high")};
+    struct trend t = {rmat_test_json_num(p, "slope_per_min"), rmat_test_json_num(p, "ci95_low"),
+                      rmat_test_json_num(p, "ci95_high")};
     return t;
 }
 
@@ -260,7 +217,7 @@ static void play_and_analyse(const char *dir, const char *scene_path, char **tru
     path_in(rec, sizeof rec, dir, "rec.h5");
     path_in(ana, sizeof ana, dir, "ana");
     path_in(out, sizeof out, dir, "out.txt");
-    source_path(cal, sizeof cal, "firmware/boards/sim/virtual-mat.cal");
+    rmat_test_source_path(cal, sizeof cal, "firmware/boards/sim/virtual-mat.cal");
     n = 0;
     sim_argv[n++] = (char *)RMAT_SIM_EXE;
     sim_argv[n++] = (char *)"--listen";
@@ -301,7 +258,7 @@ static void play_and_analyse(const char *dir, const char *scene_path, char **tru
     rec_argv[n++] = (char *)"72";
     rec_argv[n] = NULL;
     path_in(path, sizeof path, dir, "record.out");
-    (void)run(rec_argv, path, 120000);
+    (void)rmat_test_run(rec_argv, path, 120000);
     assert_int_equal(rmat_test_wait(sim, 20000), 0);
     free(url);
 
@@ -315,7 +272,7 @@ static void play_and_analyse(const char *dir, const char *scene_path, char **tru
     ana_argv[n++] = cal;
     ana_argv[n++] = (char *)"--no-plot";
     ana_argv[n] = NULL;
-    if (run(ana_argv, out, 120000) != 0) {
+    if (rmat_test_run(ana_argv, out, 120000) != 0) {
         char *o = slurp(out);
         print_error("rollmat analyze failed:\n%s\n", o);
         free(o);
@@ -327,8 +284,9 @@ static void play_and_analyse(const char *dir, const char *scene_path, char **tru
     *summary = slurp(path);
     /* Every frame the mat sent is in the recording and was analysed; the
      * scene played to its end. */
-    assert_true(jnum(*truth, "frames_dropped") == 0);
-    assert_true(jnum(*summary, "frames") == jnum(*truth, "frames_sent"));
+    assert_true(rmat_test_json_num(*truth, "frames_dropped") == 0);
+    assert_true(rmat_test_json_num(*summary, "frames") ==
+                rmat_test_json_num(*truth, "frames_sent"));
     assert_non_null(strstr(*truth, "\"scene_ended\": true"));
     assert_non_null(strstr(*summary, "\"units\": \"kPa\""));
 }
@@ -354,23 +312,25 @@ static void check_scene(const char *name, struct trend *trend_out)
 
     assert_int_equal(rmat_test_tmpdir(name, dir, sizeof dir), 0);
     snprintf(path, sizeof path, "firmware/boards/sim/scenes/%s.scene", name);
-    source_path(scene, sizeof scene, path);
+    rmat_test_source_path(scene, sizeof scene, path);
     play_and_analyse(dir, scene, &truth, &summary);
     print_message("scene %s:\n", name);
 
     /* Passes within one. */
-    const double tp = (double)truth_passes(truth), ap = jnum(summary, "passes");
+    const double tp = (double)truth_passes(truth), ap = rmat_test_json_num(summary, "passes");
     print_message("  passes                   analysis %10.0f  truth %10.0f\n", ap, tp);
     assert_true(fabs(ap - tp) <= 1);
 
     /* Cadence within 3% of the scene's (every roll segment of a scene has
      * the same cadence). */
-    pct_within("cadence_cpm", jnum(summary, "cadence_cpm"),
-               jnum(jfind(truth, "segments"), "cadence_cpm"), 3.0);
+    pct_within("cadence_cpm", rmat_test_json_num(summary, "cadence_cpm"),
+               rmat_test_json_num(jfind(truth, "segments"), "cadence_cpm"), 3.0);
 
     /* Mean force and contact width within 10% of the physics. */
-    pct_within("mean_force_n", jnum(summary, "mean_force_n"), jnum(truth, "mean_force_n"), 10.0);
-    pct_within("mean_width_mm", jnum(summary, "mean_width_mm"), jnum(truth, "mean_width_mm"), 10.0);
+    pct_within("mean_force_n", rmat_test_json_num(summary, "mean_force_n"),
+               rmat_test_json_num(truth, "mean_force_n"), 10.0);
+    pct_within("mean_width_mm", rmat_test_json_num(summary, "mean_width_mm"),
+               rmat_test_json_num(truth, "mean_width_mm"), 10.0);
 
     /* Every hold of at least 3 s found: start and duration within 0.3 s
      * of the hold as METRICS.md defines it on the true CoP path (see
@@ -471,7 +431,7 @@ static void test_e2e_analysis_constant_is_flat(void **state)
     assert_true(fabs(t.slope) < 3.5);
 
     assert_int_equal(rmat_test_tmpdir("constant-nocreep", dir, sizeof dir), 0);
-    source_path(path, sizeof path, "firmware/boards/sim/scenes/constant.scene");
+    rmat_test_source_path(path, sizeof path, "firmware/boards/sim/scenes/constant.scene");
     in = fopen(path, "r");
     path_in(scene, sizeof scene, dir, "nocreep.scene");
     out = fopen(scene, "w");
@@ -570,7 +530,7 @@ static void test_e2e_analysis_calibrate_and_equilibrate(void **state)
     argv[n++] = (char *)"-o";
     argv[n++] = cal;
     argv[n] = NULL;
-    if (run(argv, out, 60000) != 0) {
+    if (rmat_test_run(argv, out, 60000) != 0) {
         char *o = slurp(out);
         print_error("calibrate failed:\n%s\n", o);
         free(o);
@@ -591,7 +551,7 @@ static void test_e2e_analysis_calibrate_and_equilibrate(void **state)
     assert_string_equal(c->name, "mat.cal");
     rmat_calib_free(c);
     /* Not overwritten without --force. */
-    assert_int_equal(run(argv, out, 60000), 1);
+    assert_int_equal(rmat_test_run(argv, out, 60000), 1);
 
     /* Equilibrate: the whole mat under 30 kPa, each sensel with a gain of
      * 0.9 .. 1.1. Through the calibration the gains found bring every
@@ -610,7 +570,7 @@ static void test_e2e_analysis_calibrate_and_equilibrate(void **state)
     argv[n++] = (char *)"-o";
     argv[n++] = gains_out;
     argv[n] = NULL;
-    if (run(argv, out, 60000) != 0) {
+    if (rmat_test_run(argv, out, 60000) != 0) {
         char *o = slurp(out);
         print_error("equilibrate failed:\n%s\n", o);
         free(o);
@@ -644,13 +604,13 @@ static void test_e2e_analysis_calibrate_and_equilibrate(void **state)
     argv[n++] = (char *)"-o";
     argv[n++] = cal;
     argv[n] = NULL;
-    assert_int_equal(run(argv, out, 60000), 2);
+    assert_int_equal(rmat_test_run(argv, out, 60000), 2);
     char *o = slurp(out);
     assert_non_null(strstr(o, "5kg, 500g or 49N"));
     free(o);
     argv[6] = r2;
     argv[7] = NULL;
-    assert_int_equal(run(argv, out, 60000), 2);
+    assert_int_equal(rmat_test_run(argv, out, 60000), 2);
     o = slurp(out);
     assert_non_null(strstr(o, "give --load and --area-cm2 before the recording"));
     free(o);
@@ -682,7 +642,7 @@ static void test_e2e_analysis_numpy_agrees(void **state)
     path_in(rec, sizeof rec, dir, "rec.h5");
     path_in(ana, sizeof ana, dir, "ana");
     path_in(out, sizeof out, dir, "numpy.out");
-    source_path(script, sizeof script, "bench/analysis_numpy.py");
+    rmat_test_source_path(script, sizeof script, "bench/analysis_numpy.py");
     /* A band rolling over a 32x32 mat with noise, through a divider curve
      * with per-sensel gains, and a lift: 1500 frames. */
     assert_int_equal(rmat_calib_parse("rollmat-calibration 1\nname numpy check\ncurve divider\n"
@@ -722,7 +682,7 @@ static void test_e2e_analysis_numpy_agrees(void **state)
 
     path_in(csv, sizeof csv, ana, "frames.csv");
     char *argv[] = {(char *)PYTHON, script, (char *)"--check", rec, csv, NULL};
-    const int rc = run(argv, out, 120000);
+    const int rc = rmat_test_run(argv, out, 120000);
     char *o = slurp(out);
     print_message("%s", o);
     const int found = strstr(o, "1500 frames x 10 columns compared, 0 differ") != NULL;
@@ -742,7 +702,7 @@ static void test_e2e_analysis_numpy_agrees(void **state)
 
 static void expect_run(int want, const char *needle, char *const argv[], const char *out)
 {
-    const int rc = run(argv, out, 60000);
+    const int rc = rmat_test_run(argv, out, 60000);
     char *o = slurp(out);
     if (rc != want || !strstr(o, needle)) {
         print_error("exit %d (wanted %d), output:\n%s\n(wanted \"%s\")\n", rc, want, o, needle);

@@ -60,47 +60,10 @@ static const struct {
 };
 #define N_ADDED (sizeof added / sizeof added[0])
 
-/* The source tree, from this file's path (CMake gives it absolute). */
-static void source_path(char *buf, size_t cap, const char *rel)
-{
-    const char *f = __FILE__;
-    const char *slash = strrchr(f, '/');
-    size_t n = slash ? (size_t)(slash - f) : 0;
-    const size_t len = strlen(rel);
-    while (n > 0 && f[n - 1] != '/')
-        n--;
-    assert_true(n + len < cap);
-    memcpy(buf, f, n);
-    memcpy(buf + n, rel, len + 1);
-}
-
 static void path_in(char *buf, size_t cap, const char *dir, const char *name)
 {
     int n = snprintf(buf, cap, "%s/%s", dir, name);
     assert_true(n > 0 && (size_t)n < cap);
-}
-
-static int run(char *const argv[], const char *out_path, int timeout_ms)
-{
-    pid_t pid = rmat_test_spawn(argv, out_path);
-    assert_true(pid > 0);
-    return rmat_test_wait(pid, timeout_ms);
-}
-
-static double jnum(const char *from, const char *key)
-{
-    char pat[96];
-    const char *p;
-    snprintf(pat, sizeof pat, "\"%s\":", key);
-    p = strstr(from, pat);
-    if (!p) {
-        print_error("no %s in the JSON\n", pat);
-        fail();
-    }
-    p += strlen(pat);
-    while (*p == ' ')
-        p++;
-    return strncmp(p, "null", 4) == 0 ? NAN : strtod(p, NULL);
 }
 
 /* Column col (by name) of a plot data file ("# a,b,c" header) or an
@@ -228,8 +191,8 @@ static int setup(void **state)
     path_in(rec2, sizeof rec2, fx.dir, "session.h5");
     path_in(fx.ana, sizeof fx.ana, fx.dir, "session");
     path_in(fx.plots, sizeof fx.plots, fx.ana, "plots");
-    source_path(scene, sizeof scene, "firmware/boards/sim/scenes/quadriceps.scene");
-    source_path(cal, sizeof cal, "firmware/boards/sim/virtual-mat.cal");
+    rmat_test_source_path(scene, sizeof scene, "firmware/boards/sim/scenes/quadriceps.scene");
+    rmat_test_source_path(cal, sizeof cal, "firmware/boards/sim/virtual-mat.cal");
     {
         char *argv[] = {(char *)RMAT_SIM_EXE,
                         (char *)"--listen",
@@ -282,7 +245,7 @@ static int setup(void **state)
         path_in(out, sizeof out, fx.dir, "record.out");
         /* The scene ends by itself and the recorder then stops on the
          * silence: its status is not the test, the files are. */
-        (void)run(rargv, out, 120000);
+        (void)rmat_test_run(rargv, out, 120000);
         assert_int_equal(rmat_test_wait(sim, 20000), 0);
         free(url);
     }
@@ -297,7 +260,7 @@ static int setup(void **state)
                         cal,
                         NULL};
         path_in(out, sizeof out, fx.dir, "plot.out");
-        rc = run(argv, out, 240000);
+        rc = rmat_test_run(argv, out, 240000);
         if (rc != 0) {
             char *o = rmat_test_slurp(out, NULL);
             print_error("rollmat plot failed (%d):\n%s\n", rc, o ? o : "");
@@ -357,7 +320,7 @@ static void test_plots_every_figure_in_three_formats(void **state)
         if (access("/usr/bin/pdfinfo", X_OK) == 0) {
             char *argv[] = {(char *)"/usr/bin/pdfinfo", path, NULL};
             snprintf(out, sizeof out, "%s/pdfinfo.out", fx->dir);
-            assert_int_equal(run(argv, out, 30000), 0);
+            assert_int_equal(rmat_test_run(argv, out, 30000), 0);
             s = rmat_test_slurp(out, NULL);
             assert_non_null(s);
             const char *p = strstr(s, "Pages:");
@@ -393,15 +356,17 @@ static void test_plots_data_hold_the_summary(void **state)
         while (fscanf(f, "%lf%*[,\n]", &x) == 1)
             m = fmax(m, x);
         fclose(f);
-        close_rel("peak map max (kPa)", m, jnum(sm, "peak_kpa"), 1e-6);
+        close_rel("peak map max (kPa)", m, rmat_test_json_num(sm, "peak_kpa"), 1e-6);
     }
     /* The time series keeps each bin's largest force and peak pressure. */
     snprintf(path, sizeof path, "%s/timeseries.csv", fx->plots);
     n = column(path, "force_max_n", v, CAP);
     assert_true(n > 100 && n <= 2000);
-    close_rel("time series largest force (N)", max_of(v, n), jnum(sm, "peak_force_n"), 1e-6);
+    close_rel("time series largest force (N)", max_of(v, n), rmat_test_json_num(sm, "peak_force_n"),
+              1e-6);
     n = column(path, "peak_kpa", v, CAP);
-    close_rel("time series largest pressure (kPa)", max_of(v, n), jnum(sm, "peak_kpa"), 1e-6);
+    close_rel("time series largest pressure (kPa)", max_of(v, n),
+              rmat_test_json_num(sm, "peak_kpa"), 1e-6);
 
     /* One shaded span per pass, one marked hold per hold. */
     snprintf(path, sizeof path, "%s/passes_spans.csv", fx->plots);
@@ -410,11 +375,11 @@ static void test_plots_data_hold_the_summary(void **state)
         size_t real = 0;
         for (size_t i = 0; i < n; i++)
             real += v[i] > 0;
-        assert_int_equal(real, (size_t)jnum(sm, "passes"));
+        assert_int_equal(real, (size_t)rmat_test_json_num(sm, "passes"));
     }
     snprintf(path, sizeof path, "%s/holds_xy.csv", fx->plots);
     n = column(path, "index", v, CAP);
-    assert_int_equal(n, (size_t)jnum(sm, "holds"));
+    assert_int_equal(n, (size_t)rmat_test_json_num(sm, "holds"));
     assert_int_equal(n, 1); /* the scene has one hold, of 40 s */
     snprintf(path, sizeof path, "%s/holds_spans.csv", fx->plots);
     column(path, "duration_s", v, CAP);
@@ -425,7 +390,7 @@ static void test_plots_data_hold_the_summary(void **state)
      * at 20 cycles a minute. */
     snprintf(path, sizeof path, "%s/cadence_peak.csv", fx->plots);
     assert_int_equal(column(path, "cadence_cpm", v, CAP), 1);
-    close_rel("cadence marked (cycles/min)", v[0], jnum(sm, "cadence_cpm"), 1e-6);
+    close_rel("cadence marked (cycles/min)", v[0], rmat_test_json_num(sm, "cadence_cpm"), 1e-6);
     close_rel("cadence vs the scene's 20", v[0], 20.0, 0.03);
     snprintf(path, sizeof path, "%s/spectrum.csv", fx->plots);
     n = column(path, "cpm", v, CAP);
@@ -440,7 +405,7 @@ static void test_plots_data_hold_the_summary(void **state)
         assert_true(n > 2);
         const double bin = v[1] - v[0];
         print_message("  spectrum's own peak %.3f cycles/min (bin %.3f)\n", at, bin);
-        assert_true(fabs(at - jnum(sm, "cadence_cpm")) <= bin);
+        assert_true(fabs(at - rmat_test_json_num(sm, "cadence_cpm")) <= bin);
         assert_true(fabs(best - 1.0) < 1e-9);
     }
 
@@ -460,11 +425,13 @@ static void test_plots_data_hold_the_summary(void **state)
             t = strstr(t, keys[q]);
             assert_non_null(t);
             snprintf(what, sizeof what, "tissue %s slope/min", keys[q]);
-            close_rel(what, sum_slope[q], jnum(t, "slope_per_min"), 1e-9);
+            close_rel(what, sum_slope[q], rmat_test_json_num(t, "slope_per_min"), 1e-9);
             /* the points are passes.csv's (7 digits): the refit agrees to
              * a part in 10^3 of the slope's interval */
-            const double half = jnum(t, "ci95_high") - jnum(t, "slope_per_min");
-            assert_true(fabs(slope[q] - jnum(t, "slope_per_min")) <= 1e-3 * half + 1e-12);
+            const double half =
+                rmat_test_json_num(t, "ci95_high") - rmat_test_json_num(t, "slope_per_min");
+            assert_true(fabs(slope[q] - rmat_test_json_num(t, "slope_per_min")) <=
+                        1e-3 * half + 1e-12);
         }
         /* the scene's tissue softens: compliance and width grow */
         assert_true(sum_slope[2] > 0 && sum_slope[1] > 0);
@@ -486,7 +453,7 @@ static void test_plots_data_hold_the_summary(void **state)
     /* Frames lost on the link show as gaps. */
     snprintf(path, sizeof path, "%s/events_gaps.csv", fx->plots);
     n = column(path, "t_s", v, CAP);
-    if (jnum(sm, "frames_lost") > 0)
+    if (rmat_test_json_num(sm, "frames_lost") > 0)
         assert_true(n >= 1 && isfinite(v[0]));
     free(v);
     free(w);

@@ -32,51 +32,15 @@
 #include "rollmat/reader.h"
 #include "rollmat/recording.h"
 
-static void source_path(char *buf, size_t cap, const char *rel)
-{
-    const char *f = __FILE__;
-    const char *slash = strrchr(f, '/');
-    size_t n = slash ? (size_t)(slash - f) : 0;
-    const size_t len = strlen(rel);
-    while (n > 0 && f[n - 1] != '/')
-        n--;
-    assert_true(n + len < cap);
-    memcpy(buf, f, n);
-    memcpy(buf + n, rel, len + 1);
-}
-
-static int run(char *const argv[], const char *out_path, int timeout_ms)
-{
-    pid_t pid = rmat_test_spawn(argv, out_path);
-    assert_true(pid > 0);
-    return rmat_test_wait(pid, timeout_ms);
-}
-
 static void must_run(char *const argv[], const char *out_path)
 {
-    const int rc = run(argv, out_path, 240000);
+    const int rc = rmat_test_run(argv, out_path, 240000);
     if (rc != 0) {
         char *o = rmat_test_slurp(out_path, NULL);
         print_error("%s %s failed (%d):\n%s\n", argv[0], argv[1], rc, o ? o : "");
         free(o);
     }
     assert_int_equal(rc, 0);
-}
-
-static double jnum(const char *from, const char *key)
-{
-    char pat[96];
-    const char *p;
-    snprintf(pat, sizeof pat, "\"%s\":", key);
-    p = strstr(from, pat);
-    if (!p) {
-        print_error("no %s in the JSON\n", pat);
-        fail();
-    }
-    p += strlen(pat);
-    while (*p == ' ')
-        p++;
-    return strncmp(p, "null", 4) == 0 ? NAN : strtod(p, NULL);
 }
 
 /* pdfinfo's page count. */
@@ -87,7 +51,7 @@ static int pdf_pages(const char *pdf, const char *tmp)
     int pages;
     char *argv[] = {(char *)"/usr/bin/pdfinfo", (char *)pdf, NULL};
     snprintf(out, sizeof out, "%s/pdfinfo.out", tmp);
-    assert_int_equal(run(argv, out, 30000), 0);
+    assert_int_equal(rmat_test_run(argv, out, 30000), 0);
     s = rmat_test_slurp(out, NULL);
     assert_non_null(s);
     const char *p = strstr(s, "Pages:");
@@ -107,7 +71,7 @@ static char *pdf_text(const char *pdf, const char *tmp)
     snprintf(log, sizeof log, "%s/pdftotext.out", tmp);
     /* -layout keeps a table's row on one line */
     char *argv[] = {(char *)"/usr/bin/pdftotext", (char *)"-layout", (char *)pdf, out, NULL};
-    assert_int_equal(run(argv, log, 30000), 0);
+    assert_int_equal(rmat_test_run(argv, log, 30000), 0);
     s = rmat_test_slurp(out, NULL);
     assert_non_null(s);
     w = s;
@@ -266,8 +230,8 @@ static void test_report_session_pdf(void **state)
     (void)state;
 
     assert_int_equal(rmat_test_tmpdir("report_session", root, sizeof root), 0);
-    source_path(scene, sizeof scene, "firmware/boards/sim/scenes/calf.scene");
-    source_path(cal, sizeof cal, "firmware/boards/sim/virtual-mat.cal");
+    rmat_test_source_path(scene, sizeof scene, "firmware/boards/sim/scenes/calf.scene");
+    rmat_test_source_path(cal, sizeof cal, "firmware/boards/sim/virtual-mat.cal");
     snprintf(raw, sizeof raw, "%s/raw.h5", root);
     snprintf(rec, sizeof rec, "%s/calf.h5", root);
     snprintf(ana, sizeof ana, "%s/calf", root);
@@ -328,7 +292,7 @@ static void test_report_session_pdf(void **state)
                 p2 = strchr(p2 + 1, ',');
             assert_non_null(p2);
             v = p2[1] == ',' ? NAN : strtod(p2 + 1, NULL);
-            want = jnum(summary, key);
+            want = rmat_test_json_num(summary, key);
             if (isnan(want))
                 assert_true(isnan(v));
             else if (fabs(v - want) > 1e-9 * fabs(want))
@@ -338,7 +302,7 @@ static void test_report_session_pdf(void **state)
         fclose(f);
         assert_true(rows >= 15);
         /* The calf scene: four holds, softening tissue. */
-        assert_int_equal((int)jnum(summary, "holds"), 4);
+        assert_int_equal((int)rmat_test_json_num(summary, "holds"), 4);
         free(summary);
     }
 
@@ -386,7 +350,7 @@ static void test_report_progress_pdf(void **state)
     (void)state;
 
     assert_int_equal(rmat_test_tmpdir("report_progress", root, sizeof root), 0);
-    source_path(cal, sizeof cal, "firmware/boards/sim/virtual-mat.cal");
+    rmat_test_source_path(cal, sizeof cal, "firmware/boards/sim/virtual-mat.cal");
     for (int i = 0; i < 5; i++) {
         char scene[700], name[32], text[512];
         FILE *f;
@@ -469,8 +433,8 @@ static void test_report_progress_pdf(void **state)
                 continue;
             assert_int_equal(sscanf(line + 33, "%d,%lf,%lf", &n, &a, &b), 3);
             assert_int_equal(n, 3);
-            assert_true(fabs(a / jnum(first, "mean_compliance_mm3_n") - 1) < 1e-9);
-            assert_true(fabs(b / jnum(last, "mean_compliance_mm3_n") - 1) < 1e-9);
+            assert_true(fabs(a / rmat_test_json_num(first, "mean_compliance_mm3_n") - 1) < 1e-9);
+            assert_true(fabs(b / rmat_test_json_num(last, "mean_compliance_mm3_n") - 1) < 1e-9);
             /* E* fell from 420 to 340 kPa: the tissue got softer */
             assert_non_null(strstr(line, ",rising"));
             found = 1;

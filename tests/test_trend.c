@@ -36,29 +36,9 @@ static const char *const dates[WEEKS] = {
     "2026-01-26T09:00:00Z", "2026-02-02T09:00:00Z", "2026-02-09T09:00:00Z",
 };
 
-static void source_path(char *buf, size_t cap, const char *rel)
-{
-    const char *f = __FILE__;
-    const char *slash = strrchr(f, '/');
-    size_t n = slash ? (size_t)(slash - f) : 0;
-    const size_t len = strlen(rel);
-    while (n > 0 && f[n - 1] != '/')
-        n--;
-    assert_true(n + len < cap);
-    memcpy(buf, f, n);
-    memcpy(buf + n, rel, len + 1);
-}
-
-static int run(char *const argv[], const char *out_path, int timeout_ms)
-{
-    pid_t pid = rmat_test_spawn(argv, out_path);
-    assert_true(pid > 0);
-    return rmat_test_wait(pid, timeout_ms);
-}
-
 static void must_run(char *const argv[], const char *out_path)
 {
-    const int rc = run(argv, out_path, 120000);
+    const int rc = rmat_test_run(argv, out_path, 120000);
     if (rc != 0) {
         char *o = rmat_test_slurp(out_path, NULL);
         print_error("%s %s failed (%d):\n%s\n", argv[0], argv[1], rc, o ? o : "");
@@ -349,7 +329,7 @@ static void test_trend_virtual_mat_softening_and_constant(void **state)
     assert_int_equal(rmat_test_tmpdir("trend_vmat", root, sizeof root), 0);
     snprintf(dir, sizeof dir, "%s/rec", root);
     assert_int_equal(mkdir(dir, 0755), 0);
-    source_path(cal, sizeof cal, "firmware/boards/sim/virtual-mat.cal");
+    rmat_test_source_path(cal, sizeof cal, "firmware/boards/sim/virtual-mat.cal");
 
     /* Four sessions at a time: each mostly waits for the recorder to give
      * up on the silence after its scene. */

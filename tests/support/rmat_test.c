@@ -1,7 +1,14 @@
 /* Test support: temporary paths and child processes. */
 #include "rmat_test.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -117,4 +124,34 @@ int rmat_test_wait_file(const char *path, int timeout_ms)
         sleep_ms(10);
     }
     return -1;
+}
+
+int rmat_test_run(char *const argv[], const char *out_path, int timeout_ms)
+{
+    pid_t pid = rmat_test_spawn(argv, out_path);
+    assert_true(pid > 0);
+    return rmat_test_wait(pid, timeout_ms);
+}
+
+void rmat_test_source_path(char *buf, size_t cap, const char *rel)
+{
+    int n = snprintf(buf, cap, "%s/%s", RMAT_SOURCE_DIR, rel);
+    assert_true(n > 0 && (size_t)n < cap);
+}
+
+double rmat_test_json_num(const char *json, const char *key)
+{
+    char pat[96];
+    const char *p;
+
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    p = strstr(json, pat);
+    if (!p) {
+        print_error("no %s in the JSON\n", pat);
+        fail();
+    }
+    p += strlen(pat);
+    while (*p == ' ')
+        p++;
+    return strncmp(p, "null", 4) == 0 ? NAN : strtod(p, NULL);
 }

@@ -24,4 +24,16 @@ char *rmat_test_slurp(const char *path, size_t *len);
 /* Waits until path exists and is non-empty, up to timeout_ms. Returns 0 or -1. */
 int rmat_test_wait_file(const char *path, int timeout_ms);
 
+/* Spawns argv (output to out_path, as rmat_test_spawn) and waits up to
+ * timeout_ms; returns rmat_test_wait()'s status. Fails the test if the
+ * program cannot be started. */
+int rmat_test_run(char *const argv[], const char *out_path, int timeout_ms);
+
+/* The path of rel inside the source tree (e.g. a shipped scene) into buf. */
+void rmat_test_source_path(char *buf, size_t cap, const char *rel);
+
+/* The number after "key": in a small JSON text, NaN for null; fails the
+ * test if the key is not there. */
+double rmat_test_json_num(const char *json, const char *key);
+
 #endif
