@@ -1,5 +1,6 @@
 /* rollmatd: the acquisition daemon and its control protocol. See daemon.h. */
 #include "rollmat/daemon.h"
+#include "rollmat/dates.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -17,7 +18,7 @@
 #include <unistd.h>
 
 #include "rollmat/capture.h"
-#include "rollmat/session.h"
+#include "rollmat/devsession.h"
 #include "rollmat/transport.h"
 
 #define MAX_CLIENTS        16

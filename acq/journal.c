@@ -21,7 +21,7 @@
 #define REC_EVENT  3
 /* Records are buffered here between syncs: 64 KiB is ~30 dense 32x32
  * frames, so a write() per few hundred ms at 100 Hz, and the buffer never
- * holds more than the second that FORMAT.md allows to be lost. */
+ * holds more than the second that docs/format.md allows to be lost. */
 #define BUF_CAP    (64 * 1024)
 #define MAX_RECORD (REC_HEAD + RMAT_WIRE_MAX_PACKET + 4)
 

@@ -1,4 +1,5 @@
-/* The HDF5 recording writer: shared/spec/FORMAT.md, docs/format.md.
+/* The HDF5 recording writer (recording.h; the layout is recfile.c's;
+ * docs/format.md).
  *
  * Layout of the work. Each group of parallel datasets (/frames with four,
  * /events with four) is a `struct table`: one block buffer per dataset,
@@ -41,10 +42,7 @@
  * disk surfaces as a failed HDF5 write (RMAT_E_NOSPC all the same).
  */
 #define _GNU_SOURCE /* fallocate, FALLOC_FL_* */
-#include "h5util.h"
 #include "rollmat/recording.h"
-
-#include "rollmat/calib.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,6 +56,10 @@
 
 #include <hdf5.h>
 
+#include "h5util.h"
+#include "recfile_h5.h"
+#include "rollmat/strutil.h"
+
 /* A raw chunk of about 128 KiB: large enough that an hour at 1 kHz is a few
  * thousand chunks, small enough that a partial chunk rewritten at each
  * flush stays in HDF5's default 1 MiB chunk cache. */
@@ -66,7 +68,7 @@
 /* Events are rare (marks, gaps, reconnects): 64 per chunk keeps the file
  * small for a quiet session and still copes with a noisy link. */
 #define EVENT_CHUNK 64u
-/* FORMAT.md: a kill loses at most the last second. */
+/* docs/format.md: a kill loses at most the last second. */
 #define AUTO_FLUSH_NS 1000000000LL
 /* The reservation: two seconds of frames (flushes come at least once a
  * second) plus this much for metadata and events; at a rate it does not know
@@ -135,64 +137,6 @@ static int h5_fail(const char *path, struct rmat_errinfo *ei, const char *what)
 
 /* --- small helpers ------------------------------------------------------- */
 
-static size_t utf8_cut(const char *s, size_t max)
-{
-    size_t n = strnlen(s, max + 1);
-    if (n <= max)
-        return n;
-    n = max;
-    /* s[n] is the first byte left out: if it continues a character, that
-     * character would be split, so drop its leading bytes too. */
-    while (n > 0 && ((unsigned char)s[n] & 0xC0u) == 0x80u)
-        n--;
-    return n;
-}
-
-static void copy_field(char *dst, size_t cap, const char *src)
-{
-    size_t n = src ? utf8_cut(src, cap - 1) : 0;
-    if (n)
-        memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
-void rmat_utc_now(char *buf, size_t cap)
-{
-    struct timespec ts;
-    struct tm tm;
-    time_t t;
-
-    if (!buf || cap == 0)
-        return;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    t = ts.tv_sec;
-    if (!gmtime_r(&t, &tm) || strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        buf[0] = '\0';
-}
-
-void rmat_session_meta_init(struct rmat_session_meta *m)
-{
-    memset(m, 0, sizeof *m);
-    m->roller_diameter_mm = NAN;
-    m->body_mass_kg = NAN;
-}
-
-void rmat_device_desc_from_info(struct rmat_device_desc *d, const struct rmat_info *info,
-                                uint16_t rate_hz)
-{
-    memset(d, 0, sizeof *d);
-    copy_field(d->model, sizeof d->model, info->model);
-    d->serial = info->serial;
-    copy_field(d->firmware_version, sizeof d->firmware_version, info->fw_version);
-    d->protocol_version = RMAT_WIRE_VERSION;
-    d->rows = info->rows;
-    d->cols = info->cols;
-    d->adc_bits = info->adc_bits;
-    d->pitch_x_mm = info->pitch_x_um / 1000.0;
-    d->pitch_y_mm = info->pitch_y_um / 1000.0;
-    d->rate_hz = rate_hz;
-}
-
 static int64_t elapsed_ns(const struct timespec *since)
 {
     struct timespec now;
@@ -201,172 +145,16 @@ static int64_t elapsed_ns(const struct timespec *since)
            (int64_t)(now.tv_nsec - since->tv_nsec);
 }
 
-/* --- attributes ---------------------------------------------------------- */
-
-/* Fixed-length (not variable-length) strings everywhere, sized to the
- * content, so every reader, SWMR or not, handles them alike. */
-static int put_str_attr(hid_t loc, const char *name, const char *value, size_t cap)
-{
-    size_t n = utf8_cut(value, cap - 1);
-    hid_t type = H5I_INVALID_HID, space = H5I_INVALID_HID, attr = H5I_INVALID_HID;
-    char one = '\0';
-    int rc = -1;
-
-    type = H5Tcopy(H5T_C_S1);
-    if (type < 0 || H5Tset_size(type, n + 1) < 0 || H5Tset_strpad(type, H5T_STR_NULLTERM) < 0 ||
-        H5Tset_cset(type, H5T_CSET_UTF8) < 0)
-        goto out;
-    space = H5Screate(H5S_SCALAR);
-    if (space < 0)
-        goto out;
-    attr = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
-    if (attr < 0)
-        goto out;
-    /* The memory image is the n bytes plus a terminator; value may not be
-     * terminated within cap, so write through a copy when it is cut. */
-    if (n == 0) {
-        if (H5Awrite(attr, type, &one) < 0)
-            goto out;
-    } else if (value[n] == '\0') {
-        if (H5Awrite(attr, type, value) < 0)
-            goto out;
-    } else {
-        char tmp[1024];
-        if (n + 1 > sizeof tmp)
-            goto out;
-        memcpy(tmp, value, n);
-        tmp[n] = '\0';
-        if (H5Awrite(attr, type, tmp) < 0)
-            goto out;
-    }
-    rc = 0;
-out:
-    if (attr >= 0)
-        H5Aclose(attr);
-    if (space >= 0)
-        H5Sclose(space);
-    if (type >= 0)
-        H5Tclose(type);
-    return rc;
-}
-
-static int put_num_attr(hid_t loc, const char *name, hid_t filetype, hid_t memtype,
-                        const void *value)
-{
-    hid_t space = H5I_INVALID_HID, attr = H5I_INVALID_HID;
-    int rc = -1;
-
-    space = H5Screate(H5S_SCALAR);
-    if (space < 0)
-        goto out;
-    attr = H5Acreate2(loc, name, filetype, space, H5P_DEFAULT, H5P_DEFAULT);
-    if (attr < 0 || H5Awrite(attr, memtype, value) < 0)
-        goto out;
-    rc = 0;
-out:
-    if (attr >= 0)
-        H5Aclose(attr);
-    if (space >= 0)
-        H5Sclose(space);
-    return rc;
-}
-
-static int put_int_attr(hid_t loc, const char *name, int v)
-{
-    return put_num_attr(loc, name, H5T_STD_I32LE, H5T_NATIVE_INT, &v);
-}
-
-static int put_f64_attr(hid_t loc, const char *name, double v)
-{
-    return put_num_attr(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v);
-}
-
-static int write_root_attrs(hid_t file)
-{
-    char created[32];
-    int version = RMAT_FORMAT_VERSION;
-
-    rmat_utc_now(created, sizeof created);
-    if (put_str_attr(file, "format", RMAT_FORMAT_NAME, sizeof RMAT_FORMAT_NAME) < 0 ||
-        put_num_attr(file, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT, &version) < 0 ||
-        put_str_attr(file, "created_utc", created, sizeof created) < 0 ||
-        put_str_attr(file, "software", "rollmat " RMAT_VERSION, sizeof("rollmat " RMAT_VERSION)) <
-            0)
-        return -1;
-    return 0;
-}
-
-static int write_device(hid_t file, const struct rmat_device_desc *d)
-{
-    hid_t g = H5Gcreate2(file, "device", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = -1;
-
-    if (g < 0)
-        return -1;
-    if (put_str_attr(g, "model", d->model, sizeof d->model) < 0 ||
-        put_num_attr(g, "serial", H5T_STD_U32LE, H5T_NATIVE_UINT32, &d->serial) < 0 ||
-        put_str_attr(g, "firmware_version", d->firmware_version, sizeof d->firmware_version) < 0 ||
-        put_int_attr(g, "protocol_version", d->protocol_version) < 0 ||
-        put_int_attr(g, "rows", d->rows) < 0 || put_int_attr(g, "cols", d->cols) < 0 ||
-        put_int_attr(g, "adc_bits", d->adc_bits) < 0 ||
-        put_f64_attr(g, "pitch_x_mm", d->pitch_x_mm) < 0 ||
-        put_f64_attr(g, "pitch_y_mm", d->pitch_y_mm) < 0 ||
-        put_f64_attr(g, "rate_hz", d->rate_hz) < 0)
-        goto out;
-    rc = 0;
-out:
-    H5Gclose(g);
-    return rc;
-}
-
-static int write_session(hid_t file, const struct rmat_session_meta *m)
-{
-    hid_t g = H5Gcreate2(file, "session", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = -1;
-
-    if (g < 0)
-        return -1;
-    if (put_str_attr(g, "subject", m->subject, sizeof m->subject) < 0 ||
-        put_str_attr(g, "session", m->session, sizeof m->session) < 0 ||
-        put_str_attr(g, "region", m->region, sizeof m->region) < 0 ||
-        put_str_attr(g, "side", m->side, sizeof m->side) < 0 ||
-        put_str_attr(g, "roller", m->roller, sizeof m->roller) < 0 ||
-        put_f64_attr(g, "roller_diameter_mm", m->roller_diameter_mm) < 0 ||
-        put_str_attr(g, "mounting", m->mounting, sizeof m->mounting) < 0 ||
-        put_f64_attr(g, "body_mass_kg", m->body_mass_kg) < 0 ||
-        put_str_attr(g, "operator", m->operator_name, sizeof m->operator_name) < 0 ||
-        put_str_attr(g, "notes", m->notes, sizeof m->notes) < 0 ||
-        put_str_attr(g, "started_utc", m->started_utc, sizeof m->started_utc) < 0)
-        goto out;
-    rc = 0;
-out:
-    H5Gclose(g);
-    return rc;
-}
-
 /* --- datasets ------------------------------------------------------------ */
 
-/* Fixed string of size bytes, null-padded as FORMAT.md's /events strings. */
-static hid_t fixed_string_type(size_t size)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t < 0)
-        return H5I_INVALID_HID;
-    if (H5Tset_size(t, size) < 0 || H5Tset_strpad(t, H5T_STR_NULLPAD) < 0 ||
-        H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
-        H5Tclose(t);
-        return H5I_INVALID_HID;
-    }
-    return t;
-}
-
-/* Creates one growable dataset of zero rows, chunked by block_rows rows,
+/* Creates one growable dataset of zero rows (path: its full name, e.g.
+ * "/frames/raw", created in group), chunked by block_rows rows,
  * and its block buffer. The memory type of a column equals its file type
  * for strings (string types have no byte order); numbers are converted from
  * the native type by HDF5, a no-op on little-endian hosts. */
-static int make_column(struct column *c, hid_t group, const char *path, const char *name,
-                       hid_t filetype, hid_t memtype, int owns_memtype, size_t elem_bytes,
-                       size_t block_rows, const hsize_t *row_dims, int rank)
+static int make_column(struct column *c, hid_t group, const char *path, hid_t filetype,
+                       hid_t memtype, int owns_memtype, size_t elem_bytes, size_t block_rows,
+                       const hsize_t *row_dims, int rank)
 {
     hsize_t dims[3] = {0, 0, 0}, maxdims[3], chunk[3];
     hid_t space = H5I_INVALID_HID, dcpl = H5I_INVALID_HID;
@@ -392,7 +180,9 @@ static int make_column(struct column *c, hid_t group, const char *path, const ch
     dcpl = H5Pcreate(H5P_DATASET_CREATE);
     if (space < 0 || dcpl < 0 || H5Pset_chunk(dcpl, rank, chunk) < 0)
         goto out;
-    c->dset = H5Dcreate2(group, name, filetype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    /* The dataset's name in its group: the path's last part. */
+    c->dset =
+        H5Dcreate2(group, strrchr(path, '/') + 1, filetype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     if (c->dset < 0)
         goto out;
     rc = 0;
@@ -521,38 +311,38 @@ static int create_datasets(struct rmat_rec *rec, const struct rmat_device_desc *
     ge = H5Gcreate2(rec->file, "events", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (gf < 0 || ge < 0)
         goto out;
-    if (make_column(&f->col[0], gf, "/frames/raw", "raw", H5T_STD_U16LE, H5T_NATIVE_UINT16, 0,
-                    sizeof(uint16_t), f->block_rows, grid, 3) < 0 ||
-        make_column(&f->col[1], gf, "/frames/seq", "seq", H5T_STD_U32LE, H5T_NATIVE_UINT32, 0,
-                    sizeof(uint32_t), f->block_rows, NULL, 1) < 0 ||
-        make_column(&f->col[2], gf, "/frames/t_device_us", "t_device_us", H5T_STD_U64LE,
-                    H5T_NATIVE_UINT64, 0, sizeof(uint64_t), f->block_rows, NULL, 1) < 0 ||
-        make_column(&f->col[3], gf, "/frames/t_host_ns", "t_host_ns", H5T_STD_I64LE,
-                    H5T_NATIVE_INT64, 0, sizeof(int64_t), f->block_rows, NULL, 1) < 0)
+    if (make_column(&f->col[0], gf, rmat_recfile_frame_paths[0], H5T_STD_U16LE, H5T_NATIVE_UINT16,
+                    0, sizeof(uint16_t), f->block_rows, grid, 3) < 0 ||
+        make_column(&f->col[1], gf, rmat_recfile_frame_paths[1], H5T_STD_U32LE, H5T_NATIVE_UINT32,
+                    0, sizeof(uint32_t), f->block_rows, NULL, 1) < 0 ||
+        make_column(&f->col[2], gf, rmat_recfile_frame_paths[2], H5T_STD_U64LE, H5T_NATIVE_UINT64,
+                    0, sizeof(uint64_t), f->block_rows, NULL, 1) < 0 ||
+        make_column(&f->col[3], gf, rmat_recfile_frame_paths[3], H5T_STD_I64LE, H5T_NATIVE_INT64, 0,
+                    sizeof(int64_t), f->block_rows, NULL, 1) < 0)
         goto out;
-    if (make_column(&e->col[0], ge, "/events/t_host_ns", "t_host_ns", H5T_STD_I64LE,
-                    H5T_NATIVE_INT64, 0, sizeof(int64_t), e->block_rows, NULL, 1) < 0)
+    if (make_column(&e->col[0], ge, rmat_recfile_event_paths[0], H5T_STD_I64LE, H5T_NATIVE_INT64, 0,
+                    sizeof(int64_t), e->block_rows, NULL, 1) < 0)
         goto out;
     /* The column owns each string type as soon as it is made, so the ladder
      * closes it whatever fails next. */
-    kind_t = fixed_string_type(RMAT_EVENT_KIND_LEN);
+    kind_t = rmat_h5_fixed_string(RMAT_EVENT_KIND_LEN);
     if (kind_t < 0)
         goto out;
     e->col[1].memtype = kind_t;
     e->col[1].owns_memtype = 1;
-    if (make_column(&e->col[1], ge, "/events/kind", "kind", kind_t, kind_t, 1, RMAT_EVENT_KIND_LEN,
-                    e->block_rows, NULL, 1) < 0)
+    if (make_column(&e->col[1], ge, rmat_recfile_event_paths[1], kind_t, kind_t, 1,
+                    RMAT_EVENT_KIND_LEN, e->block_rows, NULL, 1) < 0)
         goto out;
-    if (make_column(&e->col[2], ge, "/events/value", "value", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0,
-                    sizeof(double), e->block_rows, NULL, 1) < 0)
+    if (make_column(&e->col[2], ge, rmat_recfile_event_paths[2], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                    0, sizeof(double), e->block_rows, NULL, 1) < 0)
         goto out;
-    text_t = fixed_string_type(RMAT_EVENT_TEXT_LEN);
+    text_t = rmat_h5_fixed_string(RMAT_EVENT_TEXT_LEN);
     if (text_t < 0)
         goto out;
     e->col[3].memtype = text_t;
     e->col[3].owns_memtype = 1;
-    if (make_column(&e->col[3], ge, "/events/text", "text", text_t, text_t, 1, RMAT_EVENT_TEXT_LEN,
-                    e->block_rows, NULL, 1) < 0)
+    if (make_column(&e->col[3], ge, rmat_recfile_event_paths[3], text_t, text_t, 1,
+                    RMAT_EVENT_TEXT_LEN, e->block_rows, NULL, 1) < 0)
         goto out;
     rc = 0;
 out:
@@ -748,21 +538,14 @@ int rmat_rec_create_ex(const char *path, const struct rmat_device_desc *dev,
         rec->fd = *(int *)handle;
     }
     rec->reserve_bytes = reserve_size(dev, rec->sensels);
-    errno = 0;
-    if (write_root_attrs(rec->file) < 0 || write_device(rec->file, dev) < 0 ||
-        write_session(rec->file, meta) < 0) {
-        rc = h5_fail(path, ei, "writing the attributes");
-        goto out;
-    }
     /* Like every attribute, /calibration must exist before SWMR writing
      * starts (see the top of this file). */
-    if (calib) {
-        rc = rmat_calib_check(calib, dev->rows, dev->cols, path, ei);
-        if (rc == RMAT_OK)
-            rc = rmat_calib_h5_write(calib, rec->file, path, ei);
-        if (rc != RMAT_OK)
-            goto out;
-    }
+    errno = 0;
+    rc = rmat_recfile_write_header(rec->file, path, dev, meta, calib, ei);
+    if (rc == RMAT_E_HDF5)
+        rc = h5_fail(path, ei, "writing the attributes");
+    if (rc != RMAT_OK)
+        goto out;
     errno = 0;
     if (create_datasets(rec, dev) < 0) {
         if (errno == ENOMEM)
@@ -880,13 +663,13 @@ int rmat_rec_event(struct rmat_rec *rec, int64_t t_host_ns, const char *kind, do
      * value, and the header promises one byte to spare for a terminator. */
     k = t->col[1].buf + i * RMAT_EVENT_KIND_LEN;
     memset(k, 0, RMAT_EVENT_KIND_LEN);
-    n = utf8_cut(kind, RMAT_EVENT_KIND_LEN - 1);
+    n = rmat_utf8_cut(kind, RMAT_EVENT_KIND_LEN - 1);
     memcpy(k, kind, n);
     memcpy(t->col[2].buf + i * sizeof value, &value, sizeof value);
     x = t->col[3].buf + i * RMAT_EVENT_TEXT_LEN;
     memset(x, 0, RMAT_EVENT_TEXT_LEN);
     if (text) {
-        n = utf8_cut(text, RMAT_EVENT_TEXT_LEN - 1);
+        n = rmat_utf8_cut(text, RMAT_EVENT_TEXT_LEN - 1);
         memcpy(x, text, n);
     }
     if (rec->full)

@@ -37,6 +37,9 @@ struct rmat_transport {
     int fd;               /* what poll() watches: the socket or the tty */
     struct sp_port *port; /* NULL for TCP */
     char name[300];
+    /* A link of the caller's (rmat_transport_custom()): ops not NULL. */
+    const struct rmat_transport_ops *ops;
+    void *ctx;
 };
 
 static int64_t now_ms(void)
@@ -257,9 +260,32 @@ static int gone_errno(int e)
     return e == EIO || e == ENODEV || e == ENXIO;
 }
 
+int rmat_transport_custom(const struct rmat_transport_ops *ops, void *ctx, const char *name,
+                          struct rmat_transport **out, struct rmat_errinfo *ei)
+{
+    struct rmat_transport *t;
+
+    if (out)
+        *out = NULL;
+    if (!ops || !ops->read || !ops->write || !out)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "custom link: read and write needed");
+    t = calloc(1, sizeof *t);
+    if (!t)
+        return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "custom link: out of memory");
+    t->fd = -1;
+    t->ops = ops;
+    t->ctx = ctx;
+    snprintf(t->name, sizeof t->name, "%s", name ? name : "custom");
+    *out = t;
+    return RMAT_OK;
+}
+
 int rmat_transport_read(struct rmat_transport *t, uint8_t *buf, size_t cap, int timeout_ms,
                         struct rmat_errinfo *ei)
 {
+    if (t->ops)
+        return t->ops->read(t->ctx, buf, cap, timeout_ms, ei);
+
     struct pollfd pfd = {.fd = t->fd, .events = POLLIN};
     int r = poll(&pfd, 1, timeout_ms);
 
@@ -300,6 +326,9 @@ int rmat_transport_read(struct rmat_transport *t, uint8_t *buf, size_t cap, int 
 int rmat_transport_write(struct rmat_transport *t, const uint8_t *buf, size_t len, int timeout_ms,
                          struct rmat_errinfo *ei)
 {
+    if (t->ops)
+        return t->ops->write(t->ctx, buf, len, timeout_ms, ei);
+
     const int64_t deadline = now_ms() + timeout_ms;
 
     while (len > 0) {
@@ -344,7 +373,10 @@ void rmat_transport_close(struct rmat_transport *t)
 {
     if (!t)
         return;
-    if (t->port) {
+    if (t->ops) {
+        if (t->ops->close)
+            t->ops->close(t->ctx);
+    } else if (t->port) {
         sp_close(t->port);
         sp_free_port(t->port);
     } else if (t->fd >= 0) {

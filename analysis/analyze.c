@@ -1,5 +1,4 @@
-/* The analysis driver (analyze.h): recording in, CSV, JSON, HDF5 and a
- * plot out.
+/* The analysis driver (analyze.h): recording in, CSV, JSON and HDF5 out.
  *
  * Stage 1, the one pass over the frames, in blocks of at most BLOCK_FRAMES
  * frames (and BLOCK_BYTES of raw counts, for large grids): per frame,
@@ -16,6 +15,7 @@
  * which would cost more than all the metrics of a frame.
  */
 #include "rollmat/analyze.h"
+#include "rollmat/version.h"
 
 #include <errno.h>
 #include <math.h>
@@ -29,26 +29,25 @@
 #include <unistd.h>
 
 #include "rollmat/cadence.h"
+#include "rollmat/files.h"
+#include "rollmat/json.h"
 #include "rollmat/calib.h"
 #include "rollmat/holds.h"
 #include "rollmat/maps.h"
 #include "rollmat/metrics.h"
 #include "rollmat/numfmt.h"
 #include "rollmat/passes.h"
-#include "rollmat/plot.h"
 #include "rollmat/reader.h"
 #include "rollmat/regions.h"
 #include "rollmat/summary.h"
 #include "rollmat/tissue.h"
 
-#define PATH_BUF     4096
 #define BLOCK_FRAMES 512
 #define BLOCK_BYTES  (512u << 10) /* raw counts read per HDF5 call: in L2 */
 #define SIG_DIGITS   7            /* of every metric in the CSV */
 #define T_DECIMALS   6            /* t_s to the microsecond */
-#define JSON_DIGITS  10           /* numbers in summary.json */
 
-/* METRICS.md's defaults. */
+/* docs/metrics.md's defaults. */
 #define DEFAULT_CONTACT_THRESHOLD_KPA 5.0
 #define DEFAULT_SMOOTH_S              0.2
 #define DEFAULT_TURN_MM               15.0
@@ -76,7 +75,6 @@ void rmat_analysis_params_init(struct rmat_analysis_params *p)
     p->hold_min_s = DEFAULT_HOLD_MIN_S;
     p->calibration_path = NULL;
     p->regions_path = NULL;
-    p->plots = 1;
 }
 
 /* Every number a finite value in its range; the message names the
@@ -134,7 +132,7 @@ static double now_s(void)
 /* Like mkdir -p: creates every missing component of path. */
 static int make_dirs(const char *path, struct rmat_errinfo *ei)
 {
-    char buf[PATH_BUF];
+    char buf[RMAT_PATH_BUF];
     struct stat st;
     size_t len = strlen(path);
     int e;
@@ -166,88 +164,7 @@ static int make_dirs(const char *path, struct rmat_errinfo *ei)
 
 static int out_path(char *buf, const char *dir, const char *name, struct rmat_errinfo *ei)
 {
-    int n = snprintf(buf, PATH_BUF, "%s/%s", dir, name);
-    if (n < 0 || n >= PATH_BUF)
-        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "output path too long: %s/%s", dir, name);
-    return RMAT_OK;
-}
-
-static int open_out(const char *path, FILE **f, struct rmat_errinfo *ei)
-{
-    struct stat st;
-    /* A file of an earlier analysis is removed, not truncated: ext4
-     * writes out a file truncated to zero and written again when it is
-     * closed (auto_da_alloc), and waits for the earlier writeback, which
-     * can triple the time of writing frames.csv. Anything but a regular
-     * file (a link the user put there) is opened as it is. */
-    if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
-        (void)unlink(path);
-    *f = fopen(path, "w");
-    if (!*f) {
-        int e = errno;
-        return rmat_errinfo_set(ei, rmat_err_from_errno(e), e, "cannot create %s: %s", path,
-                                strerror(e));
-    }
-    /* Cleared here so that after a failed write errno names its cause:
-     * successful calls never clear it. */
-    errno = 0;
-    return RMAT_OK;
-}
-
-/* A write to f has failed if its error flag is set; e is errno as it was
- * right after the writes. */
-static int write_failed(FILE *f, const char *path, int e, struct rmat_errinfo *ei)
-{
-    if (!ferror(f))
-        return RMAT_OK;
-    if (e == 0)
-        e = EIO;
-    return rmat_errinfo_set(ei, rmat_err_from_errno(e), e, "cannot write %s: %s", path,
-                            strerror(e));
-}
-
-/* Closes *f (set to NULL) and reports a write that failed before or while
- * fclose flushed the rest (ENOSPC shows up here as often as not). */
-static int close_out(FILE **f, const char *path, struct rmat_errinfo *ei)
-{
-    int rc = write_failed(*f, path, errno, ei);
-    int closed = fclose(*f);
-    int e = errno;
-
-    *f = NULL;
-    if (rc == RMAT_OK && closed != 0)
-        rc = rmat_errinfo_set(ei, rmat_err_from_errno(e), e, "cannot write %s: %s", path,
-                              strerror(e));
-    return rc;
-}
-
-/* A JSON string: quote, backslash and control characters escaped; other
- * bytes as they are (paths are taken to be UTF-8). */
-static void put_json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        const unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
-/* A JSON number: NaN and infinities have no JSON spelling, so null. */
-static void put_json_number(FILE *f, double v)
-{
-    char num[RMAT_FMT_BUF];
-    if (!isfinite(v)) {
-        fputs("null", f);
-        return;
-    }
-    rmat_fmt_sig(num, v, JSON_DIGITS);
-    fputs(num, f);
+    return rmat_path_join(buf, RMAT_PATH_BUF, dir, name, ei);
 }
 
 /* A CSV field: 7 significant digits, empty for NaN. */
@@ -261,11 +178,11 @@ static size_t put_field(char *buf, double v)
 static int write_map_csv(const char *dir, const char *name, const struct rmat_grid *g,
                          const double *v, uint64_t frames, struct rmat_errinfo *ei)
 {
-    char path[PATH_BUF], num[RMAT_FMT_BUF];
+    char path[RMAT_PATH_BUF], num[RMAT_FMT_BUF];
     FILE *f;
     int rc = out_path(path, dir, name, ei);
     if (rc == RMAT_OK)
-        rc = open_out(path, &f, ei);
+        rc = rmat_out_open_path(path, &f, ei);
     if (rc != RMAT_OK)
         return rc;
     for (int i = 0; frames > 0 && i < g->rows; i++) {
@@ -277,7 +194,7 @@ static int write_map_csv(const char *dir, const char *name, const struct rmat_gr
         }
         fputc('\n', f);
     }
-    return close_out(&f, path, ei);
+    return rmat_out_close(f, path, ei);
 }
 
 /* --- the pass over the frames ------------------------------------------- */
@@ -421,7 +338,7 @@ out:
 struct session {
     size_t n;
     double *cop_sx, *cop_sy; /* smoothed CoP */
-    double *s_mm;            /* s of METRICS.md, per frame */
+    double *s_mm;            /* s of docs/metrics.md, per frame */
     double *ss;              /* smoothed s */
     double axis_x_mm, axis_y_mm, axis_ux, axis_uy;
     struct rmat_pass *passes;
@@ -429,6 +346,9 @@ struct session {
     struct rmat_hold *holds;
     size_t n_holds;
     struct rmat_cadence_result cadence;
+    double *spectrum; /* the cadence's power spectrum up to the band's top */
+    size_t n_spectrum;
+    double spectrum_df_hz;
     double rate_hz;
     struct rmat_summary summary;
     struct rmat_tissue tissue;
@@ -444,6 +364,7 @@ static void session_fini(struct session *s)
     free(s->cop_sy);
     free(s->s_mm);
     free(s->ss);
+    free(s->spectrum);
     free(s->passes);
     free(s->holds);
     free(s->regions);
@@ -520,6 +441,20 @@ static int analyse_session(struct session *s, const struct pass *ps,
                 rc = rmat_errinfo_set(ei, rc, 0, "cadence: cannot analyse the longest run");
                 goto out;
             }
+            /* Kept for spectrum.csv: the figure shows the very spectrum the
+             * cadence was read from, up to the band's top. */
+            size_t bins;
+            double df;
+            const double *power = rmat_cadence_spectrum(cd, &bins, &df);
+            if (power) {
+                const size_t keep = (size_t)floor(RMAT_CADENCE_F_HI_HZ / df) + 2;
+                s->n_spectrum = keep < bins ? keep : bins;
+                s->spectrum_df_hz = df;
+                s->spectrum = malloc(s->n_spectrum * sizeof *s->spectrum);
+                if (!s->spectrum)
+                    goto nomem;
+                memcpy(s->spectrum, power, s->n_spectrum * sizeof *s->spectrum);
+            }
         }
     }
 
@@ -550,7 +485,7 @@ out:
 static int write_frames_csv(const char *dir, const struct pass *ps, const struct session *s,
                             struct rmat_errinfo *ei)
 {
-    char path[PATH_BUF];
+    char path[RMAT_PATH_BUF];
     /* Rows are built into this buffer and written 64 KiB at a time: one
      * fwrite per row would take the stream's lock 360,000 times an hour. */
     enum { CHUNK = 64 * 1024, ROW_MAX = 12 * RMAT_FMT_BUF };
@@ -560,7 +495,7 @@ static int write_frames_csv(const char *dir, const struct pass *ps, const struct
     int rc = out_path(path, dir, "frames.csv", ei);
 
     if (rc == RMAT_OK)
-        rc = open_out(path, &f, ei);
+        rc = rmat_out_open_path(path, &f, ei);
     if (rc != RMAT_OK)
         return rc;
     buf = malloc(CHUNK + ROW_MAX);
@@ -593,17 +528,17 @@ static int write_frames_csv(const char *dir, const struct pass *ps, const struct
     if (used > 0)
         fwrite(buf, 1, used, f);
     free(buf);
-    return close_out(&f, path, ei);
+    return rmat_out_close(f, path, ei);
 }
 
 static int write_passes_csv(const char *dir, const struct session *s, struct rmat_errinfo *ei)
 {
-    char path[PATH_BUF], num[RMAT_FMT_BUF];
+    char path[RMAT_PATH_BUF], num[RMAT_FMT_BUF];
     FILE *f;
     int rc = out_path(path, dir, "passes.csv", ei);
 
     if (rc == RMAT_OK)
-        rc = open_out(path, &f, ei);
+        rc = rmat_out_open_path(path, &f, ei);
     if (rc != RMAT_OK)
         return rc;
     fputs(passes_header, f);
@@ -623,17 +558,17 @@ static int write_passes_csv(const char *dir, const struct session *s, struct rma
         }
         fputc('\n', f);
     }
-    return close_out(&f, path, ei);
+    return rmat_out_close(f, path, ei);
 }
 
 static int write_holds_csv(const char *dir, const struct session *s, struct rmat_errinfo *ei)
 {
-    char path[PATH_BUF], num[RMAT_FMT_BUF];
+    char path[RMAT_PATH_BUF], num[RMAT_FMT_BUF];
     FILE *f;
     int rc = out_path(path, dir, "holds.csv", ei);
 
     if (rc == RMAT_OK)
-        rc = open_out(path, &f, ei);
+        rc = rmat_out_open_path(path, &f, ei);
     if (rc != RMAT_OK)
         return rc;
     fputs(holds_header, f);
@@ -652,12 +587,12 @@ static int write_holds_csv(const char *dir, const struct session *s, struct rmat
         }
         fprintf(f, ",%s\n", h->region >= 0 ? s->regions[h->region].name : "");
     }
-    return close_out(&f, path, ei);
+    return rmat_out_close(f, path, ei);
 }
 
 static int write_regions_csv(const char *dir, const struct session *s, struct rmat_errinfo *ei)
 {
-    char path[PATH_BUF], num[RMAT_FMT_BUF];
+    char path[RMAT_PATH_BUF], num[RMAT_FMT_BUF];
     FILE *f;
     int rc = out_path(path, dir, "regions.csv", ei);
 
@@ -669,7 +604,7 @@ static int write_regions_csv(const char *dir, const struct session *s, struct rm
         (void)unlink(path);
         return RMAT_OK;
     }
-    rc = open_out(path, &f, ei);
+    rc = rmat_out_open_path(path, &f, ei);
     if (rc != RMAT_OK)
         return rc;
     fputs(regions_header, f);
@@ -690,85 +625,56 @@ static int write_regions_csv(const char *dir, const struct session *s, struct rm
         }
         fputc('\n', f);
     }
-    return close_out(&f, path, ei);
+    return rmat_out_close(f, path, ei);
+}
+
+/* The cadence's power spectrum, relative to its largest value in the
+ * cadence band; a header only when there was no series to transform. */
+static int write_spectrum_csv(const char *dir, const struct session *s, struct rmat_errinfo *ei)
+{
+    char path[RMAT_PATH_BUF], num[RMAT_FMT_BUF];
+    double pmax = 0;
+    FILE *f;
+    int rc = rmat_out_open(dir, "spectrum.csv", &f, path, ei);
+
+    if (rc != RMAT_OK)
+        return rc;
+    for (size_t k = 0; k < s->n_spectrum; k++) {
+        const double fk = (double)k * s->spectrum_df_hz;
+        if (fk >= RMAT_CADENCE_F_LO_HZ && fk <= RMAT_CADENCE_F_HI_HZ && s->spectrum[k] > pmax)
+            pmax = s->spectrum[k];
+    }
+    fputs("f_hz,cpm,power_rel\n", f);
+    for (size_t k = 0; pmax > 0 && k < s->n_spectrum; k++) {
+        const double fk = (double)k * s->spectrum_df_hz;
+        fwrite(num, 1, put_field(num, fk), f);
+        fputc(',', f);
+        fwrite(num, 1, put_field(num, fk * 60.0), f);
+        fputc(',', f);
+        fwrite(num, 1, put_field(num, s->spectrum[k] / pmax), f);
+        fputc('\n', f);
+    }
+    return rmat_out_close(f, path, ei);
 }
 
 /* --- summary.json ----------------------------------------------------------- */
 
-struct json {
-    FILE *f;
-    int first; /* no comma before the next member */
-    int depth;
-};
-
-static void json_key(struct json *j, const char *key)
-{
-    fputs(j->first ? "\n" : ",\n", j->f);
-    for (int i = 0; i < j->depth; i++)
-        fputs("  ", j->f);
-    put_json_string(j->f, key);
-    fputs(": ", j->f);
-    j->first = 0;
-}
-
-static void json_num(struct json *j, const char *key, double v)
-{
-    json_key(j, key);
-    put_json_number(j->f, v);
-}
-
-static void json_uint(struct json *j, const char *key, unsigned long long v)
-{
-    json_key(j, key);
-    fprintf(j->f, "%llu", v);
-}
-
-static void json_str(struct json *j, const char *key, const char *v)
-{
-    json_key(j, key);
-    put_json_string(j->f, v);
-}
-
-static void json_open(struct json *j, const char *key)
-{
-    if (key)
-        json_key(j, key);
-    fputc('{', j->f);
-    j->depth++;
-    j->first = 1;
-}
-
-static void json_close(struct json *j)
-{
-    j->depth--;
-    if (!j->first) {
-        fputc('\n', j->f);
-        for (int i = 0; i < j->depth; i++)
-            fputs("  ", j->f);
-    }
-    fputc('}', j->f);
-    j->first = 0;
-}
-
-static void json_trend(struct json *j, const char *key, const struct rmat_trend *t)
+/* A least-squares line of tissue.h as summary.json writes it; null when
+ * there was none. */
+static void json_trend(struct rmat_json_writer *w, const char *key, const struct rmat_trend *t)
 {
     if (!t->valid) {
-        json_key(j, key);
-        fputs("null", j->f);
+        rmat_jw_null(w, key);
         return;
     }
-    json_key(j, key);
-    fprintf(j->f, "{\"n\": %zu, \"slope_per_min\": ", t->n);
-    put_json_number(j->f, t->slope);
-    fputs(", \"ci95_low\": ", j->f);
-    put_json_number(j->f, t->ci95_low);
-    fputs(", \"ci95_high\": ", j->f);
-    put_json_number(j->f, t->ci95_high);
-    fputs(", \"r2\": ", j->f);
-    put_json_number(j->f, t->r2);
-    fputs(", \"change_pct\": ", j->f);
-    put_json_number(j->f, t->change_pct);
-    fputc('}', j->f);
+    rmat_jw_open(w, key, 0, 1);
+    rmat_jw_num(w, "n", (double)t->n);
+    rmat_jw_num(w, "slope_per_min", t->slope);
+    rmat_jw_num(w, "ci95_low", t->ci95_low);
+    rmat_jw_num(w, "ci95_high", t->ci95_high);
+    rmat_jw_num(w, "r2", t->r2);
+    rmat_jw_num(w, "change_pct", t->change_pct);
+    rmat_jw_close(w);
 }
 
 struct json_ctx {
@@ -784,8 +690,9 @@ struct json_ctx {
 
 static int write_summary_json(const char *dir, const struct json_ctx *c, struct rmat_errinfo *ei)
 {
-    char path[PATH_BUF];
-    struct json j = {NULL, 1, 0};
+    char path[RMAT_PATH_BUF];
+    struct rmat_json_writer j;
+    FILE *f;
     const struct session *s = c->s;
     const struct rmat_summary *sm = &s->summary;
     const struct rmat_session_meta *meta = &c->info->meta;
@@ -795,160 +702,149 @@ static int write_summary_json(const char *dir, const struct json_ctx *c, struct 
     int rc = out_path(path, dir, "summary.json", ei);
 
     if (rc == RMAT_OK)
-        rc = open_out(path, &j.f, ei);
+        rc = rmat_out_open_path(path, &f, ei);
     if (rc != RMAT_OK)
         return rc;
-    json_open(&j, NULL);
-    json_str(&j, "software", "rollmat " RMAT_VERSION);
-    json_str(&j, "recording", c->rec_path);
-    json_str(&j, "units", c->cal ? "kPa" : "counts");
-    json_key(&j, "calibrated");
-    fputs(c->cal ? "true" : "false", j.f);
+    rmat_jw_begin(&j, f);
+    rmat_jw_str(&j, "software", "rollmat " RMAT_VERSION);
+    rmat_jw_str(&j, "recording", c->rec_path);
+    rmat_jw_str(&j, "units", c->cal ? "kPa" : "counts");
+    rmat_jw_bool(&j, "calibrated", c->cal != NULL);
     if (c->cal) {
-        json_open(&j, "calibration");
-        json_str(&j, "name", c->cal->name);
-        json_str(&j, "source", c->cal_source ? c->cal_source : "");
-        json_str(&j, "curve", rmat_curve_name(c->cal->curve));
+        rmat_jw_open(&j, "calibration", 0, 0);
+        rmat_jw_str(&j, "name", c->cal->name);
+        rmat_jw_str(&j, "source", c->cal_source ? c->cal_source : "");
+        rmat_jw_str(&j, "curve", rmat_curve_name(c->cal->curve));
         if (!isnan(c->cal->kpa_per_count))
-            json_num(&j, "kpa_per_count", c->cal->kpa_per_count);
+            rmat_jw_num(&j, "kpa_per_count", c->cal->kpa_per_count);
         if (!isnan(c->cal->zero_counts))
-            json_num(&j, "zero_counts", c->cal->zero_counts);
+            rmat_jw_num(&j, "zero_counts", c->cal->zero_counts);
         if (!isnan(c->cal->a_kpa))
-            json_num(&j, "a_kpa", c->cal->a_kpa);
+            rmat_jw_num(&j, "a_kpa", c->cal->a_kpa);
         if (!isnan(c->cal->b))
-            json_num(&j, "b", c->cal->b);
+            rmat_jw_num(&j, "b", c->cal->b);
         if (!isnan(c->cal->c_max_counts))
-            json_num(&j, "c_max_counts", c->cal->c_max_counts);
+            rmat_jw_num(&j, "c_max_counts", c->cal->c_max_counts);
         if (c->cal->curve == RMAT_CURVE_TABLE)
-            json_uint(&j, "table_points", c->cal->n_points);
-        json_key(&j, "gains");
-        fputs(c->cal->gains ? "true" : "false", j.f);
-        json_close(&j);
+            rmat_jw_num(&j, "table_points", (double)c->cal->n_points);
+        rmat_jw_bool(&j, "gains", c->cal->gains != NULL);
+        rmat_jw_close(&j);
     } else {
-        json_key(&j, "calibration");
-        fputs("null", j.f);
+        rmat_jw_null(&j, "calibration");
     }
-    /* METRICS.md's session summary, in its order. */
-    json_num(&j, "duration_s", c->ps->frames ? sm->duration_s : NAN);
-    json_num(&j, "contact_s", sm->contact_s);
-    json_num(&j, "rolling_s", sm->rolling_s);
-    json_num(&j, "hold_s", sm->hold_s);
-    json_uint(&j, "passes", s->n_passes);
-    json_num(&j, "cadence_cpm", s->cadence.cadence_cpm);
-    json_num(&j, "mean_speed_mm_s", sm->mean_speed_mm_s);
-    json_num(&j, "path_mm", sm->path_mm);
-    json_num(&j, "mean_force_n", sm->mean_force_n);
-    json_num(&j, "peak_force_n", sm->peak_force_n);
-    json_num(&j, "mean_kpa", sm->mean_kpa);
-    json_num(&j, "peak_kpa", sm->peak_kpa);
-    json_num(&j, "mean_area_cm2", sm->mean_area_cm2);
-    json_num(&j, "coverage_cm2", (double)s->coverage_sensels * a_cm2);
-    json_uint(&j, "frames", c->ps->frames);
-    json_uint(&j, "frames_lost", c->ps->lost);
+    /* docs/metrics.md's session summary, in its order. */
+    rmat_jw_num(&j, "duration_s", c->ps->frames ? sm->duration_s : NAN);
+    rmat_jw_num(&j, "contact_s", sm->contact_s);
+    rmat_jw_num(&j, "rolling_s", sm->rolling_s);
+    rmat_jw_num(&j, "hold_s", sm->hold_s);
+    rmat_jw_num(&j, "passes", (double)s->n_passes);
+    rmat_jw_num(&j, "cadence_cpm", s->cadence.cadence_cpm);
+    rmat_jw_num(&j, "mean_speed_mm_s", sm->mean_speed_mm_s);
+    rmat_jw_num(&j, "path_mm", sm->path_mm);
+    rmat_jw_num(&j, "mean_force_n", sm->mean_force_n);
+    rmat_jw_num(&j, "peak_force_n", sm->peak_force_n);
+    rmat_jw_num(&j, "mean_kpa", sm->mean_kpa);
+    rmat_jw_num(&j, "peak_kpa", sm->peak_kpa);
+    rmat_jw_num(&j, "mean_area_cm2", sm->mean_area_cm2);
+    rmat_jw_num(&j, "coverage_cm2", (double)s->coverage_sensels * a_cm2);
+    rmat_jw_num(&j, "frames", (double)c->ps->frames);
+    rmat_jw_num(&j, "frames_lost", (double)c->ps->lost);
     if (known_mass) {
-        json_num(&j, "mean_force_pct_bw", sm->mean_force_pct_bw);
-        json_num(&j, "peak_force_pct_bw", sm->peak_force_pct_bw);
+        rmat_jw_num(&j, "mean_force_pct_bw", sm->mean_force_pct_bw);
+        rmat_jw_num(&j, "peak_force_pct_bw", sm->peak_force_pct_bw);
     }
     /* More of the same kind, for reports and tests against the physics. */
-    json_uint(&j, "holds", s->n_holds);
-    json_num(&j, "mean_width_mm", sm->mean_width_mm);
-    json_num(&j, "mean_length_mm", sm->mean_length_mm);
-    json_num(&j, "mean_compliance_mm3_n", sm->mean_compliance_mm3_n);
-    json_uint(&j, "device_restarts", c->ps->restarts);
-    json_open(&j, "rolling_axis");
-    json_num(&j, "mean_x_mm", s->axis_x_mm);
-    json_num(&j, "mean_y_mm", s->axis_y_mm);
-    json_num(&j, "ux", s->axis_ux);
-    json_num(&j, "uy", s->axis_uy);
-    json_close(&j);
-    json_open(&j, "cadence");
-    json_num(&j, "peak_hz", s->cadence.peak_hz);
-    json_num(&j, "cycles", s->cadence.cycles);
-    json_num(&j, "run_start_s", s->cadence.samples ? c->ps->t_s[s->cadence.run_first] : NAN);
-    json_num(&j, "run_end_s", s->cadence.samples ? c->ps->t_s[s->cadence.run_last] : NAN);
-    json_num(&j, "resample_hz", s->rate_hz);
-    json_close(&j);
-    json_open(&j, "clock");
-    json_str(&j, "time_base", "t_device_us");
-    json_key(&j, "drift_corrected");
-    fputs("false", j.f);
-    json_str(&j, "drift_note",
-             "the recording stores no measured device-clock drift, so device time is used as "
-             "it is");
-    json_close(&j);
+    rmat_jw_num(&j, "holds", (double)s->n_holds);
+    rmat_jw_num(&j, "mean_width_mm", sm->mean_width_mm);
+    rmat_jw_num(&j, "mean_length_mm", sm->mean_length_mm);
+    rmat_jw_num(&j, "mean_compliance_mm3_n", sm->mean_compliance_mm3_n);
+    rmat_jw_num(&j, "device_restarts", (double)c->ps->restarts);
+    rmat_jw_open(&j, "rolling_axis", 0, 0);
+    rmat_jw_num(&j, "mean_x_mm", s->axis_x_mm);
+    rmat_jw_num(&j, "mean_y_mm", s->axis_y_mm);
+    rmat_jw_num(&j, "ux", s->axis_ux);
+    rmat_jw_num(&j, "uy", s->axis_uy);
+    rmat_jw_close(&j);
+    rmat_jw_open(&j, "cadence", 0, 0);
+    rmat_jw_num(&j, "peak_hz", s->cadence.peak_hz);
+    rmat_jw_num(&j, "cycles", s->cadence.cycles);
+    rmat_jw_num(&j, "run_start_s", s->cadence.samples ? c->ps->t_s[s->cadence.run_first] : NAN);
+    rmat_jw_num(&j, "run_end_s", s->cadence.samples ? c->ps->t_s[s->cadence.run_last] : NAN);
+    rmat_jw_num(&j, "resample_hz", s->rate_hz);
+    rmat_jw_close(&j);
+    rmat_jw_open(&j, "clock", 0, 0);
+    rmat_jw_str(&j, "time_base", "t_device_us");
+    rmat_jw_bool(&j, "drift_corrected", 0);
+    rmat_jw_str(&j, "drift_note",
+                "the recording stores no measured device-clock drift, so device time is used as "
+                "it is");
+    rmat_jw_close(&j);
 
-    json_open(&j, "tissue");
-    json_uint(&j, "passes", s->n_passes);
+    rmat_jw_open(&j, "tissue", 0, 0);
+    rmat_jw_num(&j, "passes", (double)s->n_passes);
     json_trend(&j, "mean_kpa", &s->tissue.mean_kpa);
     json_trend(&j, "width_mm", &s->tissue.width_mm);
     json_trend(&j, "compliance_mm3_n", &s->tissue.compliance_mm3_n);
     if (s->tissue.has_stiffness)
         json_trend(&j, "stiffness_kpa", &s->tissue.stiffness_kpa);
     json_trend(&j, "speed_mm_s", &s->tissue.speed_mm_s);
-    json_num(&j, "hold_area_change_pct", s->tissue.hold_area_change_pct);
-    json_close(&j);
+    rmat_jw_num(&j, "hold_area_change_pct", s->tissue.hold_area_change_pct);
+    rmat_jw_close(&j);
 
     if (s->n_regions > 0) {
-        json_key(&j, "regions");
-        fputc('[', j.f);
+        rmat_jw_open(&j, "regions", 1, 0);
         for (size_t k = 0; k < s->n_regions; k++) {
             const struct rmat_region_stats *st = &s->region_stats[k];
-            fputs(k ? ",\n    {" : "\n    {", j.f);
-            fputs("\"name\": ", j.f);
-            put_json_string(j.f, s->regions[k].name);
-            fputs(", \"time_s\": ", j.f);
-            put_json_number(j.f, st->time_s);
-            fputs(", \"pct\": ", j.f);
-            put_json_number(j.f, st->pct);
-            fprintf(j.f, ", \"holds\": %d, \"mean_kpa\": ", st->holds);
-            put_json_number(j.f, st->mean_kpa);
-            fputs(", \"pti_kpa_s\": ", j.f);
-            put_json_number(j.f, st->pti_kpa_s);
-            fputc('}', j.f);
+            rmat_jw_open(&j, NULL, 0, 1);
+            rmat_jw_str(&j, "name", s->regions[k].name);
+            rmat_jw_num(&j, "time_s", st->time_s);
+            rmat_jw_num(&j, "pct", st->pct);
+            rmat_jw_num(&j, "holds", st->holds);
+            rmat_jw_num(&j, "mean_kpa", st->mean_kpa);
+            rmat_jw_num(&j, "pti_kpa_s", st->pti_kpa_s);
+            rmat_jw_close(&j);
         }
-        fputs("\n  ]", j.f);
+        rmat_jw_close(&j);
     }
 
-    json_open(&j, "session");
-    json_str(&j, "subject", meta->subject);
-    json_str(&j, "session", meta->session);
-    json_str(&j, "region", meta->region);
-    json_str(&j, "side", meta->side);
-    json_str(&j, "roller", meta->roller);
-    json_num(&j, "roller_diameter_mm", meta->roller_diameter_mm);
-    json_str(&j, "mounting", meta->mounting);
-    json_num(&j, "body_mass_kg", meta->body_mass_kg);
-    json_str(&j, "operator", meta->operator_name);
-    json_str(&j, "notes", meta->notes);
-    json_str(&j, "started_utc", meta->started_utc);
-    json_close(&j);
-    json_open(&j, "device");
-    json_str(&j, "model", dev->model);
-    json_uint(&j, "serial", dev->serial);
-    json_str(&j, "firmware_version", dev->firmware_version);
-    json_uint(&j, "rows", (unsigned long long)dev->rows);
-    json_uint(&j, "cols", (unsigned long long)dev->cols);
-    json_uint(&j, "adc_bits", (unsigned long long)(dev->adc_bits > 0 ? dev->adc_bits : 0));
-    json_num(&j, "pitch_x_mm", dev->pitch_x_mm);
-    json_num(&j, "pitch_y_mm", dev->pitch_y_mm);
-    json_num(&j, "rate_hz", dev->rate_hz);
-    json_close(&j);
-    json_str(&j, "recording_created_utc", c->info->created_utc);
-    json_str(&j, "recording_software", c->info->software);
-    json_open(&j, "parameters");
-    json_num(&j, "contact_threshold_kpa", c->params->contact_threshold_kpa);
-    json_num(&j, "smooth_s", c->params->smooth_s);
-    json_num(&j, "turn_mm", c->params->turn_mm);
-    json_num(&j, "hold_radius_mm", c->params->hold_radius_mm);
-    json_num(&j, "hold_min_s", c->params->hold_min_s);
-    json_num(&j, "cadence_band_lo_hz", RMAT_CADENCE_F_LO_HZ);
-    json_num(&j, "cadence_band_hi_hz", RMAT_CADENCE_F_HI_HZ);
-    json_num(&j, "gravity_m_s2", RMAT_GRAVITY_M_S2);
-    json_str(&j, "regions_file", c->params->regions_path ? c->params->regions_path : "");
-    json_close(&j);
-    json_close(&j);
-    fputc('\n', j.f);
-    return close_out(&j.f, path, ei);
+    rmat_jw_open(&j, "session", 0, 0);
+    rmat_jw_str(&j, "subject", meta->subject);
+    rmat_jw_str(&j, "session", meta->session);
+    rmat_jw_str(&j, "region", meta->region);
+    rmat_jw_str(&j, "side", meta->side);
+    rmat_jw_str(&j, "roller", meta->roller);
+    rmat_jw_num(&j, "roller_diameter_mm", meta->roller_diameter_mm);
+    rmat_jw_str(&j, "mounting", meta->mounting);
+    rmat_jw_num(&j, "body_mass_kg", meta->body_mass_kg);
+    rmat_jw_str(&j, "operator", meta->operator_name);
+    rmat_jw_str(&j, "notes", meta->notes);
+    rmat_jw_str(&j, "started_utc", meta->started_utc);
+    rmat_jw_close(&j);
+    rmat_jw_open(&j, "device", 0, 0);
+    rmat_jw_str(&j, "model", dev->model);
+    rmat_jw_num(&j, "serial", (double)dev->serial);
+    rmat_jw_str(&j, "firmware_version", dev->firmware_version);
+    rmat_jw_num(&j, "rows", (double)dev->rows);
+    rmat_jw_num(&j, "cols", (double)dev->cols);
+    rmat_jw_num(&j, "adc_bits", (double)(dev->adc_bits > 0 ? dev->adc_bits : 0));
+    rmat_jw_num(&j, "pitch_x_mm", dev->pitch_x_mm);
+    rmat_jw_num(&j, "pitch_y_mm", dev->pitch_y_mm);
+    rmat_jw_num(&j, "rate_hz", dev->rate_hz);
+    rmat_jw_close(&j);
+    rmat_jw_str(&j, "recording_created_utc", c->info->created_utc);
+    rmat_jw_str(&j, "recording_software", c->info->software);
+    rmat_jw_open(&j, "parameters", 0, 0);
+    rmat_jw_num(&j, "contact_threshold_kpa", c->params->contact_threshold_kpa);
+    rmat_jw_num(&j, "smooth_s", c->params->smooth_s);
+    rmat_jw_num(&j, "turn_mm", c->params->turn_mm);
+    rmat_jw_num(&j, "hold_radius_mm", c->params->hold_radius_mm);
+    rmat_jw_num(&j, "hold_min_s", c->params->hold_min_s);
+    rmat_jw_num(&j, "cadence_band_lo_hz", RMAT_CADENCE_F_LO_HZ);
+    rmat_jw_num(&j, "cadence_band_hi_hz", RMAT_CADENCE_F_HI_HZ);
+    rmat_jw_num(&j, "gravity_m_s2", RMAT_GRAVITY_M_S2);
+    rmat_jw_str(&j, "regions_file", c->params->regions_path ? c->params->regions_path : "");
+    rmat_jw_close(&j);
+    return rmat_jw_finish(&j, path, ei);
 }
 
 /* --- calibration ------------------------------------------------------------ */
@@ -998,14 +894,6 @@ static int pick_calibration(struct rmat_reader *r, const char *rec_path, const c
 }
 
 /* "peak pressure and CoP: <file name of the recording> (...)". */
-static void plot_title(char *buf, size_t cap, const char *rec_path, int calibrated)
-{
-    const char *base = strrchr(rec_path, '/');
-    base = base && base[1] ? base + 1 : rec_path;
-    snprintf(buf, cap, "Peak pressure and centre of pressure: %s%s", base,
-             calibrated ? "" : " (raw counts, uncalibrated)");
-}
-
 int rmat_analyze(const char *rec_path, const char *out_dir,
                  const struct rmat_analysis_params *params, const struct rmat_log *log,
                  struct rmat_analysis_result *res, struct rmat_errinfo *ei)
@@ -1019,7 +907,7 @@ int rmat_analyze(const char *rec_path, const char *out_dir,
     struct rmat_grid g;
     struct pass ps;
     struct session s;
-    char path[PATH_BUF], title[512];
+    char path[RMAT_PATH_BUF];
     double *lut = NULL;
     int lut_n, rc;
     double t_mark;
@@ -1051,6 +939,7 @@ int rmat_analyze(const char *rec_path, const char *out_dir,
     rc = grid_from_device(rec_path, &info->dev, &g, ei);
     if (rc != RMAT_OK)
         goto out;
+    result.grid = g;
     rc = pick_calibration(r, rec_path, params->calibration_path, &g, log, &cal, &cal_source, ei);
     if (rc != RMAT_OK)
         goto out;
@@ -1165,6 +1054,8 @@ int rmat_analyze(const char *rec_path, const char *out_dir,
     if (rc == RMAT_OK)
         rc = write_regions_csv(out_dir, &s, ei);
     if (rc == RMAT_OK)
+        rc = write_spectrum_csv(out_dir, &s, ei);
+    if (rc == RMAT_OK)
         rc = write_map_csv(out_dir, "peak_map.csv", &g, ps.maps.peak_kpa, ps.frames, ei);
     if (rc == RMAT_OK)
         rc = write_map_csv(out_dir, "dwell_map.csv", &g, ps.maps.dwell_s, ps.frames, ei);
@@ -1199,32 +1090,6 @@ int rmat_analyze(const char *rec_path, const char *out_dir,
               "%s: %llu frames, %.3f s, %llu lost, %llu restarts; %zu passes, %zu holds", rec_path,
               (unsigned long long)ps.frames, ps.duration_s, (unsigned long long)ps.lost,
               (unsigned long long)ps.restarts, s.n_passes, s.n_holds);
-
-    if (params->plots) {
-        char label[64];
-        t_mark = now_s();
-        plot_title(title, sizeof title, rec_path, result.calibrated);
-        rc = rmat_plot_cop_peak(out_dir, &g, title, result.calibrated ? "kPa" : "counts", ei);
-        /* The other two maps of METRICS.md, as heat maps of their own. */
-        if (rc == RMAT_OK) {
-            const char *base = strrchr(rec_path, '/');
-            base = base && base[1] ? base + 1 : rec_path;
-            snprintf(title, sizeof title, "Dwell time: %s", base);
-            rc = rmat_plot_map(out_dir, &g, "dwell_map", title, "time in contact (s)", ei);
-        }
-        if (rc == RMAT_OK) {
-            const char *base = strrchr(rec_path, '/');
-            base = base && base[1] ? base + 1 : rec_path;
-            snprintf(title, sizeof title, "Pressure-time integral: %s%s", base,
-                     result.calibrated ? "" : " (raw counts, uncalibrated)");
-            snprintf(label, sizeof label, "pressure-time integral (%s s)",
-                     result.calibrated ? "kPa" : "counts");
-            rc = rmat_plot_map(out_dir, &g, "pti_map", title, label, ei);
-        }
-        result.time_plot_s = now_s() - t_mark;
-        if (res)
-            *res = result;
-    }
 
 out:
     session_fini(&s);

@@ -1,4 +1,4 @@
-/* Cadence by FFTW (cadence.h; METRICS.md "Cadence"). */
+/* Cadence by FFTW (cadence.h; docs/metrics.md "Cadence"). */
 #include "rollmat/cadence.h"
 
 #include <errno.h>
@@ -17,6 +17,9 @@ struct rmat_cadence {
     double *in;   /* fft_n, fftw_malloc'd (aligned for SIMD) */
     fftw_complex *out;
     fftw_plan plan;
+    double *power;  /* fft_n / 2 + 1: the last transform's power spectrum */
+    size_t n_power; /* 0: the last computation transformed nothing */
+    double df_hz;   /* its bin width */
 };
 
 /* The smallest 2^a 3^b 5^c 7^d at or above n: FFTW is fastest on such
@@ -95,9 +98,10 @@ int rmat_cadence_new(size_t max_samples, struct rmat_cadence **out, struct rmat_
     c->fft_n = good_size(2 * max_samples < 64 ? 64 : 2 * max_samples);
     c->in = fftw_malloc(c->fft_n * sizeof *c->in);
     c->out = fftw_malloc((c->fft_n / 2 + 1) * sizeof *c->out);
-    if (c->in && c->out)
+    c->power = malloc((c->fft_n / 2 + 1) * sizeof *c->power);
+    if (c->in && c->out && c->power)
         c->plan = fftw_plan_dft_r2c_1d((int)c->fft_n, c->in, c->out, FFTW_ESTIMATE);
-    if (!c->in || !c->out || !c->plan) {
+    if (!c->in || !c->out || !c->power || !c->plan) {
         const size_t fft_n = c->fft_n;
         rmat_cadence_free(c);
         return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM,
@@ -115,12 +119,20 @@ void rmat_cadence_free(struct rmat_cadence *c)
         fftw_destroy_plan(c->plan);
     fftw_free(c->in);
     fftw_free(c->out);
+    free(c->power);
     free(c);
 }
 
 static double power_at(const struct rmat_cadence *c, size_t j)
 {
-    return c->out[j][0] * c->out[j][0] + c->out[j][1] * c->out[j][1];
+    return c->power[j];
+}
+
+const double *rmat_cadence_spectrum(const struct rmat_cadence *c, size_t *n, double *df_hz)
+{
+    *n = c && c->n_power ? c->n_power : 0;
+    *df_hz = *n ? c->df_hz : NAN;
+    return *n ? c->power : NULL;
 }
 
 int rmat_cadence_compute(struct rmat_cadence *c, const double *t_s, const double *ss, size_t n,
@@ -136,6 +148,7 @@ int rmat_cadence_compute(struct rmat_cadence *c, const double *t_s, const double
     res->samples = 0;
     if (!c || !t_s || !ss || !(rate_hz > 0) || isinf(rate_hz))
         return RMAT_E_ARG;
+    c->n_power = 0;
     if (!longest_run(t_s, ss, n, &a, &b))
         return RMAT_OK;
     res->run_first = a;
@@ -172,10 +185,14 @@ int rmat_cadence_compute(struct rmat_cadence *c, const double *t_s, const double
     for (size_t k = m; k < c->fft_n; k++)
         c->in[k] = 0.0;
     fftw_execute(c->plan);
-
-    /* The largest local maximum of the power between the band's edges. */
     const double df = rate_hz / (double)c->fft_n;
     const size_t half = c->fft_n / 2;
+    for (size_t j = 0; j <= half; j++)
+        c->power[j] = c->out[j][0] * c->out[j][0] + c->out[j][1] * c->out[j][1];
+    c->n_power = half + 1;
+    c->df_hz = df;
+
+    /* The largest local maximum of the power between the band's edges. */
     size_t lo = (size_t)ceil(RMAT_CADENCE_F_LO_HZ / df),
            hi = (size_t)floor(RMAT_CADENCE_F_HI_HZ / df);
     size_t best = 0;

@@ -1,12 +1,12 @@
 /* Reading calibration recordings: the per-sensel means that `rollmat
  * calibrate` fits curves to and `rollmat equilibrate` turns into gains
- * (calib.h).
+ * (calibrate.h).
  *
  * A calibration recording holds a known load, put on and taken off by
  * hand, so its first and last frames may see less of it. Frames whose
  * total count is at least half the largest total are taken as loaded:
  * steady under a dead weight, and robust to a slow start. */
-#include "rollmat/calib.h"
+#include "rollmat/calibrate.h"
 
 #include <errno.h>
 #include <math.h>
@@ -177,4 +177,199 @@ double rmat_load_mean_counts(const struct rmat_load_stats *st, double area_cm2, 
     if (n_sensels)
         *n_sensels = m;
     return sum / (double)m;
+}
+
+/* --- fitting ------------------------------------------------------------- */
+
+/* Least-squares line y = a + b x through n points; 0, or -1 if the x are
+ * all equal. */
+static int line_fit(const double *x, const double *y, size_t n, double *a, double *b)
+{
+    double mx = 0, my = 0, sxx = 0, sxy = 0;
+    for (size_t k = 0; k < n; k++) {
+        mx += x[k];
+        my += y[k];
+    }
+    mx /= (double)n;
+    my /= (double)n;
+    for (size_t k = 0; k < n; k++) {
+        sxx += (x[k] - mx) * (x[k] - mx);
+        sxy += (x[k] - mx) * (y[k] - my);
+    }
+    if (!(sxx > 0))
+        return -1;
+    *b = sxy / sxx;
+    *a = my - *b * mx;
+    return 0;
+}
+
+static int cmp_point(const void *a, const void *b)
+{
+    const struct rmat_calib_point *p = a, *q = b;
+    return (p->counts > q->counts) - (p->counts < q->counts);
+}
+
+int rmat_calib_fit(enum rmat_curve curve, const struct rmat_calib_point *pts, size_t n,
+                   double c_max_counts, struct rmat_calib **out, double *fit_kpa,
+                   struct rmat_errinfo *ei)
+{
+    struct rmat_calib *c = NULL;
+    double *x = NULL, *y = NULL;
+    double a, b;
+    int rc = RMAT_OK;
+
+    if (out)
+        *out = NULL;
+    if (!pts || !out || n == 0)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "calibrate: no points to fit");
+    if (n > RMAT_CALIB_MAX_POINTS)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "calibrate: %zu points, at most %d", n,
+                                RMAT_CALIB_MAX_POINTS);
+    for (size_t k = 0; k < n; k++) {
+        if (!isfinite(pts[k].counts) || !isfinite(pts[k].kpa) || pts[k].counts < 0 ||
+            pts[k].kpa < 0)
+            return rmat_errinfo_set(ei, RMAT_E_ARG, 0,
+                                    "calibrate: point %zu (%g counts, %g kPa) is not two "
+                                    "non-negative numbers",
+                                    k + 1, pts[k].counts, pts[k].kpa);
+        if ((curve == RMAT_CURVE_POWER || curve == RMAT_CURVE_DIVIDER) &&
+            !(pts[k].counts > 0 && pts[k].kpa > 0))
+            return rmat_errinfo_set(ei, RMAT_E_ARG, 0,
+                                    "calibrate: point %zu (%g counts, %g kPa): a %s curve is "
+                                    "fitted in logarithms and needs counts and kPa above 0 "
+                                    "(did the load reach the mat?)",
+                                    k + 1, pts[k].counts, pts[k].kpa, rmat_curve_name(curve));
+        if (curve == RMAT_CURVE_DIVIDER && !(pts[k].counts < c_max_counts - 0.5))
+            return rmat_errinfo_set(ei, RMAT_E_ARG, 0,
+                                    "calibrate: point %zu reads %g counts, at the divider's full "
+                                    "scale %g: the mat saturated; use a lighter load",
+                                    k + 1, pts[k].counts, c_max_counts);
+    }
+    if ((curve == RMAT_CURVE_POWER || curve == RMAT_CURVE_DIVIDER) && !(c_max_counts > 1))
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "calibrate: c_max_counts %g must exceed 1",
+                                c_max_counts);
+
+    c = rmat_calib_new();
+    x = malloc(n * sizeof *x);
+    y = malloc(n * sizeof *y);
+    if (!c || !x || !y) {
+        rc = rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "calibrate: out of memory");
+        goto out;
+    }
+    c->curve = curve;
+    switch (curve) {
+    case RMAT_CURVE_LINEAR:
+        if (n == 1) {
+            if (!(pts[0].counts > 0)) {
+                rc = rmat_errinfo_set(ei, RMAT_E_ARG, 0,
+                                      "calibrate: one point at 0 counts gives no slope");
+                goto out;
+            }
+            c->kpa_per_count = pts[0].kpa / pts[0].counts;
+            c->zero_counts = 0.0;
+            break;
+        }
+        for (size_t k = 0; k < n; k++) {
+            x[k] = pts[k].counts;
+            y[k] = pts[k].kpa;
+        }
+        if (line_fit(x, y, n, &a, &b) != 0 || !(b > 0)) {
+            rc = rmat_errinfo_set(ei, RMAT_E_ARG, 0,
+                                  "calibrate: the points do not rise with the load (all at "
+                                  "the same counts, or more counts for less load)");
+            goto out;
+        }
+        c->kpa_per_count = b;
+        c->zero_counts = -a / b;
+        break;
+    case RMAT_CURVE_POWER:
+    case RMAT_CURVE_DIVIDER:
+        if (n < 2) {
+            rc = rmat_errinfo_set(ei, RMAT_E_ARG, 0,
+                                  "calibrate: a %s curve has two parameters: give at least two "
+                                  "loads",
+                                  rmat_curve_name(curve));
+            goto out;
+        }
+        for (size_t k = 0; k < n; k++) {
+            const double cc = pts[k].counts;
+            x[k] =
+                curve == RMAT_CURVE_POWER ? log(cc / c_max_counts) : log(cc / (c_max_counts - cc));
+            y[k] = log(pts[k].kpa);
+        }
+        if (line_fit(x, y, n, &a, &b) != 0 || !(b > 0)) {
+            rc = rmat_errinfo_set(ei, RMAT_E_ARG, 0,
+                                  "calibrate: the points do not rise with the load (all at "
+                                  "the same counts, or more counts for less load)");
+            goto out;
+        }
+        c->a_kpa = exp(a);
+        c->b = b;
+        c->c_max_counts = c_max_counts;
+        break;
+    case RMAT_CURVE_TABLE: {
+        struct rmat_calib_point sorted[RMAT_CALIB_MAX_POINTS];
+        memcpy(sorted, pts, n * sizeof *pts);
+        qsort(sorted, n, sizeof *sorted, cmp_point);
+        for (size_t k = 0; k < n; k++) {
+            if (k > 0 &&
+                (!(sorted[k].counts > sorted[k - 1].counts) || sorted[k].kpa < sorted[k - 1].kpa)) {
+                rc = rmat_errinfo_set(ei, RMAT_E_ARG, 0,
+                                      "calibrate: the table is not monotone: %g counts for "
+                                      "%g kPa after %g counts for %g kPa",
+                                      sorted[k].counts, sorted[k].kpa, sorted[k - 1].counts,
+                                      sorted[k - 1].kpa);
+                goto out;
+            }
+            c->point_counts[k] = sorted[k].counts;
+            c->point_kpa[k] = sorted[k].kpa;
+        }
+        c->n_points = n;
+        break;
+    }
+    case RMAT_CURVE_NONE:
+    default:
+        rc = rmat_errinfo_set(ei, RMAT_E_ARG, 0, "calibrate: no curve to fit");
+        goto out;
+    }
+    if (fit_kpa)
+        for (size_t k = 0; k < n; k++)
+            fit_kpa[k] = rmat_calib_curve_kpa(c, pts[k].counts, c_max_counts);
+    *out = c;
+    c = NULL;
+out:
+    free(x);
+    free(y);
+    rmat_calib_free(c);
+    return rc;
+}
+
+/* --- equilibration ------------------------------------------------------- */
+
+int rmat_calib_gains_from_means(const double *mean_p, size_t n, double dead_below, float *gains)
+{
+    double sum = 0.0;
+    size_t live = 0;
+    int dead = 0;
+
+    if (!mean_p || !gains || n == 0 || isnan(dead_below))
+        return RMAT_E_ARG;
+    for (size_t k = 0; k < n; k++) {
+        if (mean_p[k] > dead_below && isfinite(mean_p[k])) {
+            sum += mean_p[k];
+            live++;
+        }
+    }
+    if (live == 0)
+        return RMAT_E_ARG;
+    const double target = sum / (double)live;
+    for (size_t k = 0; k < n; k++) {
+        if (mean_p[k] > dead_below && isfinite(mean_p[k])) {
+            gains[k] = (float)(target / mean_p[k]);
+        } else {
+            gains[k] = 1.0f;
+            dead++;
+        }
+    }
+    return dead;
 }

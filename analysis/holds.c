@@ -1,4 +1,4 @@
-/* Holds (holds.h; METRICS.md "Holds").
+/* Holds (holds.h; docs/metrics.md "Holds").
  *
  * A window of frames [i, j] slides along each contact run (two pointers):
  * j takes the next frame, and while some CoP of the window lies farther
@@ -181,33 +181,24 @@ int rmat_holds_find(const double *t_s, const double *x, const double *y, size_t 
 void rmat_hold_stats(const double *t_s, const struct rmat_frame_metrics *m, struct rmat_hold *h)
 {
     const double t_end = t_s[h->last];
-    double force = 0, mean = 0, peak = NAN, a_first = 0, a_last = 0;
-    size_t nf = 0, nm = 0, n_first = 0, n_last = 0;
+    struct rmat_span_means sm;
+    double a_first = 0, a_last = 0;
+    size_t n_first = 0, n_last = 0;
 
+    rmat_span_means(m, h->first, h->last, &sm);
     for (size_t k = h->first; k <= h->last; k++) {
-        const struct rmat_frame_metrics *f = &m[k];
-        if (!isnan(f->force_n)) {
-            force += f->force_n;
-            nf++;
-        }
-        if (!isnan(f->mean_kpa)) {
-            mean += f->mean_kpa;
-            nm++;
-        }
-        if (!isnan(f->peak_kpa) && !(f->peak_kpa <= peak))
-            peak = f->peak_kpa;
         if (t_s[k] <= h->t_start_s + 1.0) {
-            a_first += f->area_cm2;
+            a_first += m[k].area_cm2;
             n_first++;
         }
         if (t_s[k] >= t_end - 1.0) {
-            a_last += f->area_cm2;
+            a_last += m[k].area_cm2;
             n_last++;
         }
     }
-    h->mean_force_n = nf ? force / (double)nf : NAN;
-    h->mean_kpa = nm ? mean / (double)nm : NAN;
-    h->peak_kpa = peak;
+    h->mean_force_n = sm.force_n;
+    h->mean_kpa = sm.mean_kpa;
+    h->peak_kpa = sm.peak_kpa;
     a_first = n_first ? a_first / (double)n_first : NAN;
     a_last = n_last ? a_last / (double)n_last : NAN;
     h->area_change_pct = a_first > 0 ? 100.0 * (a_last / a_first - 1.0) : NAN;

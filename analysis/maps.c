@@ -1,4 +1,4 @@
-/* Per-sensel maps (maps.h; METRICS.md "Maps"). */
+/* Per-sensel maps (maps.h; docs/metrics.md "Maps"). */
 #include "rollmat/maps.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* Per-frame metrics (METRICS.md, "Per frame").
+/* Per-frame metrics (docs/metrics.md, "Per frame").
  *
  * Two passes over the frame, the textbook stable way to a covariance:
  *
@@ -242,7 +242,7 @@ static void metrics_core(const struct rmat_grid *g, const double *p, double thr,
     out->peak_kpa = peak;
     out->force_n = sw * a_mm2 / 1000.0;
     out->area_cm2 = (double)n * a_mm2 / 100.0;
-    /* 1000 * force_n / (area_cm2 * 100) of METRICS.md with the sensel area
+    /* 1000 * force_n / (area_cm2 * 100) of docs/metrics.md with the sensel area
      * cancelled: the same number with two fewer roundings. */
     out->mean_kpa = sw / (double)n;
 
@@ -489,4 +489,27 @@ void rmat_map_peak_update(const struct rmat_grid *g, const double *p, double *pe
     }
     for (; k < n; k++)
         peak_kpa[k] = p[k] > peak_kpa[k] ? p[k] : peak_kpa[k];
+}
+
+void rmat_span_means(const struct rmat_frame_metrics *m, size_t first, size_t last,
+                     struct rmat_span_means *out)
+{
+    double sum[4] = {0, 0, 0, 0}, peak = NAN;
+    size_t n[4] = {0, 0, 0, 0};
+
+    for (size_t k = first; k <= last; k++) {
+        const double v[4] = {m[k].force_n, m[k].mean_kpa, m[k].area_cm2, m[k].width_mm};
+        for (int i = 0; i < 4; i++)
+            if (!isnan(v[i])) {
+                sum[i] += v[i];
+                n[i]++;
+            }
+        if (!isnan(m[k].peak_kpa) && !(m[k].peak_kpa <= peak))
+            peak = m[k].peak_kpa;
+    }
+    out->force_n = n[0] ? sum[0] / (double)n[0] : NAN;
+    out->mean_kpa = n[1] ? sum[1] / (double)n[1] : NAN;
+    out->area_cm2 = n[2] ? sum[2] / (double)n[2] : NAN;
+    out->width_mm = n[3] ? sum[3] / (double)n[3] : NAN;
+    out->peak_kpa = peak;
 }

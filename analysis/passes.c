@@ -1,5 +1,5 @@
 /* The rolling axis, s_mm, smoothing over contact and pass detection
- * (passes.h; METRICS.md "Per frame" and "Passes").
+ * (passes.h; docs/metrics.md "Per frame" and "Passes").
  */
 #include "rollmat/passes.h"
 
@@ -267,35 +267,16 @@ double rmat_median(double *v, size_t n)
 
 void rmat_pass_stats(const struct rmat_frame_metrics *m, struct rmat_pass *p, double *scratch)
 {
-    double force = 0, mean = 0, area = 0, width = 0, peak = NAN;
-    size_t nf = 0, nm = 0, na = 0, nw = 0, nc = 0;
+    struct rmat_span_means sm;
+    size_t nc = 0;
 
-    for (size_t k = p->first; k <= p->last; k++) {
-        const struct rmat_frame_metrics *f = &m[k];
-        if (!isnan(f->force_n)) {
-            force += f->force_n;
-            nf++;
-        }
-        if (!isnan(f->mean_kpa)) {
-            mean += f->mean_kpa;
-            nm++;
-        }
-        if (!isnan(f->area_cm2)) {
-            area += f->area_cm2;
-            na++;
-        }
-        if (!isnan(f->width_mm)) {
-            width += f->width_mm;
-            nw++;
-        }
-        if (!isnan(f->peak_kpa) && !(f->peak_kpa <= peak))
-            peak = f->peak_kpa;
-        scratch[nc++] = f->compliance_mm3_n;
-    }
-    p->mean_force_n = nf ? force / (double)nf : NAN;
-    p->mean_kpa = nm ? mean / (double)nm : NAN;
-    p->mean_area_cm2 = na ? area / (double)na : NAN;
-    p->mean_width_mm = nw ? width / (double)nw : NAN;
-    p->peak_kpa = peak;
+    rmat_span_means(m, p->first, p->last, &sm);
+    for (size_t k = p->first; k <= p->last; k++)
+        scratch[nc++] = m[k].compliance_mm3_n;
+    p->mean_force_n = sm.force_n;
+    p->mean_kpa = sm.mean_kpa;
+    p->mean_area_cm2 = sm.area_cm2;
+    p->mean_width_mm = sm.width_mm;
+    p->peak_kpa = sm.peak_kpa;
     p->compliance_mm3_n = rmat_median(scratch, nc);
 }

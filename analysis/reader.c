@@ -1,4 +1,4 @@
-/* Reading recordings: shared/spec/FORMAT.md, docs/format.md.
+/* Reading recordings (reader.h; the layout is recfile.c's; docs/format.md).
  *
  * The file is always opened with H5F_ACC_SWMR_READ: that is what lets a
  * recording still being written, or one whose writer was killed (its
@@ -8,14 +8,11 @@
  *
  * Attributes are read tolerantly: an attribute that is missing, or of a type
  * that cannot be converted, leaves its field empty (strings), NaN (physical
- * values) or 0 (counts), as FORMAT.md says unknown values are. Only what a
+ * values) or 0 (counts), as docs/format.md says unknown values are. Only what a
  * reader cannot do without is checked strictly: the format name and
  * version, /device rows and cols, and the four /frames datasets.
  */
-#include "../acq/h5util.h"
 #include "rollmat/reader.h"
-
-#include "rollmat/calib.h"
 
 #include <errno.h>
 #include <math.h>
@@ -26,16 +23,16 @@
 
 #include <hdf5.h>
 
-#define NFRAMES 4
-#define NEVENTS 4
+#include "h5util.h"
+#include "recfile_h5.h"
+#include "rollmat/calib.h"
+#include "rollmat/strutil.h"
+
+#define NFRAMES RMAT_RECFILE_NFRAMES
+#define NEVENTS RMAT_RECFILE_NEVENTS
 /* Events are read through fixed buffers of this many rows, so reading
  * them allocates nothing. */
 #define EVENT_BATCH 64
-
-static const char *const frame_names[NFRAMES] = {"/frames/raw", "/frames/seq",
-                                                 "/frames/t_device_us", "/frames/t_host_ns"};
-static const char *const event_names[NEVENTS] = {"/events/t_host_ns", "/events/kind",
-                                                 "/events/value", "/events/text"};
 
 /* How a /frames dataset can be read a chunk at a time (see read_rows()). */
 struct direct {
@@ -61,213 +58,6 @@ static int h5_fail(const char *path, struct rmat_errinfo *ei, const char *what)
     char detail[300];
     rmat_h5_last_error(detail, sizeof detail);
     return rmat_errinfo_set(ei, RMAT_E_HDF5, 0, "%s: %s failed: %s", path, what, detail);
-}
-
-/* --- attributes ---------------------------------------------------------- */
-
-static void copy_utf8(char *dst, size_t cap, const char *src, size_t len)
-{
-    size_t n = strnlen(src, len);
-    if (n > cap - 1) {
-        n = cap - 1;
-        /* Never leave half a UTF-8 character at the end. */
-        while (n > 0 && ((unsigned char)src[n] & 0xC0u) == 0x80u)
-            n--;
-    }
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
-static hid_t open_attr(hid_t loc, const char *name)
-{
-    if (H5Aexists(loc, name) <= 0)
-        return H5I_INVALID_HID;
-    return H5Aopen(loc, name, H5P_DEFAULT);
-}
-
-/* Reads a string attribute, fixed or variable length, into dst. Returns 0,
- * or -1 (dst empty) if it is missing or not a scalar string. */
-static int get_str_attr(hid_t loc, const char *name, char *dst, size_t cap)
-{
-    hid_t attr = H5I_INVALID_HID, type = H5I_INVALID_HID, space = H5I_INVALID_HID;
-    char *buf = NULL;
-    int rc = -1;
-
-    dst[0] = '\0';
-    attr = open_attr(loc, name);
-    if (attr < 0)
-        goto out;
-    type = H5Aget_type(attr);
-    space = H5Aget_space(attr);
-    if (type < 0 || space < 0 || H5Tget_class(type) != H5T_STRING ||
-        H5Sget_simple_extent_npoints(space) != 1)
-        goto out;
-    if (H5Tis_variable_str(type) > 0) {
-        char *s = NULL;
-        if (H5Aread(attr, type, &s) < 0)
-            goto out;
-        if (s) {
-            copy_utf8(dst, cap, s, strlen(s));
-            H5free_memory(s);
-        }
-    } else {
-        size_t size = H5Tget_size(type);
-        if (size == 0)
-            goto out;
-        buf = calloc(1, size + 1);
-        if (!buf || H5Aread(attr, type, buf) < 0)
-            goto out;
-        copy_utf8(dst, cap, buf, size);
-    }
-    rc = 0;
-out:
-    free(buf);
-    if (space >= 0)
-        H5Sclose(space);
-    if (type >= 0)
-        H5Tclose(type);
-    if (attr >= 0)
-        H5Aclose(attr);
-    return rc;
-}
-
-/* Reads a scalar numeric attribute converted to memtype. Returns 0, or -1
- * (value untouched) if it is missing or not a number. */
-static int get_num_attr(hid_t loc, const char *name, hid_t memtype, void *value)
-{
-    hid_t attr = H5I_INVALID_HID, type = H5I_INVALID_HID, space = H5I_INVALID_HID;
-    H5T_class_t cls;
-    int rc = -1;
-
-    attr = open_attr(loc, name);
-    if (attr < 0)
-        goto out;
-    type = H5Aget_type(attr);
-    space = H5Aget_space(attr);
-    if (type < 0 || space < 0 || H5Sget_simple_extent_npoints(space) != 1)
-        goto out;
-    cls = H5Tget_class(type);
-    if (cls != H5T_INTEGER && cls != H5T_FLOAT)
-        goto out;
-    if (H5Aread(attr, memtype, value) < 0)
-        goto out;
-    rc = 0;
-out:
-    if (space >= 0)
-        H5Sclose(space);
-    if (type >= 0)
-        H5Tclose(type);
-    if (attr >= 0)
-        H5Aclose(attr);
-    return rc;
-}
-
-static void get_int(hid_t loc, const char *name, int *v)
-{
-    *v = 0;
-    (void)get_num_attr(loc, name, H5T_NATIVE_INT, v);
-}
-
-static void get_f64(hid_t loc, const char *name, double *v)
-{
-    *v = NAN;
-    (void)get_num_attr(loc, name, H5T_NATIVE_DOUBLE, v);
-}
-
-static hid_t open_group(hid_t file, const char *name)
-{
-    if (H5Lexists(file, name, H5P_DEFAULT) <= 0)
-        return H5I_INVALID_HID;
-    return H5Gopen2(file, name, H5P_DEFAULT);
-}
-
-/* Root attributes: the identity checks. */
-static int read_root(struct rmat_reader *r, struct rmat_errinfo *ei)
-{
-    struct rmat_recording_info *in = &r->info;
-    char format[64];
-
-    if (get_str_attr(r->file, "format", format, sizeof format) < 0)
-        return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
-                                "%s: not a rollmat recording (an HDF5 file without the root "
-                                "attribute 'format')",
-                                r->path);
-    if (strcmp(format, RMAT_FORMAT_NAME) != 0)
-        return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
-                                "%s: not a rollmat recording (format is '%s', not '%s')", r->path,
-                                format, RMAT_FORMAT_NAME);
-    if (get_num_attr(r->file, "format_version", H5T_NATIVE_INT, &in->format_version) < 0)
-        return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
-                                "%s: malformed rollmat recording: no integer root attribute "
-                                "'format_version'",
-                                r->path);
-    if (in->format_version > RMAT_FORMAT_VERSION)
-        return rmat_errinfo_set(ei, RMAT_E_NEWER, 0,
-                                "%s: written by a newer rollmat (format_version %d); this build "
-                                "reads %d: upgrade rollmat",
-                                r->path, in->format_version, RMAT_FORMAT_VERSION);
-    if (in->format_version < 1)
-        return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
-                                "%s: malformed rollmat recording: format_version %d", r->path,
-                                in->format_version);
-    (void)get_str_attr(r->file, "created_utc", in->created_utc, sizeof in->created_utc);
-    (void)get_str_attr(r->file, "software", in->software, sizeof in->software);
-    return RMAT_OK;
-}
-
-static int read_device(struct rmat_reader *r, struct rmat_errinfo *ei)
-{
-    struct rmat_device_desc *d = &r->info.dev;
-    hid_t g = open_group(r->file, "device");
-    int rc = RMAT_OK;
-
-    if (g < 0)
-        return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
-                                "%s: malformed rollmat recording: no /device group", r->path);
-    (void)get_str_attr(g, "model", d->model, sizeof d->model);
-    (void)get_num_attr(g, "serial", H5T_NATIVE_UINT32, &d->serial);
-    (void)get_str_attr(g, "firmware_version", d->firmware_version, sizeof d->firmware_version);
-    get_int(g, "protocol_version", &d->protocol_version);
-    get_int(g, "adc_bits", &d->adc_bits);
-    get_f64(g, "pitch_x_mm", &d->pitch_x_mm);
-    get_f64(g, "pitch_y_mm", &d->pitch_y_mm);
-    get_f64(g, "rate_hz", &d->rate_hz);
-    if (get_num_attr(g, "rows", H5T_NATIVE_INT, &d->rows) < 0 ||
-        get_num_attr(g, "cols", H5T_NATIVE_INT, &d->cols) < 0)
-        rc = rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
-                              "%s: malformed rollmat recording: /device has no integer "
-                              "attributes 'rows' and 'cols'",
-                              r->path);
-    else if (d->rows < 1 || d->rows > 255 || d->cols < 1 || d->cols > 255)
-        rc = rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
-                              "%s: malformed rollmat recording: a %dx%d grid (rows and cols "
-                              "must be 1..255)",
-                              r->path, d->rows, d->cols);
-    H5Gclose(g);
-    return rc;
-}
-
-static void read_session(struct rmat_reader *r)
-{
-    struct rmat_session_meta *m = &r->info.meta;
-    hid_t g;
-
-    rmat_session_meta_init(m);
-    g = open_group(r->file, "session");
-    if (g < 0)
-        return;
-    (void)get_str_attr(g, "subject", m->subject, sizeof m->subject);
-    (void)get_str_attr(g, "session", m->session, sizeof m->session);
-    (void)get_str_attr(g, "region", m->region, sizeof m->region);
-    (void)get_str_attr(g, "side", m->side, sizeof m->side);
-    (void)get_str_attr(g, "roller", m->roller, sizeof m->roller);
-    get_f64(g, "roller_diameter_mm", &m->roller_diameter_mm);
-    (void)get_str_attr(g, "mounting", m->mounting, sizeof m->mounting);
-    get_f64(g, "body_mass_kg", &m->body_mass_kg);
-    (void)get_str_attr(g, "operator", m->operator_name, sizeof m->operator_name);
-    (void)get_str_attr(g, "notes", m->notes, sizeof m->notes);
-    (void)get_str_attr(g, "started_utc", m->started_utc, sizeof m->started_utc);
-    H5Gclose(g);
 }
 
 /* --- datasets ------------------------------------------------------------ */
@@ -330,7 +120,7 @@ static int measure(struct rmat_reader *r, struct rmat_errinfo *ei)
         if (rank != want)
             return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
                                     "%s: malformed rollmat recording: %s has rank %d, not %d",
-                                    r->path, frame_names[i], rank, want);
+                                    r->path, rmat_recfile_frame_paths[i], rank, want);
         if (i == 0 &&
             (dims[1] != (hsize_t)r->info.dev.rows || dims[2] != (hsize_t)r->info.dev.cols))
             return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
@@ -349,7 +139,7 @@ static int measure(struct rmat_reader *r, struct rmat_errinfo *ei)
         if (rank != 1)
             return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
                                     "%s: malformed rollmat recording: %s has rank %d, not 1",
-                                    r->path, event_names[i], rank);
+                                    r->path, rmat_recfile_event_paths[i], rank);
         if (dims[0] < events)
             events = dims[0];
     }
@@ -422,26 +212,26 @@ static void direct_setup(struct rmat_reader *r, int i, hid_t memtype)
 static int open_datasets(struct rmat_reader *r, struct rmat_errinfo *ei)
 {
     for (int i = 0; i < NFRAMES; i++) {
-        r->frames[i] = open_dataset(r->file, frame_names[i]);
+        r->frames[i] = open_dataset(r->file, rmat_recfile_frame_paths[i]);
         if (r->frames[i] < 0)
             return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
                                     "%s: malformed rollmat recording: no dataset %s", r->path,
-                                    frame_names[i]);
+                                    rmat_recfile_frame_paths[i]);
         if (dataset_class(r->frames[i]) != H5T_INTEGER)
             return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
                                     "%s: malformed rollmat recording: %s is not of an integer "
                                     "type",
-                                    r->path, frame_names[i]);
+                                    r->path, rmat_recfile_frame_paths[i]);
     }
     if (H5Lexists(r->file, "events", H5P_DEFAULT) <= 0)
         return RMAT_OK; /* tolerated: no events */
     for (int i = 0; i < NEVENTS; i++) {
-        r->events[i] = open_dataset(r->file, event_names[i]);
+        r->events[i] = open_dataset(r->file, rmat_recfile_event_paths[i]);
         if (r->events[i] < 0)
             return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
                                     "%s: malformed rollmat recording: /events exists but %s "
                                     "does not",
-                                    r->path, event_names[i]);
+                                    r->path, rmat_recfile_event_paths[i]);
     }
     r->kind_t = event_string_type(r->events[1], RMAT_EVENT_KIND_LEN);
     r->text_t = event_string_type(r->events[3], RMAT_EVENT_TEXT_LEN);
@@ -528,13 +318,15 @@ int rmat_reader_open(const char *path, struct rmat_reader **out, struct rmat_err
         rc = h5_fail(path, ei, "opening the HDF5 file");
         goto out;
     }
-    rc = read_root(r, ei);
+    rc = rmat_recfile_read_root(r->file, r->path, &r->info.format_version, r->info.created_utc,
+                                sizeof r->info.created_utc, r->info.software,
+                                sizeof r->info.software, ei);
     if (rc != RMAT_OK)
         goto out;
-    rc = read_device(r, ei);
+    rc = rmat_recfile_read_device(r->file, r->path, &r->info.dev, ei);
     if (rc != RMAT_OK)
         goto out;
-    read_session(r);
+    rmat_recfile_read_session(r->file, &r->info.meta);
     rc = open_datasets(r, ei);
     if (rc != RMAT_OK)
         goto out;
@@ -567,13 +359,13 @@ int rmat_reader_refresh(struct rmat_reader *r, struct rmat_errinfo *ei)
         return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "rmat_reader_refresh: no reader");
     for (int i = 0; i < NFRAMES; i++) {
         if (H5Drefresh(r->frames[i]) < 0) {
-            snprintf(what, sizeof what, "refreshing %s", frame_names[i]);
+            snprintf(what, sizeof what, "refreshing %s", rmat_recfile_frame_paths[i]);
             return h5_fail(r->path, ei, what);
         }
     }
     for (int i = 0; i < NEVENTS && r->events[i] >= 0; i++) {
         if (H5Drefresh(r->events[i]) < 0) {
-            snprintf(what, sizeof what, "refreshing %s", event_names[i]);
+            snprintf(what, sizeof what, "refreshing %s", rmat_recfile_event_paths[i]);
             return h5_fail(r->path, ei, what);
         }
     }
@@ -676,8 +468,8 @@ int rmat_reader_read(struct rmat_reader *r, uint64_t first, size_t count, uint16
              * the hyperslab read that follows. */
             if (r->direct[i].chunk_rows && read_direct(r, i, first, count, bufs[i]) == 0)
                 continue;
-            rc = read_rows(r, r->frames[i], frame_names[i], memtypes[i], i == 0 ? 3 : 1,
-                           i == 0 ? grid : NULL, first, count, bufs[i], ei);
+            rc = read_rows(r, r->frames[i], rmat_recfile_frame_paths[i], memtypes[i],
+                           i == 0 ? 3 : 1, i == 0 ? grid : NULL, first, count, bufs[i], ei);
         }
     }
     return rc;
@@ -703,22 +495,25 @@ int rmat_reader_events(struct rmat_reader *r, uint64_t first, size_t count, stru
         uint64_t at = first + done;
         int rc;
 
-        rc = read_rows(r, r->events[0], event_names[0], H5T_NATIVE_INT64, 1, NULL, at, n, t, ei);
+        rc = read_rows(r, r->events[0], rmat_recfile_event_paths[0], H5T_NATIVE_INT64, 1, NULL, at,
+                       n, t, ei);
         if (rc == RMAT_OK)
-            rc = read_rows(r, r->events[1], event_names[1], r->kind_t, 1, NULL, at, n, kind, ei);
+            rc = read_rows(r, r->events[1], rmat_recfile_event_paths[1], r->kind_t, 1, NULL, at, n,
+                           kind, ei);
         if (rc == RMAT_OK)
-            rc = read_rows(r, r->events[2], event_names[2], H5T_NATIVE_DOUBLE, 1, NULL, at, n, v,
-                           ei);
+            rc = read_rows(r, r->events[2], rmat_recfile_event_paths[2], H5T_NATIVE_DOUBLE, 1, NULL,
+                           at, n, v, ei);
         if (rc == RMAT_OK)
-            rc = read_rows(r, r->events[3], event_names[3], r->text_t, 1, NULL, at, n, text, ei);
+            rc = read_rows(r, r->events[3], rmat_recfile_event_paths[3], r->text_t, 1, NULL, at, n,
+                           text, ei);
         if (rc != RMAT_OK)
             return rc;
         for (size_t i = 0; i < n; i++) {
             struct rmat_event *e = &out[done + i];
             e->t_host_ns = t[i];
-            copy_utf8(e->kind, sizeof e->kind, kind[i], RMAT_EVENT_KIND_LEN);
+            rmat_utf8_copy(e->kind, sizeof e->kind, kind[i], RMAT_EVENT_KIND_LEN);
             e->value = v[i];
-            copy_utf8(e->text, sizeof e->text, text[i], RMAT_EVENT_TEXT_LEN);
+            rmat_utf8_copy(e->text, sizeof e->text, text[i], RMAT_EVENT_TEXT_LEN);
         }
         done += n;
     }

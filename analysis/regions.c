@@ -1,4 +1,4 @@
-/* Named regions (regions.h; METRICS.md "Regions"). */
+/* Named regions (regions.h; docs/metrics.md "Regions"). */
 #include "rollmat/regions.h"
 
 #include <errno.h>

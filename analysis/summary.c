@@ -1,4 +1,4 @@
-/* The session summary (summary.h; METRICS.md "Session summary").
+/* The session summary (summary.h; docs/metrics.md "Session summary").
  *
  * Means are plain means over contact frames: frames come at the device's
  * steady rate, so a frame is a fixed slice of time, and a plain mean is the

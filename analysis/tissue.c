@@ -1,4 +1,4 @@
-/* Tissue response and its statistics (tissue.h; METRICS.md "Tissue
+/* Tissue response and its statistics (tissue.h; docs/metrics.md "Tissue
  * response within a session").
  *
  * The t quantile is computed, not tabulated: the analysis needs it for any

@@ -1,5 +1,7 @@
 /* Sessions side by side and trends across them (trend.h). */
 #include "rollmat/trend.h"
+#include "rollmat/events.h"
+#include "rollmat/version.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -8,10 +10,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "plots_int.h"
+#include "rollmat/csv.h"
+#include "rollmat/dates.h"
+#include "rollmat/files.h"
 #include "rollmat/json.h"
 #include "rollmat/numfmt.h"
-#include "rollmat/plot.h"
 #include "rollmat/reader.h"
 
 /* sessions.csv's number columns, and where summary.json keeps each (""
@@ -173,7 +176,7 @@ int rmat_session_load(const char *ana_dir, const char *id, struct rmat_session_r
         rc = rmat_json_load(path, &j, ei);
     if (rc != RMAT_OK)
         return rc;
-    if (j->type != RMAT_JSON_OBJ) {
+    if (rmat_json_type(j) != RMAT_JSON_OBJ) {
         rmat_json_free(j);
         return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0, "%s is not a JSON object", path);
     }
@@ -491,7 +494,7 @@ static int fit_group(const struct rmat_session_set *s, struct rmat_trend_group *
             tm->first = ys[k_first];
             tm->last = ys[k_last];
         }
-        /* METRICS.md: the change from the first session to the last (not
+        /* docs/metrics.md: the change from the first session to the last (not
          * the tissue response's thirds). */
         if (tm->n >= 2 && tm->first != 0)
             tm->change_pct = 100.0 * (tm->last / tm->first - 1.0);
@@ -580,8 +583,8 @@ void rmat_trends_fini(struct rmat_trend_set *t)
 
 /* A metric's unit; pressures in the sessions' own units (counts when
  * uncalibrated). */
-static const char *metric_unit(const struct rmat_trend_set *t, const struct rmat_trend_group *g,
-                               int m)
+const char *rmat_trend_metric_unit(const struct rmat_trend_set *t, const struct rmat_trend_group *g,
+                                   int m)
 {
     static const char *const units[RMAT_TREND_METRICS] = {
         "kPa", "kPa", "mm³/N", "s", "s", "cycles/min", "0-10",
@@ -598,14 +601,6 @@ static void put_num(FILE *f, double v)
         rmat_fmt_sig(buf, v, SIG_DIGITS);
         fputs(buf, f);
     }
-}
-
-static void put_num_or_nan(FILE *f, double v)
-{
-    if (isfinite(v))
-        put_num(f, v);
-    else
-        fputs("NaN", f);
 }
 
 int rmat_trends_write(const struct rmat_trend_set *t, const char *out_dir, struct rmat_errinfo *ei)
@@ -635,7 +630,7 @@ int rmat_trends_write(const struct rmat_trend_set *t, const char *out_dir, struc
             fputc(',', f);
             rmat_csv_put(f, g->side);
             fprintf(f, ",%s,", rmat_trend_metric_names[m]);
-            rmat_csv_put(f, metric_unit(t, g, m));
+            rmat_csv_put(f, rmat_trend_metric_unit(t, g, m));
             fprintf(f, ",%zu,%s,%s,", tm->n, d0, d1);
             put_num(f, tm->first);
             fputc(',', f);
@@ -698,7 +693,7 @@ int rmat_trends_write(const struct rmat_trend_set *t, const char *out_dir, struc
                 const struct rmat_trend_metric *tm = &g->m[m];
                 const int ok = tm->fit.valid;
                 rmat_jw_open(&w, rmat_trend_metric_names[m], 0, 1);
-                rmat_jw_str(&w, "unit", metric_unit(t, g, m));
+                rmat_jw_str(&w, "unit", rmat_trend_metric_unit(t, g, m));
                 rmat_jw_open(&w, "values", 1, 1);
                 for (size_t k = 0; k < g->n; k++)
                     rmat_jw_num(&w, NULL, rmat_trend_value(&t->sessions->rows[g->row[k]], m));
@@ -715,9 +710,8 @@ int rmat_trends_write(const struct rmat_trend_set *t, const char *out_dir, struc
             rmat_jw_close(&w);
         }
         rmat_jw_close(&w);
-        rmat_jw_end(&w);
+        return rmat_jw_finish(&w, path, ei);
     }
-    return rmat_out_close(f, path, ei);
 }
 
 void rmat_trend_group_key(const struct rmat_trend_group *g, char *buf, size_t cap)
@@ -732,333 +726,4 @@ void rmat_trend_group_key(const struct rmat_trend_group *g, char *buf, size_t ca
               c == '-' || c == '.' || c == '_'))
             buf[i] = '_';
     }
-}
-
-/* --- the trend figure ------------------------------------------------------ */
-
-static const char *const metric_labels[RMAT_TREND_METRICS] = {
-    "Mean pressure under the roller", "Peak pressure", "Tissue compliance (softness)",
-    "Time holding on spots",          "Time rolling",  "Rolling rate (cadence)",
-    "Pain rating (session mean)",
-};
-
-static const char *const metric_short[RMAT_TREND_METRICS] = {
-    "mean pressure", "peak pressure", "compliance", "holding", "rolling", "cadence", "pain",
-};
-
-int rmat_trend_group_data(const struct rmat_trend_set *t, size_t gi, const char *plot_dir,
-                          char *key, size_t key_cap, struct rmat_errinfo *ei)
-{
-    const struct rmat_trend_group *g = &t->g[gi];
-    char name[300], path[RMAT_PATH_BUF];
-    FILE *f;
-    double lo = INFINITY, hi = -INFINITY;
-    int rc;
-
-    rmat_trend_group_key(g, key, key_cap);
-    snprintf(name, sizeof name, "trend_%s.csv", key);
-    rc = rmat_out_open(plot_dir, name, &f, path, ei);
-    if (rc != RMAT_OK)
-        return rc;
-    fputs("# id,date,week", f);
-    for (int m = 0; m < RMAT_TREND_METRICS; m++)
-        fprintf(f, ",%s", rmat_trend_metric_names[m]);
-    fputc('\n', f);
-    for (size_t k = 0; k < g->n; k++) {
-        const struct rmat_session_row *r = &t->sessions->rows[g->row[k]];
-        char date[16];
-        rmat_unix_to_date(r->t_unix, date, sizeof date);
-        rmat_csv_put(f, r->id);
-        fprintf(f, ",%s,", date);
-        put_num_or_nan(f, g->week[k]);
-        for (int m = 0; m < RMAT_TREND_METRICS; m++) {
-            fputc(',', f);
-            put_num_or_nan(f, rmat_trend_value(r, m));
-        }
-        fputc('\n', f);
-        if (g->week[k] < lo)
-            lo = g->week[k];
-        if (g->week[k] > hi)
-            hi = g->week[k];
-    }
-    rc = rmat_out_close(f, path, ei);
-    if (rc != RMAT_OK)
-        return rc;
-
-    /* The fitted lines and their 95% bands, sampled for drawing. */
-    snprintf(name, sizeof name, "trend_%s_fit.csv", key);
-    rc = rmat_out_open(plot_dir, name, &f, path, ei);
-    if (rc != RMAT_OK)
-        return rc;
-    fputs("# week", f);
-    for (int m = 0; m < RMAT_TREND_METRICS; m++)
-        fprintf(f, ",%s_fit,%s_lo,%s_hi", rmat_trend_metric_names[m], rmat_trend_metric_names[m],
-                rmat_trend_metric_names[m]);
-    fputc('\n', f);
-    if (hi > lo) {
-        struct rmat_line lines[RMAT_TREND_METRICS];
-        double *ys = malloc(g->n * sizeof *ys);
-        if (!ys) {
-            fclose(f);
-            return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "trends: out of memory");
-        }
-        for (int m = 0; m < RMAT_TREND_METRICS; m++) {
-            for (size_t k = 0; k < g->n; k++)
-                ys[k] = rmat_trend_value(&t->sessions->rows[g->row[k]], m);
-            rmat_line_from_trend(g->week, ys, g->n, &g->m[m].fit, &lines[m]);
-        }
-        free(ys);
-        for (int i = 0; i <= 50; i++) {
-            const double x = lo + (hi - lo) * i / 50.0;
-            put_num_or_nan(f, x);
-            for (int m = 0; m < RMAT_TREND_METRICS; m++) {
-                double yh = NAN, h = NAN;
-                if (lines[m].valid)
-                    rmat_line_eval(&lines[m], g->m[m].fit.slope, x, &yh, &h);
-                fputc(',', f);
-                put_num_or_nan(f, yh);
-                fputc(',', f);
-                put_num_or_nan(f, yh - h);
-                fputc(',', f);
-                put_num_or_nan(f, yh + h);
-            }
-            fputc('\n', f);
-        }
-    }
-    return rmat_out_close(f, path, ei);
-}
-
-/* v with the decimals that values of the size scale get at three
- * significant digits (900 -> 0, 38 -> 1, 1.5 -> 2), so a slope reads on the
- * values' own scale; no "-0". */
-static void fmt_on_scale(char *buf, size_t cap, double v, double scale, int plus)
-{
-    int dec = 2;
-    if (isfinite(scale) && scale > 0)
-        dec = 2 - (int)floor(log10(scale));
-    if (dec < 0)
-        dec = 0;
-    if (dec > 6)
-        dec = 6;
-    const double p = pow(10.0, dec);
-    double r = round(v * p) / p;
-    if (r == 0)
-        r = 0; /* -0.0 prints as 0 */
-    snprintf(buf, cap, plus && r > 0 ? "+%.*f" : "%.*f", dec, r);
-}
-
-/* The largest |value| of metric m in group g. */
-static double metric_scale(const struct rmat_trend_set *t, const struct rmat_trend_group *g, int m)
-{
-    double s = 0;
-    for (size_t k = 0; k < g->n; k++) {
-        const double v = fabs(rmat_trend_value(&t->sessions->rows[g->row[k]], m));
-        if (isfinite(v) && v > s)
-            s = v;
-    }
-    return s;
-}
-
-/* "+41 mm³/N a week (95% CI 35 to 46)" or why there is none. */
-void rmat_trend_phrase(const struct rmat_trend_set *t, const struct rmat_trend_group *g, int m,
-                       char *buf, size_t cap)
-{
-    const struct rmat_trend_metric *tm = &g->m[m];
-    const double scale = metric_scale(t, g, m);
-    char a[48], b[48], c[48];
-    if (tm->n == 0) {
-        snprintf(buf, cap, "no values");
-        return;
-    }
-    if (!tm->fit.valid) {
-        snprintf(buf, cap, "%zu session%s with a value: too few for a trend", tm->n,
-                 tm->n == 1 ? "" : "s");
-        return;
-    }
-    fmt_on_scale(a, sizeof a, tm->fit.slope, scale, 1);
-    fmt_on_scale(b, sizeof b, tm->fit.ci95_low, scale, 0);
-    fmt_on_scale(c, sizeof c, tm->fit.ci95_high, scale, 0);
-    snprintf(buf, cap, "%s %s a week (95%% CI %s to %s)", a, metric_unit(t, g, m), b, c);
-}
-
-void rmat_trend_slope_text(const struct rmat_trend_set *t, const struct rmat_trend_group *g, int m,
-                           char *buf, size_t cap)
-{
-    const struct rmat_trend_metric *tm = &g->m[m];
-    const double scale = metric_scale(t, g, m);
-    char a[48], b[48], c[48];
-    if (!tm->fit.valid) {
-        snprintf(buf, cap, "-");
-        return;
-    }
-    fmt_on_scale(a, sizeof a, tm->fit.slope, scale, 1);
-    fmt_on_scale(b, sizeof b, tm->fit.ci95_low, scale, 0);
-    fmt_on_scale(c, sizeof c, tm->fit.ci95_high, scale, 0);
-    snprintf(buf, cap, "%s (%s to %s)", a, b, c);
-}
-
-const char *rmat_trend_metric_label(int m)
-{
-    return m >= 0 && m < RMAT_TREND_METRICS ? metric_labels[m] : "";
-}
-
-const char *rmat_trend_metric_unit(const struct rmat_trend_set *t, const struct rmat_trend_group *g,
-                                   int m)
-{
-    return metric_unit(t, g, m);
-}
-
-void rmat_fig_trend(FILE *f, const struct rmat_trend_set *t, size_t gi, const char *key,
-                    const char *title, double x0, double y0, double w, double h)
-{
-    const struct rmat_trend_group *g = &t->g[gi];
-    const double th = title && *title ? 0.05 * h : 0;
-    const double ph = (h - th) / 4, pw = w / 2;
-    const double span = g->n ? g->week[g->n - 1] - g->week[0] : 0;
-    const double pad = span > 0 ? 0.05 * span : 0.5;
-    char d0[16];
-
-    rmat_unix_to_date(g->t0_unix, d0, sizeof d0);
-    if (th > 0) {
-        rmat_gp_reset(f);
-        fputs("unset border\nunset tics\nunset key\n", f);
-        fprintf(f, "set origin %.4f,%.4f\nset size %.4f,%.4f\n", x0, y0 + h - th, w, th);
-        fputs("set lmargin 0\nset rmargin 0\nset tmargin 0\nset bmargin 0\nset label 1 ", f);
-        rmat_gp_string(f, title);
-        fputs(" at graph 0.5, graph 0.5 center font titlefont\nplot [0:1][0:1] NaN notitle\n", f);
-    }
-    for (int m = 0; m < RMAT_TREND_METRICS; m++) {
-        const int row = m / 2, col = m % 2;
-        const double px = x0 + col * pw, py = y0 + h - th - (row + 1) * ph;
-        char phrase[160], ylab[96], xlab[96];
-        rmat_gp_reset(f);
-        rmat_gp_panel(f, px, py, pw, ph, 0.17, 0.04, 0.22, 0.24);
-        rmat_trend_phrase(t, g, m, phrase, sizeof phrase);
-        fputs("set title ", f);
-        {
-            /* label and phrase on two lines (a double-quoted string) */
-            char tt[300];
-            snprintf(tt, sizeof tt, "%s\\n%s", metric_labels[m], phrase);
-            fputc('"', f);
-            for (const char *c = tt; *c; c++)
-                if (*c == '"')
-                    fputs("\\\"", f);
-                else
-                    fputc(*c, f);
-            fputc('"', f);
-        }
-        snprintf(ylab, sizeof ylab, "%s (%s)", metric_short[m], metric_unit(t, g, m));
-        snprintf(xlab, sizeof xlab, "weeks since %s", d0);
-        fputs(" font smallfont\nset ylabel ", f);
-        rmat_gp_string(f, ylab);
-        fputs("\nset xlabel ", f);
-        rmat_gp_string(f, xlab);
-        fprintf(f,
-                "\nunset key\nset grid lc rgb '#e5e5e5'\nset xrange [%.6g:%.6g]\n"
-                "\n",
-                (g->n ? g->week[0] : 0) - pad, (g->n ? g->week[g->n - 1] : 0) + pad);
-        if (m == 6) {
-            fputs("set yrange [0:10]\n", f);
-        } else {
-            /* At least +/-10% of the values' size: a trend of a hundredth
-             * of a percent must not fill the panel as if it mattered. */
-            double lo = INFINITY, hi = -INFINITY;
-            struct rmat_line ln;
-            double *ys = malloc((g->n ? g->n : 1) * sizeof *ys);
-            if (ys) {
-                for (size_t k = 0; k < g->n; k++) {
-                    ys[k] = rmat_trend_value(&t->sessions->rows[g->row[k]], m);
-                    if (isfinite(ys[k])) {
-                        lo = fmin(lo, ys[k]);
-                        hi = fmax(hi, ys[k]);
-                    }
-                }
-                rmat_line_from_trend(g->week, ys, g->n, &g->m[m].fit, &ln);
-                for (size_t k = 0; ln.valid && k < g->n; k++) {
-                    double yh, hw;
-                    rmat_line_eval(&ln, g->m[m].fit.slope, g->week[k], &yh, &hw);
-                    lo = fmin(lo, yh - hw);
-                    hi = fmax(hi, yh + hw);
-                }
-                free(ys);
-            }
-            if (isfinite(lo) && isfinite(hi)) {
-                const double mid = (lo + hi) / 2, size = fmax(fabs(mid), 1e-9);
-                double half = fmax((hi - lo) / 2 * 1.15, 0.1 * size);
-                if (half < 1e-6)
-                    half = 1; /* all zero */
-                const int nonneg = lo >= 0;
-                lo = mid - half;
-                hi = mid + half;
-                if (nonneg && lo < 0)
-                    lo = 0; /* values that cannot be negative */
-                fprintf(f, "set yrange [%.6g:%.6g]\n", lo, hi);
-            }
-        }
-        if (g->m[m].n == 0) {
-            fputs("set label 1 'no values' at graph 0.5, graph 0.5 center\n"
-                  "set yrange [0:1]\nplot NaN notitle\n",
-                  f);
-            continue;
-        }
-        if (g->m[m].fit.valid)
-            fprintf(f,
-                    "plot 'trend_%s_fit.csv' using 1:%d:%d with filledcurves fc rgb "
-                    "'" RMAT_OI_VERMILLION "' fs transparent solid 0.2 noborder notitle, \\\n"
-                    "  '' using 1:%d with lines lw 2 lc rgb '" RMAT_OI_VERMILLION
-                    "' notitle, \\\n  ",
-                    key, 3 + 3 * m, 4 + 3 * m, 2 + 3 * m);
-        else
-            fputs("plot ", f);
-        fprintf(
-            f,
-            "'trend_%s.csv' using 3:%d with linespoints lw 1 dt 3 pt 7 ps 0.9 lc rgb '" RMAT_OI_BLUE
-            "' notitle\n",
-            key, 4 + m);
-    }
-    /* The eighth cell: what the marks mean. */
-    rmat_gp_reset(f);
-    fputs("unset border\nunset tics\n", f);
-    rmat_gp_panel(f, x0 + pw, y0 + h - th - 4 * ph, pw, ph, 0.1, 0.05, 0.1, 0.1);
-    fputs("set xrange [0:1]\nset yrange [0:1]\n"
-          "set key inside left center vertical samplen 2.5 spacing 1.3\n"
-          "plot NaN with points pt 7 ps 0.9 lc rgb '" RMAT_OI_BLUE "' title 'one session', \\\n"
-          "  NaN with lines lw 2 lc rgb '" RMAT_OI_VERMILLION
-          "' title 'least-squares line (3 or more sessions)', \\\n"
-          "  NaN with boxes fc rgb '" RMAT_OI_VERMILLION
-          "' fs transparent solid 0.2 title '95% confidence band of the line'\n",
-          f);
-}
-
-int rmat_trends_plot(const struct rmat_trend_set *t, const char *plot_dir, struct rmat_errinfo *ei)
-{
-    int rc = rmat_mkdirs(plot_dir, ei);
-    for (size_t i = 0; rc == RMAT_OK && i < t->n; i++) {
-        const struct rmat_trend_group *g = &t->g[i];
-        char key[200], name[260], fig[220], path[RMAT_PATH_BUF], title[300], side[40] = "";
-        FILE *f;
-        rc = rmat_trend_group_data(t, i, plot_dir, key, sizeof key, ei);
-        if (rc != RMAT_OK)
-            break;
-        snprintf(fig, sizeof fig, "trend_%s", key);
-        snprintf(name, sizeof name, "%s.gp", fig);
-        if (g->side[0] && strcmp(g->side, "none") != 0)
-            snprintf(side, sizeof side, " (%s)", g->side);
-        snprintf(title, sizeof title, "Trends across sessions: %s, %s%s, %zu session%s",
-                 g->subject[0] ? g->subject : "subject not given",
-                 g->region[0] ? g->region : "region not given", side, g->n, g->n == 1 ? "" : "s");
-        rc = rmat_out_open(plot_dir, name, &f, path, ei);
-        if (rc != RMAT_OK)
-            break;
-        rmat_gp_figure_begin(f, fig,
-                             "the session values of one subject, region and side "
-                             "against the date, with least-squares lines",
-                             10.0, 11.0);
-        rmat_fig_trend(f, t, i, key, title, 0, 0, 1, 1);
-        rmat_gp_figure_end(f);
-        rc = rmat_out_close(f, path, ei);
-        if (rc == RMAT_OK)
-            rc = rmat_plot_run(name, plot_dir, ei);
-    }
-    return rc;
 }

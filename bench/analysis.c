@@ -279,7 +279,7 @@ static int run_analysis(const char *rec, const char *out, struct child_result *c
         memset(&r, 0, sizeof r);
         close(pfd[0]);
         rmat_analysis_params_init(&params);
-        params.plots = 0;
+
         const double t0 = now_s();
         r.ok = rmat_analyze(rec, out, &params, NULL, &r.res, &ei) == RMAT_OK;
         r.wall_s = now_s() - t0;

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """rollmat's per-frame metrics and maps in plain numpy/h5py.
 
-The same numbers as `rollmat analyze` (shared/spec/METRICS.md, "Per frame"
+The same numbers as `rollmat analyze` (docs/metrics.md, "Per frame"
 and "Maps"), written the way a researcher would write them: the whole
 block of frames at once in array operations, no tricks. Two uses:
 

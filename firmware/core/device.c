@@ -142,7 +142,7 @@ static void handle_cmd(struct rmat_dev *d, const struct rmat_cmd *cmd)
         status = start_status(d, cmd);
         send_ack(d, cmd->type, status, cmd->token);
         if (status != RMAT_ACK_OK)
-            return; /* PROTOCOL.md: a refused START changes nothing */
+            return; /* docs/protocol.md: a refused START changes nothing */
         /* START while streaming restarts with the new rate, seq from 0. */
         d->rate_hz = cmd->rate_hz;
         d->encoding = cmd->encoding;

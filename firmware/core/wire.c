@@ -1,4 +1,4 @@
-/* Packets of the mat wire protocol, version 1 (shared/spec/PROTOCOL.md).
+/* Packets of the mat wire protocol, version 1 (docs/protocol.md).
  *
  * Every byte is placed with the little-endian helpers of bytes.h at a named
  * offset; no struct is ever laid over wire bytes. The offsets below are the

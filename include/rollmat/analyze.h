@@ -1,4 +1,4 @@
-/* rollmat: analysis of one recording into files (shared/spec/METRICS.md;
+/* rollmat: analysis of one recording into files (docs/metrics.md;
  * docs/metrics.md for users).
  *
  * One streaming pass over the frames, in blocks: counts to kPa through the
@@ -15,14 +15,18 @@
 #ifndef ROLLMAT_ANALYZE_H
 #define ROLLMAT_ANALYZE_H
 
+#define RMAT_HEADER_LAYER RMAT_LAYER_ANALYSIS
+#include "rollmat/layer.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
 #include "rollmat/diag.h"
+#include "rollmat/metrics.h"
 
 /* What the user may choose; every output records the values used. */
 struct rmat_analysis_params {
-    /* A sensel is in contact when p >= this (METRICS.md; default 5 kPa).
+    /* A sensel is in contact when p >= this (docs/metrics.md; default 5 kPa).
      * Without calibration it is compared with the raw counts as they are. */
     double contact_threshold_kpa;
     double smooth_s;       /* centred moving average of s over contact (0.2 s) */
@@ -33,10 +37,9 @@ struct rmat_analysis_params {
      * NULL: the recording's /calibration if it has one. */
     const char *calibration_path;
     const char *regions_path; /* a regions file (regions.h); NULL: none */
-    int plots;                /* non-zero (the default): draw cop_peak.png */
 };
 
-/* Sets every parameter to its METRICS.md default, no files, plots on. */
+/* Sets every parameter to its docs/metrics.md default, no files. */
 void rmat_analysis_params_init(struct rmat_analysis_params *p);
 
 struct rmat_analysis_result {
@@ -52,8 +55,9 @@ struct rmat_analysis_result {
     double cadence_cpm; /* NaN: none */
     /* Where the time went, in seconds of CLOCK_MONOTONIC (for benchmarks):
      * HDF5 reads of the frames, the per-frame work, the passes over the
-     * series, writing the outputs, and the plot. */
-    double time_read_s, time_frames_s, time_session_s, time_write_s, time_plot_s;
+     * series, and writing the outputs. */
+    double time_read_s, time_frames_s, time_session_s, time_write_s;
+    struct rmat_grid grid; /* the mat's grid, for drawing the maps */
 };
 
 /* Analyses the recording rec_path into the directory out_dir, creating it
@@ -69,12 +73,15 @@ struct rmat_analysis_result {
  *    without).
  *  - peak_map.csv, dwell_map.csv, pti_map.csv: rows lines of cols
  *    comma-separated numbers, row 0 first, no header; and maps.h5 (maps.h).
- *  - summary.json: every key of METRICS.md's session summary, the tissue
+ *  - spectrum.csv: f_hz, cpm, power_rel: the power spectrum the cadence
+ *    was read from (cadence.h), relative to its largest value in the
+ *    cadence band, up to the band's top; the header only without one.
+ *  - summary.json: every key of docs/metrics.md's session summary, the tissue
  *    response, the recording's session and device attributes, the
  *    parameters used, the calibration and the software version.
- *  - cop_peak.png (the peak map with the CoP path), dwell_map.png and
- *    pti_map.png, each with its gnuplot script (plot.h), unless
- *    params->plots is 0.
+
+ * It draws nothing: the figures of an analysis are the report layer's
+ * (rmat_plot_analysis() in gnuplot.h, rmat_plots_session() in figures.h).
  *
  * params NULL means the defaults; log (NULL to discard) gets the warning
  * about raw counts, device restarts and a summary; res may be NULL, else
@@ -90,9 +97,8 @@ struct rmat_analysis_result {
  * output cannot be written; RMAT_E_NOMEM. A recording without frames gives
  * RMAT_E_FORMAT ("... has no frames") after writing the CSV files with
  * their headers only, empty maps and summary.json (frames 0), and removing
- * the plots of an earlier analysis there. If only the plot fails
- * (e.g. RMAT_E_NOTFOUND: gnuplot is not installed), everything else is
- * complete and res is filled. */
+ * the figures of an earlier analysis there (cop_peak.png, dwell_map.png,
+ * pti_map.png). */
 int rmat_analyze(const char *rec_path, const char *out_dir,
                  const struct rmat_analysis_params *params, const struct rmat_log *log,
                  struct rmat_analysis_result *res, struct rmat_errinfo *ei);

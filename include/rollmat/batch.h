@@ -22,6 +22,9 @@
 #ifndef ROLLMAT_BATCH_H
 #define ROLLMAT_BATCH_H
 
+#define RMAT_HEADER_LAYER RMAT_LAYER_REPORT
+#include "rollmat/layer.h"
+
 #include <signal.h>
 #include <stddef.h>
 

@@ -1,5 +1,5 @@
-/* rollmat: cadence, the rate of back-and-forth rolling (shared/spec/
- * METRICS.md, "Cadence"; docs/metrics.md).
+/* rollmat: cadence, the rate of back-and-forth rolling (docs/metrics.md,
+ * "Cadence").
  *
  * cadence_cpm is the frequency of the largest peak of the power spectrum
  * of smoothed s(t) between 0.05 and 3 Hz, in cycles per minute, one cycle
@@ -18,11 +18,14 @@
 #ifndef ROLLMAT_CADENCE_H
 #define ROLLMAT_CADENCE_H
 
+#define RMAT_HEADER_LAYER RMAT_LAYER_ANALYSIS
+#include "rollmat/layer.h"
+
 #include <stddef.h>
 
 #include "rollmat/diag.h"
 
-#define RMAT_CADENCE_F_LO_HZ    0.05 /* METRICS.md's band */
+#define RMAT_CADENCE_F_LO_HZ    0.05 /* docs/metrics.md's band */
 #define RMAT_CADENCE_F_HI_HZ    3.0
 #define RMAT_CADENCE_MIN_CYCLES 2.0
 
@@ -57,5 +60,12 @@ void rmat_cadence_free(struct rmat_cadence *c);
  * made for). Allocates nothing. */
 int rmat_cadence_compute(struct rmat_cadence *c, const double *t_s, const double *ss, size_t n,
                          double rate_hz, struct rmat_cadence_result *res);
+
+/* The power spectrum the last rmat_cadence_compute() on c transformed
+ * (the one its cadence comes from, for the figures to show): *n bins, bin
+ * k at k * *df_hz Hz, from 0 to half the resampling rate. NULL with *n 0
+ * when that computation had no series to transform (res->samples < 3).
+ * Owned by c; valid until its next computation. */
+const double *rmat_cadence_spectrum(const struct rmat_cadence *c, size_t *n, double *df_hz);
 
 #endif

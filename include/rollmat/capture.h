@@ -11,6 +11,9 @@
 #ifndef ROLLMAT_CAPTURE_H
 #define ROLLMAT_CAPTURE_H
 
+#define RMAT_HEADER_LAYER RMAT_LAYER_ACQ
+#include "rollmat/layer.h"
+
 #include <stddef.h>
 #include <stdint.h>
 

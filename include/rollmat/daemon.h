@@ -31,6 +31,9 @@
 #ifndef ROLLMAT_DAEMON_H
 #define ROLLMAT_DAEMON_H
 
+#define RMAT_HEADER_LAYER RMAT_LAYER_ACQ
+#include "rollmat/layer.h"
+
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>

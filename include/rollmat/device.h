@@ -1,7 +1,7 @@
 /* rollmat: the mat's device core, shared by the firmware and the virtual mat.
  *
  * Portable C (firmware/core): no heap, no libc beyond <string.h>/<stdint.h>.
- * The device answers the host's commands (PROTOCOL.md "Host to device"),
+ * The device answers the host's commands (docs/protocol.md "Host to device"),
  * scans the grid when a frame is due, builds FRAME packets (sparse when the
  * host allows it and it is smaller) and sends STATUS once a second while
  * streaming. Hardware sits behind struct rmat_dev_port, so the same core runs

@@ -9,6 +9,9 @@
 #ifndef ROLLMAT_DIAG_H
 #define ROLLMAT_DIAG_H
 
+#define RMAT_HEADER_LAYER RMAT_LAYER_COMMON
+#include "rollmat/layer.h"
+
 #include "rollmat/err.h"
 
 #define RMAT_ERRINFO_MSG 512

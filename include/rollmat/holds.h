@@ -1,5 +1,5 @@
-/* rollmat: holds, where the roller stayed on one spot (shared/spec/
- * METRICS.md, "Holds"; docs/metrics.md).
+/* rollmat: holds, where the roller stayed on one spot (docs/metrics.md,
+ * "Holds").
  *
  * A hold is a longest run of contact frames whose CoP stays within
  * radius_mm of the run's own mean CoP, lasting at least min_s. Found by a
@@ -11,6 +11,9 @@
  */
 #ifndef ROLLMAT_HOLDS_H
 #define ROLLMAT_HOLDS_H
+
+#define RMAT_HEADER_LAYER RMAT_LAYER_ANALYSIS
+#include "rollmat/layer.h"
 
 #include <stddef.h>
 

@@ -21,6 +21,9 @@
 #ifndef ROLLMAT_JOURNAL_H
 #define ROLLMAT_JOURNAL_H
 
+#define RMAT_HEADER_LAYER RMAT_LAYER_ACQ
+#include "rollmat/layer.h"
+
 #include <stddef.h>
 #include <stdint.h>
 

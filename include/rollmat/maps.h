@@ -1,4 +1,4 @@
-/* rollmat: per-sensel maps of a session (shared/spec/METRICS.md, "Maps";
+/* rollmat: per-sensel maps of a session (docs/metrics.md, "Maps";
  * docs/metrics.md).
  *
  *   dwell_s    time each sensel was in contact: sum of dt over frames
@@ -16,6 +16,9 @@
  */
 #ifndef ROLLMAT_MAPS_H
 #define ROLLMAT_MAPS_H
+
+#define RMAT_HEADER_LAYER RMAT_LAYER_ANALYSIS
+#include "rollmat/layer.h"
 
 #include <stddef.h>
 #include <stdint.h>

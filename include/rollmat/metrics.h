@@ -1,4 +1,4 @@
-/* rollmat: per-frame metrics of one pressure frame (shared/spec/METRICS.md,
+/* rollmat: per-frame metrics of one pressure frame (docs/metrics.md,
  * "Per frame"; docs/metrics.md for users).
  *
  * Pure functions over arrays: they read a frame of pressures and write a
@@ -6,7 +6,7 @@
  * fail, so the analysis can call them once per frame (360,000 times for an
  * hour at 100 Hz).
  *
- * Geometry (METRICS.md, "Geometry and pressure"): sensel (i, j), row i in
+ * Geometry (docs/metrics.md, "Geometry and pressure"): sensel (i, j), row i in
  * [0, rows), column j in [0, cols), has its centre at
  * x = (j + 0.5) * pitch_x_mm, y = (i + 0.5) * pitch_y_mm and area
  * a = pitch_x_mm * pitch_y_mm mm². Frames are row-major: p[i * cols + j].
@@ -14,6 +14,9 @@
  */
 #ifndef ROLLMAT_METRICS_H
 #define ROLLMAT_METRICS_H
+
+#define RMAT_HEADER_LAYER RMAT_LAYER_ANALYSIS
+#include "rollmat/layer.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -31,7 +34,7 @@ struct rmat_grid {
 /* Metrics of one frame. Pressures are kPa when the frame was calibrated and
  * raw counts otherwise; force_n, mean_kpa, peak_kpa and compliance_mm3_n then
  * carry the same scale (counts * mm² / 1000 instead of N, and so on).
- * Fields METRICS.md leaves empty when no sensel is in contact are NaN then. */
+ * Fields docs/metrics.md leaves empty when no sensel is in contact are NaN then. */
 struct rmat_frame_metrics {
     double force_n;          /* sum(p * a) / 1000 over contact sensels; 0 if none */
     double area_cm2;         /* contact sensels * a / 100; 0 if none */
@@ -122,7 +125,7 @@ void rmat_frame_metrics_from_counts(const struct rmat_grid *g, const uint16_t *r
                                     const struct rmat_counts_scan *scan, double *p,
                                     struct rmat_frame_metrics *out);
 
-/* The per-sensel peak map (METRICS.md, "Maps": peak_kpa): raises each
+/* The per-sensel peak map (docs/metrics.md, "Maps": peak_kpa): raises each
  * peak_kpa[k] to p[k] where p[k] is larger, for the g->rows * g->cols
  * sensels. The caller initialises the map once (to -INFINITY, or to the
  * first frame). Allocates nothing. */
@@ -131,7 +134,7 @@ void rmat_map_peak_update(const struct rmat_grid *g, const double *p, double *pe
 /* The duration of frame k of a session with frame times t_s (seconds since
  * the first frame): t_s[k] - t_s[k - 1], the time since the frame before
  * (0 if the clock stepped back), and nominal_dt_s for the first frame.
- * This is the dt of METRICS.md's time sums (dwell, PTI, contact time): a
+ * This is the dt of docs/metrics.md's time sums (dwell, PTI, contact time): a
  * frame stands for the time since the previous one, so a gap of lost
  * frames counts for the frame after it. */
 static inline double rmat_frame_dt(const double *t_s, size_t k, double nominal_dt_s)
@@ -141,5 +144,14 @@ static inline double rmat_frame_dt(const double *t_s, size_t k, double nominal_d
     const double dt = t_s[k] - t_s[k - 1];
     return dt > 0 ? dt : 0.0;
 }
+
+/* Means over the frames first..last (inclusive) of m, as passes and holds
+ * report them: each mean skips frames where its metric is NaN (no contact)
+ * and is NaN when every frame's is; peak_kpa is the largest. */
+struct rmat_span_means {
+    double force_n, mean_kpa, area_cm2, width_mm, peak_kpa;
+};
+void rmat_span_means(const struct rmat_frame_metrics *m, size_t first, size_t last,
+                     struct rmat_span_means *out);
 
 #endif

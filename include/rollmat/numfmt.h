@@ -16,6 +16,9 @@
 #ifndef ROLLMAT_NUMFMT_H
 #define ROLLMAT_NUMFMT_H
 
+#define RMAT_HEADER_LAYER RMAT_LAYER_COMMON
+#include "rollmat/layer.h"
+
 #include <stddef.h>
 
 /* Enough for any output of the functions below. */

@@ -1,5 +1,5 @@
 /* rollmat: position along the rolling direction, smoothing and passes
- * (shared/spec/METRICS.md: "Per frame" s_mm, "Passes"; docs/metrics.md).
+ * (docs/metrics.md: "Per frame" s_mm, "Passes"; docs/metrics.md).
  *
  * Pure functions over the per-frame series of a session. A frame without
  * contact carries NaN in its CoP and s series; that is how these functions
@@ -8,6 +8,9 @@
  */
 #ifndef ROLLMAT_PASSES_H
 #define ROLLMAT_PASSES_H
+
+#define RMAT_HEADER_LAYER RMAT_LAYER_ANALYSIS
+#include "rollmat/layer.h"
 
 #include <stddef.h>
 
@@ -25,7 +28,7 @@
 size_t rmat_rolling_axis(const double *x, const double *y, size_t n, double *mean_x_mm,
                          double *mean_y_mm, double *ux, double *uy);
 
-/* s[k] = (x[k] - mean_x_mm, y[k] - mean_y_mm) . (ux, uy): METRICS.md's s_mm.
+/* s[k] = (x[k] - mean_x_mm, y[k] - mean_y_mm) . (ux, uy): docs/metrics.md's s_mm.
  * NaN where x or y is. s may be x or y itself (element by element). */
 void rmat_s_along(const double *x, const double *y, size_t n, double mean_x_mm, double mean_y_mm,
                   double ux, double uy, double *s);

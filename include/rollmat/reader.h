@@ -10,11 +10,14 @@
 #ifndef ROLLMAT_READER_H
 #define ROLLMAT_READER_H
 
+#define RMAT_HEADER_LAYER RMAT_LAYER_ANALYSIS
+#include "rollmat/layer.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
 #include "rollmat/diag.h"
-#include "rollmat/recording.h"
+#include "rollmat/recfile.h"
 
 struct rmat_recording_info {
     int format_version;

@@ -1,4 +1,5 @@
-/* rollmat: the HDF5 recording writer (shared/spec/FORMAT.md, docs/format.md).
+/* rollmat: the HDF5 recording writer (docs/format.md; the layout itself is
+ * recfile.h's).
  *
  * One recording is one HDF5 file: /frames/{raw,seq,t_device_us,t_host_ns}
  * grow by one row per received frame, /events/{t_host_ns,kind,value,text}
@@ -15,52 +16,14 @@
 #ifndef ROLLMAT_RECORDING_H
 #define ROLLMAT_RECORDING_H
 
+#define RMAT_HEADER_LAYER RMAT_LAYER_ACQ
+#include "rollmat/layer.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
 #include "rollmat/diag.h"
-#include "rollmat/wire.h"
-
-#define RMAT_FORMAT_NAME    "rollmat-recording"
-#define RMAT_FORMAT_VERSION 1
-#define RMAT_EVENT_KIND_LEN 16  /* fixed string size of /events/kind */
-#define RMAT_EVENT_TEXT_LEN 128 /* fixed string size of /events/text */
-
-/* What /device holds. */
-struct rmat_device_desc {
-    char model[RMAT_MODEL_LEN + 1];
-    uint32_t serial;
-    char firmware_version[RMAT_FW_VERSION_LEN + 1];
-    int protocol_version;
-    int rows;
-    int cols;
-    int adc_bits;
-    double pitch_x_mm;
-    double pitch_y_mm;
-    double rate_hz;
-};
-
-/* Fills d from a device's INFO packet and the rate the host asked for. */
-void rmat_device_desc_from_info(struct rmat_device_desc *d, const struct rmat_info *info,
-                                uint16_t rate_hz);
-
-/* What /session holds. Numbers NaN and strings empty where unknown. */
-struct rmat_session_meta {
-    char subject[64];
-    char session[64];
-    char region[64];
-    char side[16]; /* left, right, none */
-    char roller[64];
-    double roller_diameter_mm;
-    char mounting[16]; /* tissue or floor */
-    double body_mass_kg;
-    char operator_name[64]; /* attribute "operator" */
-    char notes[256];
-    char started_utc[32]; /* ISO-8601 */
-};
-
-/* Sets every number to NaN and every string to "". */
-void rmat_session_meta_init(struct rmat_session_meta *m);
+#include "rollmat/recfile.h"
 
 struct rmat_rec;
 
@@ -103,8 +66,5 @@ uint64_t rmat_rec_frames(const struct rmat_rec *rec);
 /* Flushes, closes and frees rec. NULL is allowed. Returns the first error
  * met while closing; rec is freed in any case. */
 int rmat_rec_close(struct rmat_rec *rec, struct rmat_errinfo *ei);
-
-/* Current UTC time as ISO-8601 ("2026-11-21T11:26:07Z") into buf. */
-void rmat_utc_now(char *buf, size_t cap);
 
 #endif

@@ -1,4 +1,4 @@
-/* rollmat: named regions of the mat (shared/spec/METRICS.md, "Regions";
+/* rollmat: named regions of the mat (docs/metrics.md, "Regions";
  * docs/metrics.md).
  *
  * A regions file names rectangles in mat coordinates (mm, the geometry of
@@ -19,6 +19,9 @@
  */
 #ifndef ROLLMAT_REGIONS_H
 #define ROLLMAT_REGIONS_H
+
+#define RMAT_HEADER_LAYER RMAT_LAYER_ANALYSIS
+#include "rollmat/layer.h"
 
 #include <stddef.h>
 

@@ -22,6 +22,9 @@
 #ifndef ROLLMAT_REPORT_H
 #define ROLLMAT_REPORT_H
 
+#define RMAT_HEADER_LAYER RMAT_LAYER_REPORT
+#include "rollmat/layer.h"
+
 #include "rollmat/diag.h"
 #include "rollmat/trend.h"
 

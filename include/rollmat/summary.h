@@ -1,4 +1,4 @@
-/* rollmat: the session summary (shared/spec/METRICS.md, "Session summary";
+/* rollmat: the session summary (docs/metrics.md, "Session summary";
  * docs/metrics.md). The numbers of summary.json that come from the
  * per-frame series, the passes and the holds; rmat_analyze() adds the
  * cadence, coverage, the recording's attributes, the parameters, the
@@ -7,6 +7,9 @@
 #ifndef ROLLMAT_SUMMARY_H
 #define ROLLMAT_SUMMARY_H
 
+#define RMAT_HEADER_LAYER RMAT_LAYER_ANALYSIS
+#include "rollmat/layer.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,7 +17,7 @@
 #include "rollmat/metrics.h"
 #include "rollmat/passes.h"
 
-#define RMAT_GRAVITY_M_S2 9.81 /* METRICS.md: force as a share of body weight */
+#define RMAT_GRAVITY_M_S2 9.81 /* docs/metrics.md: force as a share of body weight */
 
 struct rmat_summary {
     double duration_s; /* t_s of the last frame (time since the first) */

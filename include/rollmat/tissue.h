@@ -1,5 +1,5 @@
 /* rollmat: tissue response within a session, and the statistics under it
- * (shared/spec/METRICS.md, "Tissue response within a session";
+ * (docs/metrics.md, "Tissue response within a session";
  * docs/metrics.md).
  *
  * Over the passes of a session, least-squares lines against pass start time
@@ -12,6 +12,9 @@
  */
 #ifndef ROLLMAT_TISSUE_H
 #define ROLLMAT_TISSUE_H
+
+#define RMAT_HEADER_LAYER RMAT_LAYER_ANALYSIS
+#include "rollmat/layer.h"
 
 #include <stddef.h>
 
@@ -49,7 +52,7 @@ struct rmat_trend {
 void rmat_trend_fit(const double *x, const double *y, size_t n, size_t min_n,
                     struct rmat_trend *out);
 
-#define RMAT_TISSUE_MIN_PASSES 4 /* METRICS.md: fewer passes give null */
+#define RMAT_TISSUE_MIN_PASSES 4 /* docs/metrics.md: fewer passes give null */
 
 struct rmat_tissue {
     struct rmat_trend mean_kpa;

@@ -16,6 +16,9 @@
 #ifndef ROLLMAT_TRANSPORT_H
 #define ROLLMAT_TRANSPORT_H
 
+#define RMAT_HEADER_LAYER RMAT_LAYER_ACQ
+#include "rollmat/layer.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,6 +55,23 @@ int rmat_transport_read(struct rmat_transport *t, uint8_t *buf, size_t cap, int 
  * RMAT_E_TIMEOUT, RMAT_E_CLOSED, RMAT_E_IO. */
 int rmat_transport_write(struct rmat_transport *t, const uint8_t *buf, size_t len, int timeout_ms,
                          struct rmat_errinfo *ei);
+
+/* A link the caller implements: a test's mat in the same process, or a
+ * bridge rollmat does not know. read and write have the meaning and
+ * return values of rmat_transport_read() and rmat_transport_write();
+ * close (may be NULL) is called once by rmat_transport_close(). */
+struct rmat_transport_ops {
+    int (*read)(void *ctx, uint8_t *buf, size_t cap, int timeout_ms, struct rmat_errinfo *ei);
+    int (*write)(void *ctx, const uint8_t *buf, size_t len, int timeout_ms,
+                 struct rmat_errinfo *ei);
+    void (*close)(void *ctx);
+};
+
+/* Makes a transport over ops and ctx (both must outlive it), named name in
+ * messages. *out is NULL on error (RMAT_E_ARG, RMAT_E_NOMEM); close with
+ * rmat_transport_close(). */
+int rmat_transport_custom(const struct rmat_transport_ops *ops, void *ctx, const char *name,
+                          struct rmat_transport **out, struct rmat_errinfo *ei);
 
 /* The link's name as opened (for messages and the recording). */
 const char *rmat_transport_name(const struct rmat_transport *t);

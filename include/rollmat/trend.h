@@ -1,5 +1,5 @@
 /* rollmat: sessions side by side, and trends across them
- * (shared/spec/METRICS.md, "Trends across sessions"; docs/reports.md).
+ * (docs/metrics.md, "Trends across sessions"; docs/reports.md).
  *
  * A session row is one analysed session's summary (summary.json as
  * `rollmat analyze` writes it, plus the mean pain rating from its events),
@@ -17,6 +17,9 @@
  */
 #ifndef ROLLMAT_TREND_H
 #define ROLLMAT_TREND_H
+
+#define RMAT_HEADER_LAYER RMAT_LAYER_ANALYSIS
+#include "rollmat/layer.h"
 
 #include <stddef.h>
 
@@ -134,12 +137,10 @@ double rmat_trend_value(const struct rmat_session_row *r, int m);
  * change_pct; null where there is none). */
 int rmat_trends_write(const struct rmat_trend_set *t, const char *out_dir, struct rmat_errinfo *ei);
 
-/* Draws each group's trends into plot_dir (created): data files
- * trend_<key>.csv and trend_<key>_fit.csv, the script trend_<key>.gp and
- * the figure as PNG, SVG and PDF, key being subject_region_side with other
- * characters than letters, digits, '-' and '.' replaced by '_'. Errors:
- * writing, and those of rmat_plot_run(). */
-int rmat_trends_plot(const struct rmat_trend_set *t, const char *plot_dir, struct rmat_errinfo *ei);
+/* A trend metric's unit: pressures in the sessions' own units ("counts",
+ * "mm³/count" when uncalibrated). */
+const char *rmat_trend_metric_unit(const struct rmat_trend_set *t, const struct rmat_trend_group *g,
+                                   int m);
 
 /* The file-name key of group g into buf (at least 200 bytes). */
 void rmat_trend_group_key(const struct rmat_trend_group *g, char *buf, size_t cap);

@@ -1,6 +1,6 @@
 /* rollmat: packets of the mat wire protocol, version 1.
  *
- * Implements shared/spec/PROTOCOL.md (docs/protocol.md for users). A raw
+ * Implements the wire protocol, version 1 (docs/protocol.md). A raw
  * packet is `type u8 | version u8 (= 1) | body | crc u32 LE`, the CRC being
  * CRC-32/ISO-HDLC over type, version and body. On the wire each raw packet is
  * COBS-encoded and followed by 0x00 (rmat_wire_encode()).
@@ -46,7 +46,7 @@
 #define RMAT_FW_VERSION_LEN 16
 #define RMAT_MODEL_LEN      24
 
-/* The largest dense frame that fits one packet (PROTOCOL.md: 90x90). */
+/* The largest dense frame that fits one packet (docs/protocol.md: 90x90). */
 #define RMAT_WIRE_MAX_SENSELS                                                                      \
     ((RMAT_WIRE_MAX_PACKET - RMAT_WIRE_OVERHEAD - RMAT_FRAME_HEAD_BODY) / 2)
 

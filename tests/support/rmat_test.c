@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rollmat/recording.h"
+
 static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -154,4 +156,28 @@ double rmat_test_json_num(const char *json, const char *key)
     while (*p == ' ')
         p++;
     return strncmp(p, "null", 4) == 0 ? NAN : strtod(p, NULL);
+}
+
+void rmat_test_write_flat(const char *path, int rows, int cols, int frames, unsigned value)
+{
+    struct rmat_device_desc dev;
+    struct rmat_rec *rec = NULL;
+    struct rmat_errinfo ei;
+    uint16_t *raw = malloc((size_t)rows * (size_t)cols * sizeof *raw);
+
+    assert_non_null(raw);
+    for (int k = 0; k < rows * cols; k++)
+        raw[k] = (uint16_t)value;
+    memset(&dev, 0, sizeof dev);
+    dev.rows = rows;
+    dev.cols = cols;
+    dev.adc_bits = 12;
+    dev.pitch_x_mm = dev.pitch_y_mm = 10.0;
+    dev.rate_hz = 100.0;
+    assert_int_equal(rmat_rec_create(path, &dev, NULL, &rec, &ei), RMAT_OK);
+    for (int f = 0; f < frames; f++)
+        assert_int_equal(rmat_rec_append(rec, (uint32_t)f, (uint64_t)f * 10000u, 0, raw, &ei),
+                         RMAT_OK);
+    assert_int_equal(rmat_rec_close(rec, &ei), RMAT_OK);
+    free(raw);
 }

@@ -36,4 +36,9 @@ void rmat_test_source_path(char *buf, size_t cap, const char *rel);
  * test if the key is not there. */
 double rmat_test_json_num(const char *json, const char *key);
 
+/* Writes a recording at path of frames frames of a rows x cols mat (10 mm
+ * pitch, 12-bit, 100 Hz, 10 ms apart) whose every sensel reads value.
+ * Fails the test on any error. */
+void rmat_test_write_flat(const char *path, int rows, int cols, int frames, unsigned value);
+
 #endif

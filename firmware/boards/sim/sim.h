@@ -1,6 +1,6 @@
 /* The virtual mat's physics: contact mechanics and the FSR sensor model.
  *
- * Geometry follows METRICS.md: sensel (i, j) covers x in [j d, (j+1) d],
+ * Geometry follows docs/metrics.md: sensel (i, j) covers x in [j d, (j+1) d],
  * y in [i d, (i+1) d] (d the pitch in mm); x runs along the columns, y
  * along the rows. Pressures are kPa, forces N, lengths mm, times s.
  *
@@ -94,7 +94,7 @@ double rmat_sim_line_half_width_mm(double force_n, double radius_mm, double leng
 double rmat_sim_ball_radius_mm(double force_n, double radius_mm, double estar_kpa);
 
 /* What the contact is, from the scene's numbers alone (the ground truth):
- * half_width_mm is b or a; width_mm and length_mm are what METRICS.md's
+ * half_width_mm is b or a; width_mm and length_mm are what docs/metrics.md's
  * sqrt(12 lambda) gives for the continuous pressure (sqrt(3) b and L for a
  * cylinder, sqrt(12/5) a both ways for a ball); mean_kpa is F over the
  * contact's area (2 b L or pi a^2), peak_kpa p0. */

@@ -25,7 +25,7 @@ struct rmat_vmat_truth {
     double force_n;      /* the roller's load */
     double grid_force_n; /* sum of the sensels' mean pressure x area: F on the grid */
     double half_width_mm;
-    double width_mm, length_mm; /* METRICS.md's sqrt(12 lambda) of the true pressure */
+    double width_mm, length_mm; /* docs/metrics.md's sqrt(12 lambda) of the true pressure */
     double mean_kpa, peak_kpa;
     double estar_kpa;
     double s_mm;

@@ -45,7 +45,7 @@
 
 /* --- clocks ------------------------------------------------------------- */
 #define RMAT_BOARD_HSE_HZ 8000000u /* the crystal on PH0/PH1 */
-#define RMAT_BOARD_BAUD   3000000u /* USART1, 8N1, no flow control (PROTOCOL.md) */
+#define RMAT_BOARD_BAUD   3000000u /* USART1, 8N1, no flow control (docs/protocol.md) */
 
 /* --- pin map ------------------------------------------------------------- */
 /* Rows: two CD74HC4514 4-to-16 decoders. Their outputs are push-pull and

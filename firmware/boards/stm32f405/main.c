@@ -87,7 +87,7 @@ void rmat_fw_main(void)
     rmat_board_port(&board, &port);
     rmat_dev_init(&dev, &dev_cfg, &port);
     rmat_board_watchdog_start();
-    /* PROTOCOL.md: INFO once at power-up. The queue is empty, so it fits. */
+    /* docs/protocol.md: INFO once at power-up. The queue is empty, so it fits. */
     (void)rmat_dev_send_info(&dev);
 
     for (;;) {

@@ -1,0 +1,180 @@
+/* rollmat: internals shared by the plots, reports, trends and batch runs
+ * (analysis/plots*.c, report.c, trend.c, batch.c). Not public API: the
+ * public headers are include/rollmat/{plots,report,trend,batch}.h.
+ *
+ * Three kinds of helper:
+ *  - reading the CSV files `rollmat analyze` writes, by column name, so a
+ *    column added there changes nothing here;
+ *  - writing output files with every write error caught (the stream's
+ *    error flag and fclose's result), and making folders;
+ *  - writing gnuplot scripts: a figure is drawn by an "emitter" that
+ *    writes the plot commands for one rectangle of the page (screen
+ *    coordinates), so the same code draws a standalone figure (the whole
+ *    page, in PNG, SVG and PDF) and a figure on a report page.
+ */
+#ifndef ROLLMAT_PLOTS_INT_H
+#define ROLLMAT_PLOTS_INT_H
+
+#define RMAT_HEADER_LAYER RMAT_LAYER_REPORT
+#include "rollmat/layer.h"
+#include "rollmat/events.h"
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "rollmat/csv.h"
+#include "rollmat/dates.h"
+#include "rollmat/diag.h"
+#include "rollmat/files.h"
+#include "rollmat/json.h"
+#include "rollmat/tissue.h"
+#include "rollmat/trend.h"
+
+/* --- least squares for the plots ----------------------------------------- */
+
+/* The fitted line of rmat_trend_fit() (slope, ci) through the centroid of
+ * the pairs it used, and its 95% confidence band for the mean response at
+ * x: yhat(x) = ybar + slope (x - xbar), half width t * se * sqrt(Sxx / n +
+ * (x - xbar)^2), se the slope's standard error from the interval. */
+struct rmat_line {
+    int valid;
+    double xbar, ybar, sxx, se, t975;
+    double x_lo, x_hi; /* range of the x used */
+    size_t n;
+};
+void rmat_line_from_trend(const double *x, const double *y, size_t n, const struct rmat_trend *t,
+                          struct rmat_line *out);
+void rmat_line_eval(const struct rmat_line *l, double slope, double x, double *yhat, double *half);
+
+/* --- gnuplot ------------------------------------------------------------- */
+
+/* Okabe-Ito: a palette that stays distinct with the common colour-vision
+ * deficiencies (Okabe & Ito 2008). */
+#define RMAT_OI_BLACK      "#000000"
+#define RMAT_OI_ORANGE     "#E69F00"
+#define RMAT_OI_SKYBLUE    "#56B4E9"
+#define RMAT_OI_GREEN      "#009E73"
+#define RMAT_OI_YELLOW     "#F0E442"
+#define RMAT_OI_BLUE       "#0072B2"
+#define RMAT_OI_VERMILLION "#D55E00"
+#define RMAT_OI_PURPLE     "#CC79A7"
+
+/* s as a gnuplot single-quoted string (quotes doubled; control characters
+ * become spaces). */
+void rmat_gp_string(FILE *f, const char *s);
+/* The viridis palette. */
+void rmat_gp_viridis(FILE *f);
+/* "reset" and the settings every panel shares (CSV input, UTF-8 text, no
+ * enhanced text so units and names print as written). */
+void rmat_gp_reset(FILE *f);
+/* Places the next panel in the rectangle (x0, y0, w, h) of the screen with
+ * fixed margins (in screen fractions of that rectangle, so a panel's frame
+ * lines up with its neighbours'). */
+void rmat_gp_panel(FILE *f, double x0, double y0, double w, double h, double ml, double mr,
+                   double mb, double mt);
+
+/* A standalone figure: the script's header, then a loop drawing the body
+ * once per format: name.png (pngcairo), name.svg, name.pdf (pdfcairo), all
+ * w_in x h_in inches (the PNG at 100 pixels an inch). The body is written
+ * between rmat_gp_figure_begin() and rmat_gp_figure_end(), inside
+ * multiplot. */
+void rmat_gp_figure_begin(FILE *f, const char *name, const char *what, double w_in, double h_in);
+void rmat_gp_figure_end(FILE *f);
+
+/* --- one analysed session, as the plots and the report see it ----------- */
+
+#define RMAT_TISSUE_Q 4 /* mean_kpa, width_mm, compliance_mm3_n, speed_mm_s */
+
+struct rmat_tissue_line {
+    const char *key;   /* the summary's key under "tissue" */
+    const char *label; /* plain language */
+    const char *unit;
+    struct rmat_trend fit; /* of the plotted points (passes.csv) */
+    struct rmat_line line; /* fitted line and band */
+    double summary_slope;  /* tissue.<key>.slope_per_min of summary.json */
+    double summary_lo, summary_hi, summary_change_pct;
+    double span_change_pct; /* 100 * slope * (x_hi - x_lo) / yhat(x_lo): the fitted line's
+                               change over the session */
+    double span_change_lo, span_change_hi; /* the same with the interval's ends */
+};
+
+#define RMAT_MAX_EVENTS_LISTED 40
+
+struct rmat_listed_event {
+    double t_s;
+    char kind[17];
+    double value;
+    char text[129];
+};
+
+struct rmat_session_view {
+    struct rmat_json *summary;
+    char ana_dir[RMAT_PATH_BUF];
+    char plot_dir[RMAT_PATH_BUF];
+    char subject[64], region[64], side[16], date[32], roller[64], mounting[16];
+    char title_tail[256]; /* "P012, quadriceps (left), 2026-03-02" */
+    char units[16];       /* "kPa" or "counts" */
+    int calibrated;
+    int rows, cols;
+    double pitch_x_mm, pitch_y_mm;
+    double duration_s;
+    double hold_radius_mm;
+    size_t passes, holds, events, cop_points;
+    size_t passes_dir[2];                   /* passes one way (+1), back (-1) */
+    size_t n_marks, n_pain, n_gaps;         /* rows of events_{marks,pain,gaps}.csv */
+    double ymax_force, ymax_kpa, ymax_area; /* of the time series' data */
+    int spectrum;                           /* spectrum.csv written */
+    double cadence_cpm;                     /* of summary.json (NaN: none) */
+    double spec_xmax_cpm;                   /* the spectrum's plotted range */
+    struct rmat_tissue_line tissue[RMAT_TISSUE_Q];
+    double tissue_x_lo, tissue_x_hi; /* minutes */
+    double hold_area_change_pct;
+    struct rmat_listed_event ev[RMAT_MAX_EVENTS_LISTED];
+    size_t n_ev_listed;
+};
+
+/* Reads ana_dir (summary.json, frames.csv, passes.csv, holds.csv, the map
+ * CSVs and events.csv if there) and writes the plots' data files into
+ * plot_dir (created). v is filled; free with rmat_session_view_fini(). */
+int rmat_session_view_load(struct rmat_session_view *v, const char *ana_dir, const char *plot_dir,
+                           const struct rmat_log *log, struct rmat_errinfo *ei);
+void rmat_session_view_fini(struct rmat_session_view *v);
+
+enum rmat_map_kind { RMAT_MAP_PEAK, RMAT_MAP_PTI, RMAT_MAP_DWELL };
+
+/* The emitters: plot commands for one figure inside the rectangle (x0, y0,
+ * w, h) of the screen, titled title ("" for none). They assume multiplot
+ * and a terminal are set. */
+void rmat_fig_map(FILE *f, const struct rmat_session_view *v, enum rmat_map_kind k,
+                  const char *title, double x0, double y0, double w, double h);
+void rmat_fig_timeseries(FILE *f, const struct rmat_session_view *v, const char *title, double x0,
+                         double y0, double w, double h);
+void rmat_fig_cadence(FILE *f, const struct rmat_session_view *v, const char *title, double x0,
+                      double y0, double w, double h);
+void rmat_fig_tissue(FILE *f, const struct rmat_session_view *v, const char *title, double x0,
+                     double y0, double w, double h);
+
+/* --- trends (trend.c) ------------------------------------------------------ */
+
+/* Writes plot_dir/trend_<key>.csv (the sessions' values against weeks) and
+ * trend_<key>_fit.csv (each metric's line and 95% band) of group gi; key
+ * (rmat_trend_group_key()) into key. */
+int rmat_trend_group_data(const struct rmat_trend_set *t, size_t gi, const char *plot_dir,
+                          char *key, size_t key_cap, struct rmat_errinfo *ei);
+/* "+42 mm³/N a week (95% CI 35 to 49)", or why there is no line. */
+void rmat_trend_phrase(const struct rmat_trend_set *t, const struct rmat_trend_group *g, int m,
+                       char *buf, size_t cap);
+/* "+41 (35 to 46)": the slope per week and its interval, or "-". */
+void rmat_trend_slope_text(const struct rmat_trend_set *t, const struct rmat_trend_group *g, int m,
+                           char *buf, size_t cap);
+const char *rmat_trend_metric_label(int m);
+/* The trend figure of group gi (data files of rmat_trend_group_data()
+ * under key): seven panels and a legend. */
+void rmat_fig_trend(FILE *f, const struct rmat_trend_set *t, size_t gi, const char *key,
+                    const char *title, double x0, double y0, double w, double h);
+
+/* A number with sig significant digits into buf (RMAT_FMT_BUF), "-" for
+ * NaN. */
+const char *rmat_show(char *buf, double v, int sig);
+
+#endif

@@ -1,0 +1,797 @@
+/* PDF reports (report.h): pages drawn by gnuplot's pdfcairo terminal from
+ * scripts written here, joined by pdfunite.
+ *
+ * A text page is one multiplot "plot" of nothing with every line of text
+ * a label at a screen position: gnuplot has no flowing text, so lines are
+ * wrapped here (by characters, for the proportional sans font at 8 points
+ * an A4 line holds about 120) and placed top down.
+ */
+#include "rollmat/report.h"
+#include "rollmat/version.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "figures_int.h"
+#include "rollmat/numfmt.h"
+#include "rollmat/gnuplot.h"
+
+#define PAGE_W_IN 8.27 /* A4 */
+#define PAGE_H_IN 11.69
+/* Text is 9-point DejaVu Sans (gnuplot's "sans" on Debian): a line of 12
+ * points, and about 5.4 points a character in running text (0.6 em), so a
+ * line 0.84 of A4 wide (500 points) holds some 90. */
+#define LINE_H     0.0145
+#define WRAP_CHARS 88
+#define MAX_PAGES  64
+
+struct page {
+    FILE *f;
+    char path[RMAT_PATH_BUF];
+    double y; /* the next line's baseline, screen fraction from the bottom */
+    int rows; /* table rows drawn, for alternate shading */
+};
+
+/* --- writing pages ------------------------------------------------------- */
+
+static int page_open(struct page *p, const char *dir, int number, const char *header,
+                     struct rmat_errinfo *ei)
+{
+    char name[32];
+    int rc;
+
+    snprintf(name, sizeof name, "page_%d.gp", number);
+    rc = rmat_out_open(dir, name, &p->f, p->path, ei);
+    if (rc != RMAT_OK)
+        return rc;
+    fprintf(p->f,
+            "# page_%d.gp: page %d of a rollmat report. Written by rollmat " RMAT_VERSION ".\n"
+            "# Re-run in this folder: gnuplot page_%d.gp (writes page_%d.pdf).\n"
+            "# (pdfcairo draws fonts at 4/3 of their size: fontscale 0.75 makes them\n"
+            "# true points.)\n\n"
+            "set encoding utf8\n"
+            "set terminal pdfcairo size %.2fin,%.2fin noenhanced font 'sans,9' "
+            "fontscale 0.75 linewidth 1.2\n"
+            "set output 'page_%d.pdf'\n"
+            "titlefont = ',12'\nsmallfont = ',7'\n"
+            "set multiplot\n",
+            number, number, number, number, PAGE_W_IN, PAGE_H_IN, number);
+    p->y = 0.955;
+    p->rows = 0;
+    /* The running header: who and when, on every page. */
+    fputs("set label ", p->f);
+    rmat_gp_string(p->f, header);
+    fputs(" at screen 0.08, screen 0.975 left font smallfont tc rgb '#555555'\n", p->f);
+    fprintf(p->f,
+            "set label 'page %d' at screen 0.92, screen 0.975 right font smallfont "
+            "tc rgb '#555555'\n",
+            number);
+    fputs("set arrow from screen 0.08, screen 0.968 to screen 0.92, screen 0.968 nohead lw 0.5 "
+          "lc rgb '#999999'\n",
+          p->f);
+    return RMAT_OK;
+}
+
+/* Draws the labels set so far (a plot of nothing) and clears them, so
+ * figures can follow on the page. */
+static void page_flush_text(struct page *p)
+{
+    fputs("unset border\nunset tics\nunset key\n"
+          "set lmargin at screen 0\nset rmargin at screen 1\n"
+          "set bmargin at screen 0\nset tmargin at screen 1\n"
+          "plot [0:1][0:1] NaN notitle\n"
+          "unset label\nunset arrow\nunset object\n",
+          p->f);
+}
+
+static int page_close(struct page *p, struct rmat_errinfo *ei)
+{
+    page_flush_text(p);
+    fputs("unset multiplot\nset output\n", p->f);
+    const int rc = rmat_out_close(p->f, p->path, ei);
+    p->f = NULL;
+    return rc;
+}
+
+/* One line of text at the left margin (x as a screen fraction). */
+static void text_at(struct page *p, double x, double y, const char *font, const char *align,
+                    const char *color, const char *s)
+{
+    fputs("set label ", p->f);
+    rmat_gp_string(p->f, s);
+    fprintf(p->f, " at screen %.4f, screen %.4f %s font %s tc rgb '%s'\n", x, y, align, font,
+            color);
+}
+
+static void heading(struct page *p, const char *s)
+{
+    p->y -= 0.6 * LINE_H;
+    text_at(p, 0.08, p->y, "titlefont", "left", "#000000", s);
+    p->y -= 0.45 * LINE_H;
+    fprintf(p->f,
+            "set arrow from screen 0.08, screen %.4f to screen 0.92, screen %.4f nohead lw 0.5 "
+            "lc rgb '" RMAT_OI_BLUE "'\n",
+            p->y, p->y);
+    p->y -= 1.2 * LINE_H;
+    p->rows = 0;
+}
+
+/* A paragraph, wrapped at word boundaries (UTF-8 continuation bytes do not
+ * count as characters), indented by indent screen fractions. */
+static void para(struct page *p, double indent, const char *s)
+{
+    const int width = WRAP_CHARS - (int)(indent * WRAP_CHARS / 0.84);
+    char line[512];
+    while (*s) {
+        const char *brk = NULL, *c = s;
+        int chars = 0;
+        while (*c && chars < width) {
+            if (*c == ' ')
+                brk = c;
+            if (((unsigned char)*c & 0xc0) != 0x80)
+                chars++;
+            c++;
+        }
+        if (!*c)
+            brk = c;
+        else if (!brk)
+            brk = c;
+        const size_t len =
+            (size_t)(brk - s) < sizeof line - 1 ? (size_t)(brk - s) : sizeof line - 1;
+        memcpy(line, s, len);
+        line[len] = '\0';
+        text_at(p, 0.08 + indent, p->y, "''", "left", "#000000", line);
+        p->y -= LINE_H;
+        s = brk;
+        while (*s == ' ')
+            s++;
+    }
+}
+
+static void paraf(struct page *p, double indent, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void paraf(struct page *p, double indent, const char *fmt, ...)
+{
+    char buf[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    para(p, indent, buf);
+}
+
+/* A table row: cells at the given x positions (screen fractions), shaded
+ * every other row. */
+static void table_row(struct page *p, const double *x, const char *const *cells, int n, int bold)
+{
+    if (p->rows % 2 == 1)
+        fprintf(p->f,
+                "set object rect from screen 0.08, screen %.4f to screen 0.92, screen %.4f "
+                "behind fc rgb '#eef3f8' fs solid noborder\n",
+                p->y - 0.35 * LINE_H, p->y + 0.75 * LINE_H);
+    for (int i = 0; i < n; i++)
+        text_at(p, x[i], p->y, bold ? "smallfont" : "''", "left", bold ? "#333333" : "#000000",
+                cells[i]);
+    p->y -= 1.08 * LINE_H;
+    p->rows++;
+}
+
+/* Runs gnuplot on every page and joins them. */
+static int build_pdf(const char *dir, int pages, const char *pdf_path, struct rmat_errinfo *ei)
+{
+    char *argv[MAX_PAGES + 3];
+    char names[MAX_PAGES][RMAT_PATH_BUF];
+    char log_path[RMAT_PATH_BUF];
+    int rc = RMAT_OK;
+
+    for (int k = 1; k <= pages && rc == RMAT_OK; k++) {
+        char gp[32];
+        snprintf(gp, sizeof gp, "page_%d.gp", k);
+        rc = rmat_plot_run(gp, dir, ei);
+    }
+    if (rc != RMAT_OK)
+        return rc;
+    argv[0] = (char *)"pdfunite";
+    for (int k = 1; k <= pages; k++) {
+        snprintf(names[k - 1], sizeof names[k - 1], "%s/page_%d.pdf", dir, k);
+        argv[k] = names[k - 1];
+    }
+    argv[pages + 1] = (char *)pdf_path;
+    argv[pages + 2] = NULL;
+    rc = rmat_path_join(log_path, sizeof log_path, dir, "pdfunite.log", ei);
+    if (rc == RMAT_OK)
+        rc = rmat_run_program(argv, NULL, log_path, "apt-get install poppler-utils",
+                              "joining the pages", ei);
+    return rc;
+}
+
+/* --- numbers in words ----------------------------------------------------- */
+
+/* "2 min 13 s", "45 s", "1 h 02 min". */
+static const char *duration_words(char *buf, size_t cap, double s)
+{
+    if (!isfinite(s)) {
+        snprintf(buf, cap, "-");
+    } else if (s < 60) {
+        snprintf(buf, cap, "%.0f s", s);
+    } else if (s < 3600) {
+        const long t = lround(s);
+        snprintf(buf, cap, "%ld min %02ld s", t / 60, t % 60);
+    } else {
+        const long t = lround(s / 60);
+        snprintf(buf, cap, "%ld h %02ld min", t / 60, t % 60);
+    }
+    return buf;
+}
+
+/* --- the session report ---------------------------------------------------- */
+
+struct row_def {
+    const char *key;   /* in summary.json */
+    const char *label; /* what a physio reads */
+    const char *unit;  /* "" none; "P" the pressure units; "T" a duration */
+    int sig;
+};
+
+static const struct row_def summary_rows[] = {
+    {"duration_s", "Session length", "T", 0},
+    {"contact_s", "Roller on the body", "T", 0},
+    {"rolling_s", "  of which rolling", "T", 0},
+    {"hold_s", "  of which holding on a spot", "T", 0},
+    {"passes", "Passes (strokes one way)", "", 4},
+    {"holds", "Holds (staying on one spot)", "", 3},
+    {"cadence_cpm", "Rolling rate", "cycles/min", 3},
+    {"mean_speed_mm_s", "Rolling speed, mean", "mm/s", 3},
+    {"path_mm", "Distance rolled", "mm", 3},
+    {"mean_force_n", "Force through the roller, mean", "N", 3},
+    {"peak_force_n", "Force through the roller, highest", "N", 3},
+    {"mean_force_pct_bw", "Mean force as a share of body weight", "%", 3},
+    {"mean_kpa", "Pressure under the roller, mean", "P", 3},
+    {"peak_kpa", "Pressure, highest at any point", "P", 3},
+    {"mean_area_cm2", "Contact area, mean", "cm²", 3},
+    {"mean_width_mm", "Contact width, mean", "mm", 3},
+    {"mean_compliance_mm3_n", "Tissue compliance, mean (higher: softer)", "mm³/N", 3},
+    {"coverage_cm2", "Area of the mat touched", "cm²", 3},
+    {"frames", "Frames recorded", "", 7},
+    {"frames_lost", "Frames lost on the link", "", 7},
+};
+#define N_SUMMARY_ROWS (sizeof summary_rows / sizeof summary_rows[0])
+
+static int write_summary_table(const struct rmat_session_view *v, const char *dir,
+                               struct rmat_errinfo *ei)
+{
+    char path[RMAT_PATH_BUF];
+    FILE *f;
+    int rc = rmat_out_open(dir, "report_summary.csv", &f, path, ei);
+    if (rc != RMAT_OK)
+        return rc;
+    fputs("key,label,value,unit,display\n", f);
+    for (size_t i = 0; i < N_SUMMARY_ROWS; i++) {
+        const struct row_def *r = &summary_rows[i];
+        const double val = rmat_json_num(v->summary, r->key);
+        char num[RMAT_FMT_BUF], disp[96];
+        const char *unit = r->unit[0] == 'P' ? v->units : r->unit[0] == 'T' ? "s" : r->unit;
+        if (r->unit[0] == 'T')
+            duration_words(disp, sizeof disp, val);
+        else
+            snprintf(disp, sizeof disp, "%s%s%s", rmat_show(num, val, r->sig),
+                     unit[0] && isfinite(val) ? " " : "", isfinite(val) ? unit : "");
+        fprintf(f, "%s,", r->key);
+        rmat_csv_put(f, r->label[0] == ' ' ? r->label + 2 : r->label);
+        fputc(',', f);
+        if (isfinite(val)) {
+            rmat_fmt_sig(num, val, 10);
+            fputs(num, f);
+        }
+        fputc(',', f);
+        rmat_csv_put(f, unit);
+        fputc(',', f);
+        rmat_csv_put(f, disp);
+        fputc('\n', f);
+    }
+    return rmat_out_close(f, path, ei);
+}
+
+/* One sentence on a tissue quantity. */
+static void tissue_sentence(char *buf, size_t cap, const struct rmat_tissue_line *tl,
+                            const char *name, const char *up, const char *down,
+                            const char *meaning_up, const char *meaning_down)
+{
+    char a[RMAT_FMT_BUF], b[RMAT_FMT_BUF], c[RMAT_FMT_BUF];
+    const double pc = tl->span_change_pct, lo = tl->span_change_lo, hi = tl->span_change_hi;
+    if (!isfinite(pc) || !isfinite(lo) || !isfinite(hi)) {
+        snprintf(buf, cap, "%s: too few passes to tell a change.", name);
+        return;
+    }
+    rmat_show(a, fabs(pc), 2);
+    rmat_show(b, lo, 2);
+    rmat_show(c, hi, 2);
+    if (lo > 0)
+        snprintf(buf, cap, "%s %s %s%% over the session (95%% CI %s to %s%%)%s.", name, up, a, b, c,
+                 meaning_up);
+    else if (hi < 0)
+        snprintf(buf, cap, "%s %s %s%% over the session (95%% CI %s to %s%%)%s.", name, down, a, b,
+                 c, meaning_down);
+    else
+        snprintf(buf, cap,
+                 "%s did not change clearly over the session (%s%s%%, 95%% CI %s to %s%%).", name,
+                 pc >= 0 ? "+" : "-", a, b, c);
+}
+
+static void page_one(struct page *p, const struct rmat_session_view *v)
+{
+    const struct rmat_json *s = v->summary;
+    char a[96], b[96], num[RMAT_FMT_BUF], num2[RMAT_FMT_BUF];
+    const char *started = rmat_json_str(s, "session.started_utc");
+    const double diam = rmat_json_num(s, "session.roller_diameter_mm");
+    const double mass = rmat_json_num(s, "session.body_mass_kg");
+    const char *op = rmat_json_str(s, "session.operator");
+    const char *notes = rmat_json_str(s, "session.notes");
+    const char *sess = rmat_json_str(s, "session.session");
+    static const double cols[] = {0.09, 0.56};
+
+    text_at(p, 0.08, p->y - 0.01, "',16'", "left", "#000000", "Foam-rolling session report");
+    p->y -= 0.045;
+
+    heading(p, "Who, what, when");
+    {
+        char rows[4][2][200];
+        const char *mount =
+            !strcmp(v->mounting, "tissue")  ? "between roller and body (pressure on the tissue)"
+            : !strcmp(v->mounting, "floor") ? "between roller and floor (load on the roller)"
+                                            : "mounting not given";
+        if (isfinite(diam))
+            snprintf(a, sizeof a, ", %s mm across", rmat_show(num, diam, 3));
+        else
+            a[0] = '\0';
+        snprintf(rows[0][0], sizeof rows[0][0], "Subject: %s%s%s",
+                 v->subject[0] ? v->subject : "not given", sess[0] ? ", session " : "", sess);
+        snprintf(rows[0][1], sizeof rows[0][1], "Date: %s", started[0] ? started : "unknown");
+        snprintf(rows[1][0], sizeof rows[1][0], "Body region: %s%s%s",
+                 v->region[0] ? v->region : "not given",
+                 v->side[0] && strcmp(v->side, "none") ? ", " : "",
+                 v->side[0] && strcmp(v->side, "none") ? v->side : "");
+        snprintf(rows[1][1], sizeof rows[1][1], "Length: %s",
+                 duration_words(b, sizeof b, rmat_json_num(s, "duration_s")));
+        snprintf(rows[2][0], sizeof rows[2][0], "Roller: %s%s",
+                 v->roller[0] ? v->roller : "not given", a);
+        snprintf(rows[2][1], sizeof rows[2][1], "Body mass: %s%s",
+                 isfinite(mass) ? rmat_show(num2, mass, 3) : "not given",
+                 isfinite(mass) ? " kg" : "");
+        rows[3][0][0] = '\0';
+        snprintf(rows[3][1], sizeof rows[3][1], "Operator: %s", op[0] ? op : "not given");
+        for (int i = 0; i < 4; i++) {
+            text_at(p, 0.08, p->y, "''", "left", "#000000", rows[i][0]);
+            text_at(p, 0.56, p->y, "''", "left", "#000000", rows[i][1]);
+            p->y -= LINE_H;
+        }
+        paraf(p, 0.0, "Mat: %s", mount);
+    }
+    if (!v->calibrated)
+        para(p, 0.0,
+             "NOT CALIBRATED: pressures and forces are raw sensor counts, not kPa and N. "
+             "Analyse with --calibration for physical units.");
+
+    heading(p, "The session in numbers");
+    {
+        const char *hdr[] = {"what", "value"};
+        table_row(p, cols, hdr, 2, 1);
+    }
+    for (size_t i = 0; i < N_SUMMARY_ROWS; i++) {
+        const struct row_def *r = &summary_rows[i];
+        const double val = rmat_json_num(s, r->key);
+        const char *unit = r->unit[0] == 'P' ? v->units : r->unit;
+        char disp[96];
+        const char *cells[2];
+        if (!isfinite(val) && (!strcmp(r->key, "mean_force_pct_bw")))
+            continue;
+        if (r->unit[0] == 'T')
+            duration_words(disp, sizeof disp, val);
+        else if (!strcmp(r->key, "path_mm") && isfinite(val))
+            snprintf(disp, sizeof disp, "%s m", rmat_show(num, val / 1000, 3));
+        else
+            snprintf(disp, sizeof disp, "%s%s%s", rmat_show(num, val, r->sig),
+                     unit[0] && isfinite(val) ? " " : "", isfinite(val) ? unit : "");
+        cells[0] = r->label;
+        cells[1] = disp;
+        table_row(p, cols, cells, 2, 0);
+    }
+
+    heading(p, "How the tissue responded (over the passes, least-squares lines)");
+    {
+        char sent[400];
+        tissue_sentence(sent, sizeof sent, &v->tissue[2],
+                        "Tissue compliance (softness under "
+                        "the roller)",
+                        "rose", "fell", ": the tissue softened", ": the tissue stiffened");
+        para(p, 0.0, sent);
+        tissue_sentence(sent, sizeof sent, &v->tissue[1], "Contact width", "grew", "shrank", "",
+                        "");
+        para(p, 0.0, sent);
+        tissue_sentence(sent, sizeof sent, &v->tissue[0], "Mean pressure under the roller", "rose",
+                        "fell", "", "");
+        para(p, 0.0, sent);
+        tissue_sentence(sent, sizeof sent, &v->tissue[3], "Rolling speed", "rose", "fell", "", "");
+        para(p, 0.0, sent);
+        if (v->holds > 0 && isfinite(v->hold_area_change_pct))
+            paraf(p, 0.0,
+                  "During the hold%s the contact area %s %s%% from the first second to the "
+                  "last (on average; creep under a held load).",
+                  v->holds == 1 ? "" : "s", v->hold_area_change_pct >= 0 ? "grew" : "shrank",
+                  rmat_show(num, fabs(v->hold_area_change_pct), 2));
+        para(p, 0.0,
+             "Percentages are the fitted line's change from the first pass to the last, "
+             "against its value at the first pass; the 95% CI comes from the slope's.");
+    }
+
+    heading(p, "Events and notes");
+    if (notes[0])
+        paraf(p, 0.0, "Notes: %s", notes);
+    if (v->n_ev_listed == 0 && !notes[0])
+        para(p, 0.0, "No marks, pain ratings or notes were recorded.");
+    for (size_t i = 0; i < v->n_ev_listed; i++) {
+        const struct rmat_listed_event *e = &v->ev[i];
+        char t[48];
+        if (!strcmp(e->kind, "start") || !strcmp(e->kind, "stop"))
+            continue;
+        if (p->y < 0.075) {
+            paraf(p, 0.0, "... and %zu more (all in events.csv beside the analysis).",
+                  v->n_ev_listed - i);
+            break;
+        }
+        snprintf(t, sizeof t, "%s", duration_words(a, sizeof a, e->t_s < 0 ? 0 : e->t_s));
+        if (!strcmp(e->kind, "pain"))
+            paraf(p, 0.0, "at %s: pain rating %s of 10%s%s", t, rmat_show(num, e->value, 2),
+                  e->text[0] ? ": " : "", e->text);
+        else
+            paraf(p, 0.0, "at %s: %s%s%s", t, e->kind, e->text[0] ? ": " : "", e->text);
+    }
+    if (v->n_gaps > 0) {
+        const double lost = rmat_json_num(s, "frames_lost");
+        paraf(p, 0.0,
+              "The link lost frames %zu time%s (%s frames in all); the analysis counts time "
+              "across the gaps.",
+              v->n_gaps, v->n_gaps == 1 ? "" : "s", rmat_show(num, lost, 7));
+    }
+
+    /* Footer: what made these numbers. */
+    {
+        char foot[512];
+        snprintf(foot, sizeof foot,
+                 "rollmat %s. Calibration: %s. Contact at %s %s and above; holds: %s s or more "
+                 "within %s mm. Definitions: docs/metrics.md.",
+                 RMAT_VERSION,
+                 v->calibrated ? (rmat_json_str(s, "calibration.name")[0]
+                                      ? rmat_json_str(s, "calibration.name")
+                                      : "unnamed")
+                               : "none (raw counts)",
+                 rmat_show(num, rmat_json_num(s, "parameters.contact_threshold_kpa"), 3), v->units,
+                 rmat_show(num2, rmat_json_num(s, "parameters.hold_min_s"), 3),
+                 rmat_show(b, rmat_json_num(s, "parameters.hold_radius_mm"), 3));
+        text_at(p, 0.08, 0.03, "smallfont", "left", "#555555", foot);
+    }
+}
+
+int rmat_report_session(const char *ana_dir, const char *pdf_path, const struct rmat_log *log,
+                        struct rmat_errinfo *ei)
+{
+    char dir[RMAT_PATH_BUF], pdf[RMAT_PATH_BUF], header[400];
+    struct rmat_session_view *v = NULL;
+    struct page p = {NULL, "", 0, 0};
+    int rc;
+
+    if (!ana_dir)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "report: no analysis folder");
+    rc = rmat_path_join(dir, sizeof dir, ana_dir, "report", ei);
+    if (rc == RMAT_OK && !pdf_path) {
+        rc = rmat_path_join(pdf, sizeof pdf, ana_dir, "report.pdf", ei);
+        pdf_path = pdf;
+    }
+    if (rc == RMAT_OK)
+        rc = rmat_events_if_missing(ana_dir, log, ei);
+    if (rc != RMAT_OK)
+        return rc;
+    v = malloc(sizeof *v);
+    if (!v)
+        return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "report: out of memory");
+    rc = rmat_session_view_load(v, ana_dir, dir, log, ei);
+    if (rc == RMAT_OK)
+        rc = write_summary_table(v, dir, ei);
+    if (rc != RMAT_OK)
+        goto out;
+    snprintf(header, sizeof header, "Session report: %s%s", v->title_tail,
+             v->calibrated ? "" : " (RAW COUNTS, uncalibrated)");
+
+    rc = page_open(&p, dir, 1, header, ei);
+    if (rc != RMAT_OK)
+        goto out;
+    page_one(&p, v);
+    rc = page_close(&p, ei);
+    if (rc != RMAT_OK)
+        goto out;
+
+    /* Page 2: where and how hard; over time. */
+    rc = page_open(&p, dir, 2, header, ei);
+    if (rc != RMAT_OK)
+        goto out;
+    text_at(&p, 0.08, 0.945, "titlefont", "left", "#000000",
+            "Where the roller went and how hard it pressed");
+    page_flush_text(&p);
+    rmat_fig_map(p.f, v, RMAT_MAP_PEAK, "Peak pressure", 0.02, 0.56, 0.48, 0.38);
+    fputs("reset\n", p.f); /* a figure leaves its settings behind */
+    rmat_fig_map(p.f, v, RMAT_MAP_DWELL, "Time in contact", 0.5, 0.56, 0.48, 0.38);
+    fputs("reset\n", p.f); /* a figure leaves its settings behind */
+    rmat_fig_timeseries(p.f, v, "Over time", 0.03, 0.03, 0.94, 0.53);
+    fputs("reset\n", p.f); /* a figure leaves its settings behind */
+    rc = page_close(&p, ei);
+    if (rc != RMAT_OK)
+        goto out;
+
+    /* Page 3: the tissue response; the load over the mat; the rhythm. */
+    rc = page_open(&p, dir, 3, header, ei);
+    if (rc != RMAT_OK)
+        goto out;
+    text_at(&p, 0.08, 0.945, "titlefont", "left", "#000000",
+            "How the tissue responded, the load over the mat, the rolling rhythm");
+    page_flush_text(&p);
+    rmat_fig_tissue(p.f, v, "", 0.03, 0.39, 0.94, 0.54);
+    fputs("reset\n", p.f); /* a figure leaves its settings behind */
+    rmat_fig_map(p.f, v, RMAT_MAP_PTI, "Pressure-time integral", 0.02, 0.02, 0.48, 0.36);
+    fputs("reset\n", p.f); /* a figure leaves its settings behind */
+    rmat_fig_cadence(p.f, v, "Cadence", 0.55, 0.05, 0.43, 0.3);
+    fputs("reset\n", p.f); /* a figure leaves its settings behind */
+    rc = page_close(&p, ei);
+    if (rc != RMAT_OK)
+        goto out;
+    rc = build_pdf(dir, 3, pdf_path, ei);
+out:
+    if (p.f)
+        fclose(p.f);
+    rmat_session_view_fini(v);
+    free(v);
+    return rc;
+}
+
+/* --- the progress report -------------------------------------------------- */
+
+/* "rising"/"falling" when the interval excludes zero, "unclear" when it
+ * holds zero, "too few" without a line. */
+static const char *verdict(const struct rmat_trend_metric *tm)
+{
+    if (!tm->fit.valid)
+        return "too few";
+    if (tm->fit.ci95_low > 0)
+        return "rising";
+    if (tm->fit.ci95_high < 0)
+        return "falling";
+    return "unclear";
+}
+
+int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
+                         const char *work_dir, const char *pdf_path, const struct rmat_log *log,
+                         struct rmat_errinfo *ei)
+{
+    struct rmat_trend_set t;
+    struct page p = {NULL, "", 0, 0};
+    char header[300], d0[16], d1[16], num[RMAT_FMT_BUF], path[RMAT_PATH_BUF];
+    size_t sessions = 0;
+    double t_first = INFINITY, t_last = -INFINITY;
+    int rc, pages = 0;
+    FILE *tab = NULL;
+
+    if (!s || !subject || !work_dir || !pdf_path)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "progress report: missing argument");
+    rc = rmat_trends_compute(s, subject, &t, log, ei);
+    if (rc != RMAT_OK)
+        return rc;
+    for (size_t i = 0; i < t.n; i++) {
+        sessions += t.g[i].n;
+        for (size_t k = 0; k < t.g[i].n; k++) {
+            const double tu = s->rows[t.g[i].row[k]].t_unix;
+            t_first = fmin(t_first, tu);
+            t_last = fmax(t_last, tu);
+        }
+    }
+    if (sessions == 0) {
+        rmat_trends_fini(&t);
+        return rmat_errinfo_set(ei, RMAT_E_NOTFOUND, 0,
+                                "no dated sessions of subject '%s' to report on", subject);
+    }
+    rc = rmat_mkdirs(work_dir, ei);
+    if (rc == RMAT_OK)
+        rc = rmat_trends_write(&t, work_dir, ei);
+    if (rc != RMAT_OK)
+        goto out;
+    rmat_unix_to_date(t_first, d0, sizeof d0);
+    rmat_unix_to_date(t_last, d1, sizeof d1);
+    snprintf(header, sizeof header, "Progress report: %s, %zu session%s, %s to %s", subject,
+             sessions, sessions == 1 ? "" : "s", d0, d1);
+
+    /* Page 1: the trends in words, and the sessions. */
+    rc = page_open(&p, work_dir, ++pages, header, ei);
+    if (rc == RMAT_OK)
+        rc = rmat_out_open(work_dir, "progress_table.csv", &tab, path, ei);
+    if (rc != RMAT_OK)
+        goto out;
+    fputs("subject,region,side,metric,n,first,last,change_pct,slope_per_week,ci95_low,"
+          "ci95_high,verdict\n",
+          tab);
+    text_at(&p, 0.08, p.y - 0.01, "',16'", "left", "#000000", "Foam-rolling progress report");
+    p.y -= 0.045;
+    heading(&p, "Who and when");
+    paraf(&p, 0.0, "Subject: %s", subject);
+    paraf(&p, 0.0, "%zu session%s from %s to %s (%s weeks), in %zu body region%s and side%s.",
+          sessions, sessions == 1 ? "" : "s", d0, d1,
+          rmat_show(num, (t_last - t_first) / (7 * 86400.0), 2), t.n, t.n == 1 ? "" : "s",
+          t.n == 1 ? "" : "s");
+    para(&p, 0.0,
+         "Each trend is a least-squares line through the sessions' values against their dates, "
+         "with its 95% confidence interval; a change counts as clear when the interval "
+         "excludes zero. Lasting tissue change takes months: read a few weeks with care.");
+    for (size_t i = 0; i < t.n; i++) {
+        const struct rmat_trend_group *g = &t.g[i];
+        static const double cols[] = {0.09, 0.47, 0.51, 0.64, 0.71, 0.85};
+        char title[200];
+        snprintf(title, sizeof title, "%s%s%s: %zu session%s",
+                 g->region[0] ? g->region
+                              : "region "
+                                "not given",
+                 g->side[0] && strcmp(g->side, "none") ? ", " : "",
+                 g->side[0] && strcmp(g->side, "none") ? g->side : "", g->n, g->n == 1 ? "" : "s");
+        if (p.y < 0.2) {
+            rc = page_close(&p, ei);
+            if (rc == RMAT_OK)
+                rc = page_open(&p, work_dir, ++pages, header, ei);
+            if (rc != RMAT_OK)
+                goto out;
+        }
+        heading(&p, title);
+        {
+            const char *hdr[] = {"what", "n", "first to last", "change", "per week (95% CI)",
+                                 "trend"};
+            table_row(&p, cols, hdr, 6, 1);
+        }
+        for (int m = 0; m < RMAT_TREND_METRICS; m++) {
+            const struct rmat_trend_metric *tm = &g->m[m];
+            char nbuf[16], fl[96], ch[32], sl[160], what[160], a[RMAT_FMT_BUF], b[RMAT_FMT_BUF];
+            const char *cells[6];
+            snprintf(nbuf, sizeof nbuf, "%zu", tm->n);
+            snprintf(what, sizeof what, "%s (%s)", rmat_trend_metric_label(m),
+                     rmat_trend_metric_unit(&t, g, m));
+            if (tm->n >= 2)
+                snprintf(fl, sizeof fl, "%s to %s", rmat_show(a, tm->first, 3),
+                         rmat_show(b, tm->last, 3));
+            else
+                snprintf(fl, sizeof fl, "%s", tm->n ? rmat_show(a, tm->first, 3) : "-");
+            if (isfinite(tm->change_pct))
+                snprintf(ch, sizeof ch, fabs(tm->change_pct) >= 10 ? "%+.0f%%" : "%+.1f%%",
+                         tm->change_pct);
+            else
+                snprintf(ch, sizeof ch, "-");
+            rmat_trend_slope_text(&t, g, m, sl, sizeof sl);
+            cells[0] = what;
+            cells[1] = nbuf;
+            cells[2] = fl;
+            cells[3] = ch;
+            cells[4] = sl;
+            cells[5] = verdict(tm);
+            table_row(&p, cols, cells, 6, 0);
+            rmat_csv_put(tab, g->subject);
+            fputc(',', tab);
+            rmat_csv_put(tab, g->region);
+            fputc(',', tab);
+            rmat_csv_put(tab, g->side);
+            fprintf(tab, ",%s,%zu,", rmat_trend_metric_names[m], tm->n);
+            {
+                const double vals[] = {tm->first,
+                                       tm->last,
+                                       tm->change_pct,
+                                       tm->fit.valid ? tm->fit.slope : NAN,
+                                       tm->fit.valid ? tm->fit.ci95_low : NAN,
+                                       tm->fit.valid ? tm->fit.ci95_high : NAN};
+                for (size_t k = 0; k < sizeof vals / sizeof vals[0]; k++) {
+                    if (isfinite(vals[k])) {
+                        rmat_fmt_sig(a, vals[k], 10);
+                        fputs(a, tab);
+                    }
+                    fputc(',', tab);
+                }
+            }
+            rmat_csv_put(tab, verdict(tm));
+            fputc('\n', tab);
+        }
+    }
+    /* The sessions, newest last. */
+    if (p.y < 0.25) {
+        rc = page_close(&p, ei);
+        if (rc == RMAT_OK)
+            rc = page_open(&p, work_dir, ++pages, header, ei);
+        if (rc != RMAT_OK)
+            goto out;
+    }
+    heading(&p, "The sessions");
+    {
+        static const double cols[] = {0.09, 0.2, 0.38, 0.49, 0.58, 0.7, 0.83};
+        const char *hdr[] = {"date",     "region, side", "length", "passes",
+                             "mean kPa", "compliance",   "pain"};
+        table_row(&p, cols, hdr, 7, 1);
+        for (size_t i = 0; i < t.n; i++) {
+            const struct rmat_trend_group *g = &t.g[i];
+            for (size_t k = 0; k < g->n; k++) {
+                const struct rmat_session_row *r = &s->rows[g->row[k]];
+                char date[16], where[100], len[32], pas[16], kpa[16], comp[16], pain[16];
+                const char *cells[7];
+                if (p.y < 0.06) {
+                    rc = page_close(&p, ei);
+                    if (rc == RMAT_OK)
+                        rc = page_open(&p, work_dir, ++pages, header, ei);
+                    if (rc != RMAT_OK)
+                        goto out;
+                    table_row(&p, cols, hdr, 7, 1);
+                }
+                rmat_unix_to_date(r->t_unix, date, sizeof date);
+                snprintf(where, sizeof where, "%s%s%s", r->region,
+                         r->side[0] && strcmp(r->side, "none") ? ", " : "",
+                         r->side[0] && strcmp(r->side, "none") ? r->side : "");
+                duration_words(len, sizeof len, r->num[rmat_session_num_index("duration_s")]);
+                rmat_show(pas, r->num[rmat_session_num_index("passes")], 4);
+                rmat_show(kpa, r->num[rmat_session_num_index("mean_kpa")], 3);
+                rmat_show(comp, r->num[rmat_session_num_index("mean_compliance_mm3_n")], 3);
+                rmat_show(pain, r->num[rmat_session_num_index("pain_mean")], 2);
+                cells[0] = date;
+                cells[1] = where;
+                cells[2] = len;
+                cells[3] = pas;
+                cells[4] = kpa;
+                cells[5] = comp;
+                cells[6] = pain;
+                table_row(&p, cols, cells, 7, 0);
+            }
+        }
+    }
+    text_at(&p, 0.08, 0.03, "smallfont", "left", "#555555",
+            "rollmat " RMAT_VERSION ". Trends: docs/metrics.md, \"Trends across "
+            "sessions\". compliance in mm³/N (higher: softer); pain: mean rating 0-10.");
+    rc = page_close(&p, ei);
+    if (rc != RMAT_OK)
+        goto out;
+
+    /* A page of charts per region and side. */
+    for (size_t i = 0; i < t.n && pages < MAX_PAGES; i++) {
+        const struct rmat_trend_group *g = &t.g[i];
+        char key[200], title[300];
+        rc = rmat_trend_group_data(&t, i, work_dir, key, sizeof key, ei);
+        if (rc == RMAT_OK)
+            rc = page_open(&p, work_dir, ++pages, header, ei);
+        if (rc != RMAT_OK)
+            goto out;
+        snprintf(title, sizeof title, "%s%s%s: %zu session%s",
+                 g->region[0] ? g->region : "region not given",
+                 g->side[0] && strcmp(g->side, "none") ? ", " : "",
+                 g->side[0] && strcmp(g->side, "none") ? g->side : "", g->n, g->n == 1 ? "" : "s");
+        page_flush_text(&p);
+        rmat_fig_trend(p.f, &t, i, key, title, 0.03, 0.03, 0.94, 0.92);
+        fputs("reset\n", p.f); /* a figure leaves its settings behind */
+        rc = page_close(&p, ei);
+        if (rc != RMAT_OK)
+            goto out;
+    }
+    if (tab) {
+        rc = rmat_out_close(tab, path, ei);
+        tab = NULL;
+        if (rc != RMAT_OK)
+            goto out;
+    }
+    rc = build_pdf(work_dir, pages, pdf_path, ei);
+out:
+    if (tab)
+        fclose(tab);
+    if (p.f)
+        fclose(p.f);
+    rmat_trends_fini(&t);
+    return rc;
+}

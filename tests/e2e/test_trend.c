@@ -1,0 +1,419 @@
+/* Trends across sessions (trend.h, `rollmat trend`; docs/metrics.md, "Trends
+ * across sessions"):
+ *
+ *  - known answers: sessions whose summaries the test writes by hand, on
+ *    dates it chooses: an exact line (slope, zero-width interval, r2 1),
+ *    a noisy one (slope, Student-t interval and r2 computed independently:
+ *    numbers inline), two sessions (values listed, no slope), change from
+ *    the first session to the last, and the mean pain rating from events;
+ *  - the virtual mat: six weekly sessions of one subject whose tissue
+ *    stiffness E* falls week by week (420 to 320 kPa) give a compliance
+ *    slope that is positive with an interval excluding zero, near the
+ *    slope of the contact physics' 12 R / (pi E*); six sessions of another
+ *    subject on unchanging tissue (forces and sensor noise varying) give an
+ *    interval that includes zero.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rmat_test.h"
+
+#define WEEKS 6
+
+static const char *const dates[WEEKS] = {
+    "2026-01-05T09:00:00Z", "2026-01-12T09:00:00Z", "2026-01-19T09:00:00Z",
+    "2026-01-26T09:00:00Z", "2026-02-02T09:00:00Z", "2026-02-09T09:00:00Z",
+};
+
+static void must_run(char *const argv[], const char *out_path)
+{
+    const int rc = rmat_test_run(argv, out_path, 120000);
+    if (rc != 0) {
+        char *o = rmat_test_slurp(out_path, NULL);
+        print_error("%s %s failed (%d):\n%s\n", argv[0], argv[1], rc, o ? o : "");
+        free(o);
+    }
+    assert_int_equal(rc, 0);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* A hand-made analysis folder: the summary keys the trends read. */
+static void fake_session(const char *root, const char *name, const char *subject,
+                         const char *started, double mean_kpa, double compliance,
+                         const char *pain_csv)
+{
+    char dir[700], path[800], json[2048];
+    snprintf(dir, sizeof dir, "%s/%s", root, name);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    snprintf(json, sizeof json,
+             "{\n  \"recording\": \"%s.h5\",\n  \"units\": \"kPa\",\n  \"calibrated\": true,\n"
+             "  \"duration_s\": 300, \"rolling_s\": 250, \"hold_s\": 50, \"passes\": 60,\n"
+             "  \"cadence_cpm\": 20, \"mean_kpa\": %.17g, \"peak_kpa\": 80,\n"
+             "  \"mean_compliance_mm3_n\": %.17g, \"frames\": 30000,\n"
+             "  \"session\": {\"subject\": \"%s\", \"region\": \"calf\", \"side\": \"left\",\n"
+             "    \"started_utc\": \"%s\"}\n}\n",
+             name, mean_kpa, compliance, subject, started);
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    write_file(path, json);
+    snprintf(path, sizeof path, "%s/events.csv", dir);
+    write_file(path, pain_csv ? pain_csv : "t_s,t_host_ns,kind,value,text\n");
+}
+
+/* The trend.csv row of subject and metric: its fields. */
+struct row {
+    int n;
+    double first, last, slope, lo, hi, r2, change;
+    char values[512];
+};
+
+static double field_num(const char *s)
+{
+    return *s ? strtod(s, NULL) : NAN;
+}
+
+static struct row trend_row(const char *csv_path, const char *subject, const char *metric)
+{
+    char line[2048];
+    struct row r;
+    FILE *f = fopen(csv_path, "r");
+    int found = 0;
+    memset(&r, 0, sizeof r);
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof line, f));
+    static const char header[] = "subject,region,side,metric,unit,n,first_date,last_date,first,"
+                                 "last,slope_per_week,ci95_low,ci95_high,r2,change_pct,values";
+    assert_true(strncmp(line, header, strlen(header)) == 0);
+    while (!found && fgets(line, sizeof line, f)) {
+        char *fld[16];
+        int k = 0;
+        char *p = line;
+        line[strcspn(line, "\n")] = '\0';
+        fld[k++] = p;
+        while (k < 16 && (p = strchr(p, ',')) != NULL) {
+            *p++ = '\0';
+            fld[k++] = p;
+        }
+        if (k != 16 || strcmp(fld[0], subject) != 0 || strcmp(fld[3], metric) != 0)
+            continue;
+        found = 1;
+        r.n = atoi(fld[5]);
+        r.first = field_num(fld[8]);
+        r.last = field_num(fld[9]);
+        r.slope = field_num(fld[10]);
+        r.lo = field_num(fld[11]);
+        r.hi = field_num(fld[12]);
+        r.r2 = field_num(fld[13]);
+        r.change = field_num(fld[14]);
+        snprintf(r.values, sizeof r.values, "%s", fld[15]);
+    }
+    fclose(f);
+    if (!found)
+        print_error("no row %s %s in %s\n", subject, metric, csv_path);
+    assert_true(found);
+    return r;
+}
+
+static void near(const char *what, double got, double want, double tol)
+{
+    print_message("  %-40s %14.10g  want %14.10g\n", what, got, want);
+    if (!(fabs(got - want) <= tol)) {
+        print_error("%s: %.12g, want %.12g (+/- %g)\n", what, got, want, tol);
+        fail();
+    }
+}
+
+static void test_trend_known_answers(void **state)
+{
+    char root[512], out[700], log[700], csv[800];
+    (void)state;
+    assert_int_equal(rmat_test_tmpdir("trend_known", root, sizeof root), 0);
+
+    /* An exact line: compliance 700, 750, 800 a week apart. */
+    fake_session(root, "a1", "EXACT", dates[0], 40, 700, NULL);
+    fake_session(root, "a2", "EXACT", dates[1], 40, 750, NULL);
+    fake_session(root, "a3", "EXACT", dates[2], 40, 800, NULL);
+    /* A noisy one: mean pressure at weeks 0, 1, 2, 3 and 5, and pain
+     * ratings (session means 4, 5, 3, 2, 2). */
+    fake_session(root, "b1", "NOISY", dates[0], 40.0, 700,
+                 "t_s,t_host_ns,kind,value,text\n10,1,pain,4,\n20,2,mark,,x\n");
+    fake_session(root, "b2", "NOISY", dates[1], 38.5, 700,
+                 "t_s,t_host_ns,kind,value,text\n10,1,pain,6,\n20,2,pain,4,\n");
+    fake_session(root, "b3", "NOISY", dates[2], 38.8, 700,
+                 "t_s,t_host_ns,kind,value,text\n10,1,pain,3,\"a, b\"\n");
+    fake_session(root, "b4", "NOISY", dates[3], 36.9, 700,
+                 "t_s,t_host_ns,kind,value,text\n10,1,pain,2,\n");
+    fake_session(root, "b5", "NOISY", dates[5], 35.0, 700,
+                 "t_s,t_host_ns,kind,value,text\n10,1,pain,2,\n");
+    /* Two sessions: no slope. */
+    fake_session(root, "c1", "TWO", dates[0], 40, 700, NULL);
+    fake_session(root, "c2", "TWO", dates[4], 40, 750, NULL);
+
+    snprintf(out, sizeof out, "%s/out", root);
+    snprintf(log, sizeof log, "%s/trend.out", root);
+    {
+        char *argv[] = {(char *)RMAT_CLI_EXE,
+                        (char *)"trend",
+                        root,
+                        (char *)"-o",
+                        out,
+                        (char *)"--no-plot",
+                        NULL};
+        must_run(argv, log);
+    }
+    snprintf(csv, sizeof csv, "%s/trend.csv", out);
+
+    struct row r = trend_row(csv, "EXACT", "compliance_mm3_n");
+    assert_int_equal(r.n, 3);
+    near("exact: slope per week", r.slope, 50.0, 1e-6);
+    near("exact: ci95_low", r.lo, 50.0, 1e-6);
+    near("exact: ci95_high", r.hi, 50.0, 1e-6);
+    near("exact: r2", r.r2, 1.0, 1e-9);
+    near("exact: change first to last (%)", r.change, 100.0 * (800.0 / 700.0 - 1.0), 1e-6);
+
+    /* Expected values from an independent least-squares fit with
+     * t(0.975, 3) = 3.182446305284263. */
+    r = trend_row(csv, "NOISY", "mean_kpa");
+    assert_int_equal(r.n, 5);
+    near("noisy: slope per week", r.slope, -0.9756756756756757, 1e-8);
+    near("noisy: ci95_low", r.lo, -1.4245344939477407, 1e-7);
+    near("noisy: ci95_high", r.hi, -0.5268168574036107, 1e-7);
+    near("noisy: r2", r.r2, 0.9410069968445606, 1e-8);
+    near("noisy: change first to last (%)", r.change, -12.5, 1e-9);
+    assert_string_equal(r.values, "40;38.5;38.8;36.9;35");
+    /* Mean pain rating per session: 4, 5, 3, 2, 2 (marks do not count). */
+    r = trend_row(csv, "NOISY", "pain");
+    assert_int_equal(r.n, 5);
+    assert_string_equal(r.values, "4;5;3;2;2");
+    near("noisy: pain first to last (%)", r.change, -50.0, 1e-9);
+
+    r = trend_row(csv, "TWO", "compliance_mm3_n");
+    assert_int_equal(r.n, 2);
+    assert_true(isnan(r.slope) && isnan(r.lo) && isnan(r.hi) && isnan(r.r2));
+    assert_string_equal(r.values, "700;750");
+    near("two: change first to last (%)", r.change, 100.0 * (750.0 / 700.0 - 1.0), 1e-6);
+
+    /* trend.json says the same, with null for the missing slope. */
+    {
+        char path[800];
+        char *js;
+        snprintf(path, sizeof path, "%s/trend.json", out);
+        js = rmat_test_slurp(path, NULL);
+        assert_non_null(js);
+        const char *g = strstr(js, "\"subject\": \"TWO\"");
+        assert_non_null(g);
+        g = strstr(g, "\"compliance_mm3_n\"");
+        assert_non_null(g);
+        assert_non_null(strstr(g, "\"values\": [700, 750]"));
+        assert_non_null(strstr(g, "\"slope_per_week\": null"));
+        free(js);
+    }
+}
+
+/* --- the virtual mat ------------------------------------------------------ */
+
+struct play {
+    pid_t sim, rec;
+    char rec_path[700];
+};
+
+/* Starts the virtual mat on a scene and `rollmat record` on it. */
+static void start_session(const char *root, const char *name, const char *scene_text,
+                          const char *subject, const char *started, struct play *p)
+{
+    char scene[700], url_file[700], truth[700], out[700];
+    char *url;
+    snprintf(scene, sizeof scene, "%s/%s.scene", root, name);
+    write_file(scene, scene_text);
+    snprintf(url_file, sizeof url_file, "%s/%s.url", root, name);
+    snprintf(truth, sizeof truth, "%s/%s.truth", root, name);
+    snprintf(p->rec_path, sizeof p->rec_path, "%s/rec/%s.h5", root, name);
+    {
+        char *argv[] = {(char *)RMAT_SIM_EXE,
+                        (char *)"--listen",
+                        (char *)"127.0.0.1:0",
+                        (char *)"--url-file",
+                        url_file,
+                        (char *)"--truth-dir",
+                        truth,
+                        (char *)"--scene",
+                        scene,
+                        (char *)"--speed",
+                        (char *)"40",
+                        (char *)"--once",
+                        NULL};
+        snprintf(out, sizeof out, "%s/%s.sim.out", root, name);
+        p->sim = rmat_test_spawn(argv, out);
+        assert_true(p->sim > 0);
+    }
+    assert_int_equal(rmat_test_wait_file(url_file, 10000), 0);
+    url = rmat_test_slurp(url_file, NULL);
+    assert_non_null(url);
+    url[strcspn(url, "\n")] = '\0';
+    {
+        char *argv[] = {(char *)RMAT_CLI_EXE,
+                        (char *)"record",
+                        (char *)"--device",
+                        url,
+                        (char *)"--duration",
+                        (char *)"60",
+                        (char *)"-o",
+                        p->rec_path,
+                        (char *)"--subject",
+                        (char *)subject,
+                        (char *)"--region",
+                        (char *)"calf",
+                        (char *)"--side",
+                        (char *)"right",
+                        (char *)"--roller-diameter",
+                        (char *)"150",
+                        (char *)"--started-utc",
+                        (char *)started,
+                        NULL};
+        snprintf(out, sizeof out, "%s/%s.record.out", root, name);
+        p->rec = rmat_test_spawn(argv, out);
+        assert_true(p->rec > 0);
+    }
+    free(url);
+}
+
+static void finish_session(struct play *p)
+{
+    /* The recorder stops on the silence after the scene's end: its status
+     * is not the test, the analysis below is. */
+    (void)rmat_test_wait(p->rec, 120000);
+    assert_int_equal(rmat_test_wait(p->sim, 20000), 0);
+}
+
+/* One short session: 12 passes of 200 mm at 30 cycles a minute (12 s),
+ * played at 40 times real time. */
+static void scene_text(char *buf, size_t cap, double estar_kpa, double force_n, int seed)
+{
+    snprintf(buf, cap,
+             "mat rows=32 cols=32 pitch_mm=12.7 rate_hz=100 adc_bits=12\n"
+             "roller cylinder radius_mm=75 length_mm=150 axis_deg=0\n"
+             "tissue estar_kpa=%g soften_pct=0\n"
+             "force force_n=%g\n"
+             "seed %d\n"
+             "roll passes=12 cadence_cpm=30 stroke_mm=200\n",
+             estar_kpa, force_n, seed);
+}
+
+static void test_trend_virtual_mat_softening_and_constant(void **state)
+{
+    /* Week by week: the softening subject's E*, and the control's forces
+     * (in no order) on E* = 420 kPa. */
+    static const double estar_soft[WEEKS] = {420, 400, 380, 360, 340, 320};
+    static const double force_const[WEEKS] = {230, 280, 250, 290, 240, 270};
+    char root[512], dir[700], out[700], log[800], csv[800], cal[700];
+    struct play plays[2 * WEEKS];
+    (void)state;
+
+    assert_int_equal(rmat_test_tmpdir("trend_vmat", root, sizeof root), 0);
+    snprintf(dir, sizeof dir, "%s/rec", root);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    rmat_test_source_path(cal, sizeof cal, "firmware/boards/sim/virtual-mat.cal");
+
+    /* Four sessions at a time: each mostly waits for the recorder to give
+     * up on the silence after its scene. */
+    for (int base = 0; base < 2 * WEEKS; base += 4) {
+        for (int i = base; i < base + 4 && i < 2 * WEEKS; i++) {
+            char text[512], name[32];
+            const int w = i % WEEKS, soft = i < WEEKS;
+            scene_text(text, sizeof text, soft ? estar_soft[w] : 420.0,
+                       soft ? 260.0 : force_const[w], soft ? 1 + w : 11 + w);
+            snprintf(name, sizeof name, "%s_w%d", soft ? "soft" : "const", w);
+            start_session(root, name, text, soft ? "P_SOFT" : "P_CONST", dates[w], &plays[i]);
+        }
+        for (int i = base; i < base + 4 && i < 2 * WEEKS; i++)
+            finish_session(&plays[i]);
+    }
+    for (int i = 0; i < 2 * WEEKS; i++) {
+        char ana[800];
+        snprintf(ana, sizeof ana, "%s/ana/%s_w%d", root, i < WEEKS ? "soft" : "const", i % WEEKS);
+        snprintf(log, sizeof log, "%s/analyze%d.out", root, i);
+        char *argv[] = {(char *)RMAT_CLI_EXE,
+                        (char *)"analyze",
+                        plays[i].rec_path,
+                        (char *)"-o",
+                        ana,
+                        (char *)"--calibration",
+                        cal,
+                        (char *)"--no-plot",
+                        NULL};
+        must_run(argv, log);
+    }
+    snprintf(dir, sizeof dir, "%s/ana", root);
+    snprintf(out, sizeof out, "%s/out", root);
+    snprintf(log, sizeof log, "%s/trend.out", root);
+    {
+        char *argv[] = {(char *)RMAT_CLI_EXE, (char *)"trend", dir, (char *)"-o", out, NULL};
+        must_run(argv, log);
+    }
+    snprintf(csv, sizeof csv, "%s/trend.csv", out);
+
+    /* The truth: a cylinder of radius R = 75 mm in a Hertz line contact
+     * has compliance 12 R / (pi E*) (mm^3/N with E* in N/mm^2, kPa / 1000);
+     * its least-squares slope against the weeks 0..5. */
+    double xm = 2.5, sxx = 0, sxy = 0, ym = 0;
+    for (int w = 0; w < WEEKS; w++)
+        ym += 12.0 * 75.0 / (M_PI * estar_soft[w] / 1000.0) / WEEKS;
+    for (int w = 0; w < WEEKS; w++) {
+        sxx += (w - xm) * (w - xm);
+        sxy += (w - xm) * (12.0 * 75.0 / (M_PI * estar_soft[w] / 1000.0) - ym);
+    }
+    const double truth_slope = sxy / sxx;
+
+    struct row soft = trend_row(csv, "P_SOFT", "compliance_mm3_n");
+    print_message("softening: compliance %+.2f mm3/N a week (95%% CI %.2f to %.2f), truth "
+                  "%+.2f; change %+.1f%%\n",
+                  soft.slope, soft.lo, soft.hi, truth_slope, soft.change);
+    assert_int_equal(soft.n, WEEKS);
+    assert_true(soft.slope > 0);
+    assert_true(soft.lo > 0); /* the interval excludes zero */
+    assert_true(fabs(soft.slope / truth_slope - 1.0) < 0.25);
+    /* 1/E* rises 31% from the first week to the last. */
+    assert_true(fabs(soft.change - 100.0 * (420.0 / 320.0 - 1.0)) < 10.0);
+
+    struct row flat = trend_row(csv, "P_CONST", "compliance_mm3_n");
+    print_message("constant: compliance %+.2f mm3/N a week (95%% CI %.2f to %.2f)\n", flat.slope,
+                  flat.lo, flat.hi);
+    assert_int_equal(flat.n, WEEKS);
+    assert_true(flat.lo < 0 && flat.hi > 0); /* the interval includes zero */
+    assert_true(fabs(flat.slope) < 0.25 * truth_slope);
+
+    /* The trends are drawn, one figure per subject, region and side. */
+    {
+        char png[900];
+        snprintf(png, sizeof png, "%s/trends/trend_P_SOFT_calf_right.png", out);
+        assert_int_equal(access(png, R_OK), 0);
+        snprintf(png, sizeof png, "%s/trends/trend_P_CONST_calf_right.pdf", out);
+        assert_int_equal(access(png, R_OK), 0);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_trend_known_answers),
+        cmocka_unit_test(test_trend_virtual_mat_softening_and_constant),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

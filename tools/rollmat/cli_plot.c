@@ -1,0 +1,148 @@
+/* rollmat plot: every figure of a session, from a recording or an
+ * analysis folder. Also the helper `plot` and `report` share: turn the
+ * argument into an analysis folder, analysing the recording if need be. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "rollmat/analyze.h"
+#include "rollmat/events.h"
+#include "rollmat/figures.h"
+
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int cli_session_dir(const char *arg, const char *out_dir, const char *calibration,
+                    const struct rmat_log *log, char *dir, size_t cap)
+{
+    struct rmat_analysis_params params;
+    struct rmat_errinfo ei;
+    char probe[4200];
+    size_t len = strlen(arg);
+    int rc;
+
+    if (is_dir(arg)) {
+        snprintf(probe, sizeof probe, "%s/summary.json", arg);
+        if (access(probe, R_OK) != 0) {
+            fprintf(stderr,
+                    "rollmat: %s has no summary.json: give a recording (.h5) or a folder "
+                    "`rollmat analyze` wrote\n",
+                    arg);
+            return -1;
+        }
+        if ((size_t)snprintf(dir, cap, "%s", out_dir ? out_dir : arg) >= cap)
+            return -1;
+        if (out_dir && strcmp(out_dir, arg) != 0) {
+            fprintf(stderr, "rollmat: -o is for a recording; %s is already analysed\n", arg);
+            return -1;
+        }
+        return 0;
+    }
+    /* A recording: analyse it into -o, else into a folder beside it named
+     * after it (session.h5 -> session/). */
+    if (out_dir)
+        rc = snprintf(dir, cap, "%s", out_dir);
+    else if (len > 3 && strcmp(arg + len - 3, ".h5") == 0)
+        rc = snprintf(dir, cap, "%.*s", (int)(len - 3), arg);
+    else
+        rc = snprintf(dir, cap, "%s.analysis", arg);
+    if (rc < 0 || (size_t)rc >= cap) {
+        fprintf(stderr, "rollmat: path too long: %s\n", arg);
+        return -1;
+    }
+    rmat_analysis_params_init(&params);
+    params.calibration_path = calibration;
+
+    rc = rmat_analyze(arg, dir, &params, log, NULL, &ei);
+    if (rc != RMAT_OK) {
+        fprintf(stderr, "rollmat: error: %s\n", ei.msg[0] ? ei.msg : rmat_strerror(rc));
+        return -1;
+    }
+    rc = rmat_events_export(arg, dir, &ei);
+    if (rc != RMAT_OK) {
+        fprintf(stderr, "rollmat: error: %s\n", ei.msg[0] ? ei.msg : rmat_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+static void usage_plot(FILE *f)
+{
+    fputs("usage: rollmat plot REC.h5|DIR [-o DIR] [options]\n\n"
+          "Draws every figure of a session as PNG, SVG and PDF, with the gnuplot\n"
+          "script and data files of each beside it, in DIR/plots/:\n"
+          "  map_peak_kpa, map_pti_kpa_s, map_dwell_s  heat maps with the CoP path and holds\n"
+          "  timeseries   force, pressure and contact area; passes, holds, events\n"
+          "  cadence      the rolling position's spectrum and the cadence\n"
+          "  tissue       the tissue response over the passes with fitted lines\n\n"
+          "DIR is a folder `rollmat analyze` wrote; a recording is analysed first, into\n"
+          "-o DIR or a folder beside it named after it (session.h5 -> session/).\n\n"
+          "  -o, --output DIR          analysis folder for a recording\n"
+          "      --calibration FILE    counts to kPa for the analysis (docs/calibration.md)\n"
+          "      --plots-dir DIR       where the figures go (default DIR/plots)\n"
+          "  -v, --verbose             more messages\n",
+          f);
+}
+
+int cli_plot(int argc, char **argv)
+{
+    enum { O_CAL = 256, O_PLOTS };
+    static const struct option opts[] = {{"output", required_argument, 0, 'o'},
+                                         {"calibration", required_argument, 0, O_CAL},
+                                         {"plots-dir", required_argument, 0, O_PLOTS},
+                                         {"verbose", no_argument, 0, 'v'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *out_dir = NULL, *cal = NULL, *plots_dir = NULL;
+    int verbose = 0, opt, rc;
+    struct rmat_log log = {cli_log_stderr, &verbose};
+    struct rmat_errinfo ei;
+    char dir[4096], pdir[4200];
+
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "o:vh", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'o':
+            out_dir = optarg;
+            break;
+        case O_CAL:
+            cal = optarg;
+            break;
+        case O_PLOTS:
+            plots_dir = optarg;
+            break;
+        case 'v':
+            verbose = 1;
+            break;
+        case 'h':
+            usage_plot(stdout);
+            return 0;
+        default:
+            usage_plot(stderr);
+            return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "rollmat plot: need one recording or analysis folder (see --help)\n");
+        return 2;
+    }
+    if (cli_session_dir(argv[optind], out_dir, cal, &log, dir, sizeof dir) != 0)
+        return 1;
+    snprintf(pdir, sizeof pdir, "%s/plots", dir);
+    if (!plots_dir)
+        plots_dir = pdir;
+    rc = rmat_plots_session(dir, plots_dir, &log, &ei);
+    if (rc != RMAT_OK) {
+        fprintf(stderr, "rollmat: error: %s\n", ei.msg[0] ? ei.msg : rmat_strerror(rc));
+        return 1;
+    }
+    for (int k = 0; k < RMAT_PLOT_FIGURES; k++)
+        printf("%s/%s.png\n", plots_dir, rmat_plot_figure_names[k]);
+    return 0;
+}

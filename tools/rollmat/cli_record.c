@@ -1,0 +1,188 @@
+/* rollmat record: a one-shot recording in the foreground. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "rollmat/recorder.h"
+
+static void usage_record(FILE *f)
+{
+    fputs("usage: rollmat record --device DEV -o FILE.h5 [options]\n\n"
+          "Records frames from a mat until --duration has passed or Ctrl-C.\n\n"
+          "  -d, --device DEV        serial port (/dev/ttyACM0) or tcp://HOST:PORT\n"
+          "  -o, --output FILE.h5    the recording to write (never overwritten)\n"
+          "  -t, --duration S        seconds to record (default: until Ctrl-C)\n"
+          "      --rate HZ           frame rate (default: the mat's own)\n"
+          "      --baud N            serial baud rate (default 3000000)\n"
+          "      --dense             ask for dense frames only\n"
+          "      --test-pattern      record the mat's test pattern, not its sensors\n"
+          "      --subject S --session S --region R --side left|right|none\n"
+          "      --roller NAME --roller-diameter MM --mounting tissue|floor\n"
+          "      --body-mass KG --operator NAME --notes TEXT\n"
+          "                          session attributes stored in the file\n"
+          "      --started-utc ISO   the session's date and time (default: now), e.g. for\n"
+          "                          a session entered later: 2026-03-02T09:30:00Z\n"
+          "  -v, --verbose           more messages\n",
+          f);
+}
+
+int cli_record(int argc, char **argv)
+{
+    enum {
+        O_RATE = 256,
+        O_BAUD,
+        O_DENSE,
+        O_TEST,
+        O_SUBJECT,
+        O_SESSION,
+        O_REGION,
+        O_SIDE,
+        O_ROLLER,
+        O_DIAM,
+        O_MOUNT,
+        O_MASS,
+        O_OPER,
+        O_NOTES,
+        O_STARTED
+    };
+    static const struct option opts[] = {{"device", required_argument, 0, 'd'},
+                                         {"port", required_argument, 0, 'd'},
+                                         {"output", required_argument, 0, 'o'},
+                                         {"duration", required_argument, 0, 't'},
+                                         {"rate", required_argument, 0, O_RATE},
+                                         {"baud", required_argument, 0, O_BAUD},
+                                         {"dense", no_argument, 0, O_DENSE},
+                                         {"test-pattern", no_argument, 0, O_TEST},
+                                         {"subject", required_argument, 0, O_SUBJECT},
+                                         {"session", required_argument, 0, O_SESSION},
+                                         {"region", required_argument, 0, O_REGION},
+                                         {"side", required_argument, 0, O_SIDE},
+                                         {"roller", required_argument, 0, O_ROLLER},
+                                         {"roller-diameter", required_argument, 0, O_DIAM},
+                                         {"mounting", required_argument, 0, O_MOUNT},
+                                         {"body-mass", required_argument, 0, O_MASS},
+                                         {"operator", required_argument, 0, O_OPER},
+                                         {"notes", required_argument, 0, O_NOTES},
+                                         {"started-utc", required_argument, 0, O_STARTED},
+                                         {"verbose", no_argument, 0, 'v'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    static const char *const sides[] = {"left", "right", "none", NULL};
+    static const char *const mountings[] = {"tissue", "floor", NULL};
+    struct rmat_record_config cfg;
+    struct rmat_record_result res;
+    struct rmat_errinfo ei;
+    int verbose = 0, opt, rc;
+    struct rmat_log log = {cli_log_stderr, &verbose};
+    double v;
+
+    if (argc > 1 && (strcmp(argv[1], "start") == 0 || strcmp(argv[1], "stop") == 0))
+        return cli_daemon_record(argc - 1, argv + 1);
+
+    rmat_record_config_init(&cfg);
+    cfg.stop = &cli_stop_requested;
+    cfg.log = &log;
+    while ((opt = getopt_long(argc, argv, "d:o:t:vh", opts, NULL)) != -1) {
+        int bad = 0;
+        switch (opt) {
+        case 'd':
+            cfg.device = optarg;
+            break;
+        case 'o':
+            cfg.out_path = optarg;
+            break;
+        case 't':
+            bad = cli_parse_number("--duration", optarg, 0.001, 1e7, &cfg.duration_s);
+            break;
+        case O_RATE:
+            bad = cli_parse_number("--rate", optarg, 1, 65535, &v);
+            cfg.rate_hz = (uint16_t)v;
+            break;
+        case O_BAUD:
+            bad = cli_parse_number("--baud", optarg, 300, 1e8, &v);
+            cfg.baud = (unsigned)v;
+            break;
+        case O_DENSE:
+            cfg.dense_only = 1;
+            break;
+        case O_TEST:
+            cfg.test_pattern = 1;
+            break;
+        case O_SUBJECT:
+            bad = cli_copy_attr("--subject", optarg, cfg.meta.subject, sizeof cfg.meta.subject);
+            break;
+        case O_SESSION:
+            bad = cli_copy_attr("--session", optarg, cfg.meta.session, sizeof cfg.meta.session);
+            break;
+        case O_REGION:
+            bad = cli_copy_attr("--region", optarg, cfg.meta.region, sizeof cfg.meta.region);
+            break;
+        case O_SIDE:
+            bad = cli_one_of("--side", optarg, sides) ||
+                  cli_copy_attr("--side", optarg, cfg.meta.side, sizeof cfg.meta.side);
+            break;
+        case O_ROLLER:
+            bad = cli_copy_attr("--roller", optarg, cfg.meta.roller, sizeof cfg.meta.roller);
+            break;
+        case O_DIAM:
+            bad = cli_parse_number("--roller-diameter", optarg, 1, 1000,
+                                   &cfg.meta.roller_diameter_mm);
+            break;
+        case O_MOUNT:
+            bad = cli_one_of("--mounting", optarg, mountings) ||
+                  cli_copy_attr("--mounting", optarg, cfg.meta.mounting, sizeof cfg.meta.mounting);
+            break;
+        case O_MASS:
+            bad = cli_parse_number("--body-mass", optarg, 1, 500, &cfg.meta.body_mass_kg);
+            break;
+        case O_OPER:
+            bad = cli_copy_attr("--operator", optarg, cfg.meta.operator_name,
+                                sizeof cfg.meta.operator_name);
+            break;
+        case O_NOTES:
+            bad = cli_copy_attr("--notes", optarg, cfg.meta.notes, sizeof cfg.meta.notes);
+            break;
+        case O_STARTED:
+            /* The recorder keeps a started_utc that is already set. */
+            bad = cli_copy_attr("--started-utc", optarg, cfg.meta.started_utc,
+                                sizeof cfg.meta.started_utc);
+            break;
+        case 'v':
+            verbose = 1;
+            break;
+        case 'h':
+            usage_record(stdout);
+            return 0;
+        default:
+            usage_record(stderr);
+            return 2;
+        }
+        if (bad)
+            return 2;
+    }
+    if (optind != argc) {
+        fprintf(stderr, "rollmat record: unexpected argument '%s' (see --help)\n", argv[optind]);
+        return 2;
+    }
+    if (!cfg.device || !cfg.out_path) {
+        fprintf(stderr, "rollmat record: need --device and -o (see --help)\n");
+        return 2;
+    }
+    cli_catch_signals();
+    rc = rmat_record_run(&cfg, &res, &ei);
+    if (res.frames > 0 || rc == RMAT_OK)
+        fprintf(stderr,
+                "rollmat: %s: %llu frames, %.1f s; %llu lost on the link, %u bad packets "
+                "dropped, %u dropped by the mat\n",
+                cfg.out_path, (unsigned long long)res.frames, res.duration_s,
+                (unsigned long long)res.frames_lost, res.link_drops, res.device_dropped);
+    if (res.clock.n > 0)
+        fprintf(stderr, "rollmat: mat clock: drift %+.1f ppm from %u round trips (rms %.0f us)\n",
+                res.clock.drift_ppm, res.clock.n, res.clock.rms_us);
+    if (rc != RMAT_OK) {
+        fprintf(stderr, "rollmat: error: %s\n", ei.msg[0] ? ei.msg : rmat_strerror(rc));
+        return 1;
+    }
+    return 0;
+}

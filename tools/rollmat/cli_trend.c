@@ -1,0 +1,112 @@
+/* rollmat trend: trends across sessions (docs/metrics.md). */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "rollmat/figures.h"
+#include "rollmat/trend.h"
+
+static void usage_trend(FILE *f)
+{
+    fputs("usage: rollmat trend DIR [-o OUT] [options]\n\n"
+          "Trends across sessions, per subject, region and side (docs/metrics.md):\n"
+          "for mean_kpa, peak_kpa, compliance_mm3_n, hold_s, rolling_s, cadence_cpm and the\n"
+          "mean pain rating, the least-squares slope per week against the session date\n"
+          "with its 95% interval, r2, and the change from the first session to the last.\n"
+          "With fewer than 3 sessions the values are listed, without a slope.\n\n"
+          "DIR holds analysis folders (found recursively: each with summary.json), or a\n"
+          "sessions.csv of `rollmat batch`. Writes OUT/trend.csv, OUT/trend.json,\n"
+          "OUT/sessions.csv and a figure per subject, region and side in OUT/trends/.\n\n"
+          "  -o, --output OUT     where to write (default DIR)\n"
+          "      --subject S      only this subject's sessions\n"
+          "      --no-plot        no figures (no gnuplot needed)\n"
+          "  -v, --verbose        more messages\n",
+          f);
+}
+
+int cli_trend(int argc, char **argv)
+{
+    enum { O_SUBJECT = 256, O_NOPLOT };
+    static const struct option opts[] = {
+        {"output", required_argument, 0, 'o'}, {"subject", required_argument, 0, O_SUBJECT},
+        {"no-plot", no_argument, 0, O_NOPLOT}, {"verbose", no_argument, 0, 'v'},
+        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+    const char *out = NULL, *subject = NULL;
+    int verbose = 0, plots = 1, opt, rc;
+    struct rmat_log log = {cli_log_stderr, &verbose};
+    struct rmat_session_set set = {0};
+    struct rmat_trend_set tr = {0};
+    struct rmat_errinfo ei;
+    char path[4200];
+
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "o:vh", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'o':
+            out = optarg;
+            break;
+        case O_SUBJECT:
+            subject = optarg;
+            break;
+        case O_NOPLOT:
+            plots = 0;
+            break;
+        case 'v':
+            verbose = 1;
+            break;
+        case 'h':
+            usage_trend(stdout);
+            return 0;
+        default:
+            usage_trend(stderr);
+            return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "rollmat trend: need one folder (see --help)\n");
+        return 2;
+    }
+    if (!out)
+        out = argv[optind];
+    rc = rmat_sessions_scan(argv[optind], &set, &log, &ei);
+    if (rc == 0) {
+        /* No analysis folders: a merged batch output has sessions.csv. */
+        snprintf(path, sizeof path, "%s/sessions.csv", argv[optind]);
+        if (access(path, R_OK) == 0)
+            rc = rmat_sessions_read_csv(path, &set, &ei);
+    }
+    if (rc < 0)
+        goto fail;
+    if (set.n == 0) {
+        fprintf(stderr,
+                "rollmat trend: no analysed sessions under %s (folders with "
+                "summary.json, or a sessions.csv)\n",
+                argv[optind]);
+        rmat_session_set_fini(&set);
+        return 1;
+    }
+    rmat_sessions_sort(&set, &log);
+    rc = rmat_trends_compute(&set, subject, &tr, &log, &ei);
+    if (rc == RMAT_OK)
+        rc = rmat_trends_write(&tr, out, &ei);
+    snprintf(path, sizeof path, "%s/sessions.csv", out);
+    if (rc == RMAT_OK)
+        rc = rmat_sessions_write_csv(&set, path, &ei);
+    snprintf(path, sizeof path, "%s/trends", out);
+    if (rc == RMAT_OK && plots)
+        rc = rmat_trends_plot(&tr, path, &ei);
+    if (rc != RMAT_OK)
+        goto fail;
+    printf("%s/trend.csv\n%s/trend.json\n", out, out);
+    fprintf(stderr, "rollmat: %zu sessions, %zu subject/region/side groups\n", set.n, tr.n);
+    rmat_trends_fini(&tr);
+    rmat_session_set_fini(&set);
+    return 0;
+fail:
+    fprintf(stderr, "rollmat: error: %s\n", ei.msg[0] ? ei.msg : rmat_strerror(rc));
+    rmat_trends_fini(&tr);
+    rmat_session_set_fini(&set);
+    return 1;
+}

@@ -1,0 +1,67 @@
+/* rollmat: the command. A thin main over librollmat: each subcommand
+ * (tools/rollmat/cli_<name>.c) parses its arguments, installs a logger that
+ * prints to stderr, and calls the library. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "rollmat/version.h"
+
+static void usage(FILE *f)
+{
+    fputs("usage: rollmat COMMAND [options]\n\n"
+          "Records and analyses pressure-mat sessions of foam rolling.\n\n"
+          "commands:\n"
+          "  record    record a session from a mat into an HDF5 file (or, as\n"
+          "            `record start|stop`, on the daemon)\n"
+          "  analyze   the metrics of a recording: CSV, JSON, maps and a plot\n"
+          "  calibrate fit a count-to-kPa curve to recordings of known loads\n"
+          "  equilibrate  per-sensel gains from a recording under a uniform load\n"
+          "  plot      every figure of a session (PNG, SVG, PDF)\n"
+          "  report    a PDF report of a session, or of a subject's progress\n"
+          "  trend     trends across sessions (per subject, region and side)\n"
+          "  batch     analyse every recording under a folder, in parallel\n"
+          "  recover   rebuild a recording from its journal after a crash\n"
+          "  mark      add a mark, pain rating or note to the daemon's recording\n"
+          "  status    what the daemon (rollmatd) is doing\n"
+          "  version   print the version\n\n"
+          "`rollmat COMMAND --help` describes each command.\n",
+          f);
+}
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+};
+
+static const struct command commands[] = {
+    {"record", cli_record},       {"analyze", cli_analyze},
+    {"analyse", cli_analyze},     {"recover", cli_recover},
+    {"mark", cli_mark},           {"status", cli_status},
+    {"calibrate", cli_calibrate}, {"equilibrate", cli_equilibrate},
+    {"plot", cli_plot},           {"report", cli_report},
+    {"trend", cli_trend},         {"batch", cli_batch},
+};
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+        printf("rollmat %s\n", RMAT_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "rollmat: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
