@@ -17,15 +17,12 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <poll.h>
+#include <sys/inotify.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "rollmat/recording.h"
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 static int rm_tree(const char *path)
 {
@@ -64,22 +61,43 @@ pid_t rmat_test_spawn(char *const argv[], const char *out_path)
     return pid;
 }
 
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits by event: a pidfd becomes readable when its process exits (Linux
+ * 5.3), so the wait ends the moment the child does. */
 int rmat_test_wait(pid_t pid, int timeout_ms)
 {
-    int status;
-    for (int waited = 0;; waited += 10) {
-        pid_t r = waitpid(pid, &status, WNOHANG);
-        if (r == pid)
+    const int64_t deadline = mono_ms() + timeout_ms;
+    int status, fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+    if (fd < 0)
+        return -1;
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        const int64_t left = deadline - mono_ms();
+        const int r = poll(&p, 1, left > 0 ? (int)left : 0);
+        if (r > 0)
             break;
-        if (r < 0 && errno != EINTR)
-            return -1;
-        if (waited >= timeout_ms) {
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r == 0) {
             kill(pid, SIGKILL);
             waitpid(pid, &status, 0);
+            close(fd);
             return -1;
         }
-        sleep_ms(10);
+        close(fd);
+        return -1;
     }
+    close(fd);
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
     if (WIFSIGNALED(status))
@@ -117,15 +135,47 @@ char *rmat_test_slurp(const char *path, size_t *len)
     return buf;
 }
 
+/* A regular file with something in it, or anything else (a socket) that
+ * exists. */
+static int file_ready(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && (!S_ISREG(st.st_mode) || st.st_size > 0);
+}
+
+/* Waits by event: inotify on the file's folder reports every file closed
+ * after writing, or moved in, there. */
 int rmat_test_wait_file(const char *path, int timeout_ms)
 {
-    for (int waited = 0; waited <= timeout_ms; waited += 10) {
-        struct stat st;
-        if (stat(path, &st) == 0 && st.st_size > 0)
-            return 0;
-        sleep_ms(10);
+    const int64_t deadline = mono_ms() + timeout_ms;
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    int fd, rc = -1;
+
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+    fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    if (fd < 0 || inotify_add_watch(fd, dir, IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MODIFY) < 0) {
+        if (fd >= 0)
+            close(fd);
+        return file_ready(path) ? 0 : -1;
     }
-    return -1;
+    for (;;) {
+        /* Checked after the watch is set, so a file written in between is
+         * not missed. */
+        if (file_ready(path)) {
+            rc = 0;
+            break;
+        }
+        const int64_t left = deadline - mono_ms();
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (left <= 0 || (poll(&p, 1, (int)left) < 0 && errno != EINTR))
+            break;
+        char buf[4096];
+        while (read(fd, buf, sizeof buf) > 0) {
+        }
+    }
+    close(fd);
+    return rc;
 }
 
 int rmat_test_run(char *const argv[], const char *out_path, int timeout_ms)

@@ -21,7 +21,9 @@ int rmat_test_wait(pid_t pid, int timeout_ms);
  * caller frees; NULL on error. */
 char *rmat_test_slurp(const char *path, size_t *len);
 
-/* Waits until path exists and is non-empty, up to timeout_ms. Returns 0 or -1. */
+/* Waits until path exists and, if it is a regular file, is non-empty (a
+ * socket only has to exist), up to timeout_ms; by event (inotify), not by
+ * polling. Returns 0 or -1. */
 int rmat_test_wait_file(const char *path, int timeout_ms);
 
 /* Spawns argv (output to out_path, as rmat_test_spawn) and waits up to
