@@ -1,4 +1,4 @@
-/* The host side of one device link. See session.h. */
+/* The host side of one device link. See devsession.h. */
 #include "rollmat/devsession.h"
 
 #include <errno.h>
@@ -57,9 +57,19 @@ int64_t rmat_host_time_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static int64_t mono_ms(void)
+/* The host's clocks as the session sees them: the handler's (virtual time
+ * in tests) or the system's. Nothing below reads a clock any other way. */
+static int64_t host_ns(const struct rmat_devsess *s)
+{
+    return s->h.clock_ns ? s->h.clock_ns(s->h.ctx, 0) : rmat_host_time_ns();
+}
+
+static int64_t mono_ms(const struct rmat_devsess *s)
 {
     struct timespec ts;
+
+    if (s->h.clock_ns)
+        return s->h.clock_ns(s->h.ctx, 1) / 1000000;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
@@ -79,7 +89,7 @@ int rmat_devsess_new(struct rmat_transport *t, const struct rmat_devsess_handler
         s->log = *log;
     /* Tokens need only differ between outstanding commands; start from
      * the clock so a restarted host does not reuse the last run's. */
-    s->next_token = (uint32_t)mono_ms();
+    s->next_token = (uint32_t)mono_ms(s);
     rmat_decoder_init(&s->st.decoder, s->rxbuf, sizeof s->rxbuf, RMAT_WIRE_TO_HOST);
     *out = s;
     return RMAT_OK;
@@ -212,7 +222,7 @@ int rmat_devsess_pump(struct rmat_devsess *s, int timeout_ms, struct rmat_errinf
         s->read_pos = 0;
     }
     /* Every packet that this read completed was received now. */
-    t_ns = rmat_host_time_ns();
+    t_ns = host_ns(s);
     while (s->read_pos < s->read_len) {
         const uint8_t *pkt;
         size_t pkt_len, used = 0;
@@ -279,7 +289,7 @@ int rmat_devsess_command(struct rmat_devsess *s, const struct rmat_cmd *cmd_in, 
                          struct rmat_errinfo *ei)
 {
     struct rmat_cmd cmd = *cmd_in;
-    const int64_t deadline = mono_ms() + timeout_ms;
+    const int64_t deadline = mono_ms(s) + timeout_ms;
     int rc = send_cmd(s, &cmd, ei);
 
     if (rc != RMAT_OK)
@@ -287,7 +297,7 @@ int rmat_devsess_command(struct rmat_devsess *s, const struct rmat_cmd *cmd_in, 
     s->want_token = cmd.token;
     s->got_ack = 0;
     while (!s->got_ack) {
-        int64_t left = deadline - mono_ms();
+        int64_t left = deadline - mono_ms(s);
         if (left <= 0) {
             s->want_token = 0;
             return rmat_errinfo_set(ei, RMAT_E_TIMEOUT, 0,
@@ -320,7 +330,7 @@ int rmat_devsess_ping(struct rmat_devsess *s, struct rmat_errinfo *ei)
     struct rmat_cmd cmd = {.type = RMAT_PKT_PING};
     int rc;
 
-    s->ping_sent_ns = rmat_host_time_ns();
+    s->ping_sent_ns = host_ns(s);
     rc = send_cmd(s, &cmd, ei);
     s->ping_token = rc == RMAT_OK ? cmd.token : 0;
     return rc;
@@ -393,9 +403,9 @@ int rmat_devsess_handshake(struct rmat_devsess *s, struct rmat_info *info, struc
         if (rc != RMAT_OK)
             return rc;
         /* INFO follows its ACK. */
-        deadline = mono_ms() + HANDSHAKE_WAIT_MS;
-        while (!s->got_info && mono_ms() < deadline) {
-            rc = rmat_devsess_pump(s, (int)(deadline - mono_ms()), ei);
+        deadline = mono_ms(s) + HANDSHAKE_WAIT_MS;
+        while (!s->got_info && mono_ms(s) < deadline) {
+            rc = rmat_devsess_pump(s, (int)(deadline - mono_ms(s)), ei);
             if (rc < 0)
                 return rc;
         }

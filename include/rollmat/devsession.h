@@ -39,6 +39,14 @@ struct rmat_devsess_handler {
      * t_host_ns (the middle of the round trip, CLOCK_REALTIME), within
      * rtt_ns / 2. May be NULL. */
     void (*on_clock)(void *ctx, uint64_t t_device_us, int64_t t_host_ns, int64_t rtt_ns);
+    /* The host's clocks, for tests that run the session on virtual time:
+     * CLOCK_REALTIME (monotonic 0) or CLOCK_MONOTONIC (monotonic 1), in ns.
+     * Every clock the session reads comes from here: the receive times
+     * handed to the callbacks, the PING round trips of the clock fit, the
+     * deadlines of commands and of the handshake, and the first token.
+     * The transport's own waits are its business (a virtual link advances
+     * this clock when it waits). NULL: the system's. */
+    int64_t (*clock_ns)(void *ctx, int monotonic);
 };
 
 /* The device-to-host clock mapping fitted from PING round trips:
@@ -96,7 +104,8 @@ int rmat_devsess_pump(struct rmat_devsess *s, int timeout_ms, struct rmat_errinf
 int rmat_devsess_ping(struct rmat_devsess *s, struct rmat_errinfo *ei);
 
 /* Least-squares fit of the PONGs so far (those whose round trip was within
- * twice the shortest one, so a delayed answer cannot skew it). RMAT_E_ARG
+ * twice the shortest one plus 200 us, so a delayed answer cannot skew it
+ * while the scheduling jitter of a fast link is tolerated). RMAT_E_ARG
  * with fewer than 3 usable round trips. */
 int rmat_devsess_clock_fit(const struct rmat_devsess *s, struct rmat_clock_fit *fit);
 
