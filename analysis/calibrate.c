@@ -51,6 +51,7 @@ int rmat_load_stats_read(const char *rec_path, const struct rmat_calib *cal,
     st->rows = info->dev.rows;
     st->cols = info->dev.cols;
     st->adc_bits = info->dev.adc_bits;
+    st->serial = info->dev.serial;
     st->pitch_x_mm = info->dev.pitch_x_mm;
     st->pitch_y_mm = info->dev.pitch_y_mm;
     n = (size_t)st->rows * (size_t)st->cols;

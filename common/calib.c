@@ -722,3 +722,23 @@ int rmat_calib_save(const struct rmat_calib *c, const char *path, struct rmat_er
     }
     return rmat_out_close(f, path, ei);
 }
+
+int rmat_calib_mat_path(const char *dir, uint32_t serial, char *buf, size_t cap)
+{
+    const int n = snprintf(buf, cap, "%s/mat-%lu.cal", dir ? dir : ".", (unsigned long)serial);
+    return n > 0 && (size_t)n < cap ? RMAT_OK : RMAT_E_ARG;
+}
+
+int rmat_calib_load_for_mat(const char *dir, uint32_t serial, struct rmat_calib **out,
+                            struct rmat_errinfo *ei)
+{
+    char path[4096];
+    struct stat st;
+
+    *out = NULL;
+    if (rmat_calib_mat_path(dir, serial, path, sizeof path) != RMAT_OK)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "%s: calibration folder name too long", dir);
+    if (stat(path, &st) != 0 && errno == ENOENT)
+        return RMAT_OK;
+    return rmat_calib_load(path, out, ei);
+}

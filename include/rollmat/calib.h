@@ -142,6 +142,21 @@ int rmat_calib_lut(const struct rmat_calib *c, int adc_bits, double *lut);
  * RMAT_E_ARG, RMAT_E_NOMEM. */
 int rmat_calib_set_gains(struct rmat_calib *c, int rows, int cols, const float *gains);
 
+/* --- a mat's own calibration ------------------------------------------- */
+
+/* Each mat has its calibration in a folder of them, found by the serial
+ * number its INFO reports: DIR/mat-SERIAL.cal (serial in decimal). The
+ * daemon and the recorder copy it into every recording of that mat. */
+
+/* DIR/mat-SERIAL.cal into buf; RMAT_E_ARG if it does not fit. */
+int rmat_calib_mat_path(const char *dir, uint32_t serial, char *buf, size_t cap);
+
+/* Loads DIR/mat-SERIAL.cal into *out. *out is NULL and the return RMAT_OK
+ * when there is no such file (a mat without a calibration); a file that is
+ * there but does not parse is an error (rmat_calib_load()'s). */
+int rmat_calib_load_for_mat(const char *dir, uint32_t serial, struct rmat_calib **out,
+                            struct rmat_errinfo *ei);
+
 /* --- in recordings (/calibration) --------------------------------------- */
 
 /* Writes c into the HDF5 file or group loc (an hid_t; int64_t since HDF5

@@ -57,6 +57,7 @@ struct rmat_load_stats {
     uint64_t frames;        /* in the recording */
     uint64_t loaded_frames; /* averaged */
     int rows, cols, adc_bits;
+    uint32_t serial; /* the mat's, from /device */
     double pitch_x_mm, pitch_y_mm;
     double *mean_counts; /* rows * cols: mean count per sensel (owned) */
     double *mean_kpa;    /* rows * cols: mean of curve(count), only when a

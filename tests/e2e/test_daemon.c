@@ -124,7 +124,7 @@ static char *wait_status(struct rig *r, const char *want, int timeout_ms)
     char *out = NULL;
     for (int t = 0; t <= timeout_ms; t += 200) {
         free(out);
-        if (rollmat(r, &out, "status", NULL) == 0 && strstr(out, want))
+        if (rollmat(r, &out, "status", "--raw", NULL) == 0 && strstr(out, want))
             return out;
         sleep_ms(200);
     }
@@ -308,8 +308,12 @@ static void test_daemon_malformed_commands(void **state)
     big[sizeof big - 1] = '\n';
     raw(r, big, sizeof big, "error line longer than");
     raw(r, "ping\n", 0, "ok pong");
+    /* a session without a subject is refused by the command line */
+    assert_int_equal(rollmat(r, &out, "record", "start", NULL), 2);
+    assert_non_null(strstr(out, "--subject anonymous"));
+    free(out);
     /* a pain rating out of range while recording */
-    assert_int_equal(rollmat(r, &out, "record", "start", NULL), 0);
+    assert_int_equal(rollmat(r, &out, "record", "start", "--subject", "anonymous", NULL), 0);
     free(out);
     raw(r, "pain 11\n", 0, "error pain wants a rating from 0 to 10");
     raw(r, "pain -1\n", 0, "error pain wants a rating");

@@ -1,4 +1,5 @@
 /* rollmat analyze: the metrics of one recording. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +14,9 @@ static void usage_analyze(FILE *f)
     fputs("usage: rollmat analyze REC.h5 -o DIR [options]\n\n"
           "Analyses a recording (docs/metrics.md) into DIR:\n"
           "frames.csv (per frame), passes.csv, holds.csv, regions.csv (with --regions),\n"
-          "peak_map.csv, dwell_map.csv, pti_map.csv, maps.h5, summary.json and the plot\n"
-          "cop_peak.png (script cop_peak.gp).\n\n"
+          "peak_map.csv, dwell_map.csv, pti_map.csv, maps.h5, spectrum.csv, summary.json\n"
+          "and the figures cop_peak.png, dwell_map.png and pti_map.png (with their\n"
+          "gnuplot scripts).\n\n"
           "  -o, --output DIR          output folder (created if missing)\n"
           "      --json                also print summary.json to stdout\n"
           "      --calibration FILE    counts to kPa (docs/calibration.md); default: the\n"
@@ -25,13 +27,16 @@ static void usage_analyze(FILE *f)
           "      --turn-mm D           pass turning hysteresis (default 15 mm)\n"
           "      --hold-radius-mm R    hold: CoP within R of its mean (default 15 mm)\n"
           "      --hold-min-s S        hold: at least S seconds (default 3)\n"
-          "      --no-plot             skip the plot (no gnuplot needed)\n"
-          "  -v, --verbose             more messages\n",
+          "      --no-plot             skip the figures (no gnuplot needed)\n"
+          "  -v, --verbose             more messages\n\n"
+          "Exit status: 0 done, 1 failed, 2 wrong usage.\n\n"
+          "Example:\n"
+          "  rollmat analyze left-quad.h5 -o left-quad/\n",
           f);
 }
 
 /* Copies DIR/summary.json to stdout. */
-static int print_summary(const char *out_dir)
+static int print_summary(const struct cli *c, const char *out_dir)
 {
     char path[4200], buf[8192];
     size_t n;
@@ -40,7 +45,7 @@ static int print_summary(const char *out_dir)
     snprintf(path, sizeof path, "%s/summary.json", out_dir);
     f = fopen(path, "r");
     if (!f) {
-        perror(path);
+        cli_fail(c, "cannot read %s: %s", path, strerror(errno));
         return -1;
     }
     while ((n = fread(buf, 1, sizeof buf, f)) > 0)
@@ -79,12 +84,13 @@ int cli_analyze(int argc, char **argv)
     struct rmat_analysis_result res;
     struct rmat_errinfo ei;
     const char *out_dir = NULL;
-    int verbose = 0, json = 0, plots = 1, opt, rc;
-    struct rmat_log log = {cli_log_stderr, &verbose};
+    int json = 0, plots = 1, opt, rc;
+    struct cli c;
 
+    cli_init(&c, "analyze");
     rmat_analysis_params_init(&params);
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "o:vh", opts, NULL)) != -1) {
+    cli_getopt_quiet();
+    while ((opt = getopt_long(argc, argv, CLI_GETOPT("o:vh"), opts, NULL)) != -1) {
         switch (opt) {
         case 'o':
             out_dir = optarg;
@@ -99,66 +105,63 @@ int cli_analyze(int argc, char **argv)
             params.regions_path = optarg;
             break;
         case O_THRESH:
-            if (cli_parse_number("--contact-threshold", optarg, 0, 1e6,
+            if (cli_parse_number(&c, "--contact-threshold", optarg, 0, 1e6,
                                  &params.contact_threshold_kpa) != 0)
-                return 2;
+                return CLI_USAGE;
             break;
         case O_SMOOTH:
-            if (cli_parse_number("--smooth-s", optarg, 0, 3600, &params.smooth_s) != 0)
-                return 2;
+            if (cli_parse_number(&c, "--smooth-s", optarg, 0, 3600, &params.smooth_s) != 0)
+                return CLI_USAGE;
             break;
         case O_TURN:
-            if (cli_parse_number("--turn-mm", optarg, 1e-3, 1e5, &params.turn_mm) != 0)
-                return 2;
+            if (cli_parse_number(&c, "--turn-mm", optarg, 1e-3, 1e5, &params.turn_mm) != 0)
+                return CLI_USAGE;
             break;
         case O_HOLD_R:
-            if (cli_parse_number("--hold-radius-mm", optarg, 0, 1e5, &params.hold_radius_mm) != 0)
-                return 2;
+            if (cli_parse_number(&c, "--hold-radius-mm", optarg, 0, 1e5, &params.hold_radius_mm) !=
+                0)
+                return CLI_USAGE;
             break;
         case O_HOLD_S:
-            if (cli_parse_number("--hold-min-s", optarg, 0, 1e6, &params.hold_min_s) != 0)
-                return 2;
+            if (cli_parse_number(&c, "--hold-min-s", optarg, 0, 1e6, &params.hold_min_s) != 0)
+                return CLI_USAGE;
             break;
         case O_NOPLOT:
             plots = 0;
             break;
         case 'v':
-            verbose = 1;
+            c.verbose = 1;
             break;
         case 'h':
             usage_analyze(stdout);
             return 0;
         default:
-            usage_analyze(stderr);
-            return 2;
+            return cli_bad_option(&c, opt, argv);
         }
     }
-    if (optind != argc - 1 || !out_dir) {
-        fprintf(stderr, "rollmat analyze: need one recording and -o DIR (see --help)\n");
-        return 2;
-    }
-    rc = rmat_analyze(argv[optind], out_dir, &params, &log, &res, &ei);
-    if (rc != RMAT_OK) {
-        fprintf(stderr, "rollmat: error: %s\n", ei.msg[0] ? ei.msg : rmat_strerror(rc));
-        return 1;
-    }
-    if (plots) {
-        rc = rmat_plot_analysis(out_dir, argv[optind], &res, &ei);
-        if (rc != RMAT_OK) {
-            /* The numbers are all written; only the figures are missing. */
-            fprintf(stderr, "rollmat: error: %s\n", ei.msg[0] ? ei.msg : rmat_strerror(rc));
-            return 1;
-        }
-    }
+    if (optind != argc - 1)
+        return cli_usage(&c, optind >= argc ? "need a recording" : "one recording at a time");
+    if (!out_dir)
+        return cli_usage(&c, "need -o DIR, the folder for the results");
+    if (cli_check_out_dir(&c, "-o", out_dir) != 0)
+        return CLI_FAIL;
+    rc = rmat_analyze(argv[optind], out_dir, &params, &c.log, &res, &ei);
+    if (rc != RMAT_OK)
+        return cli_fail_ei(&c, rc, &ei);
+    /* The numbers are all written; a failed figure fails the command but
+     * keeps them. */
+    if (plots && (rc = rmat_plot_analysis(out_dir, argv[optind], &res, &ei)) != RMAT_OK)
+        return cli_fail_ei(&c, rc, &ei);
     if (json) {
-        if (print_summary(out_dir) != 0)
-            return 1;
+        if (print_summary(&c, out_dir) != 0)
+            return CLI_FAIL;
     } else {
         printf("%s/summary.json\n%s/frames.csv\n", out_dir, out_dir);
         if (plots)
             printf("%s/cop_peak.png\n", out_dir);
     }
-    fprintf(stderr, "rollmat: %s: %llu frames, %.1f s, %llu lost, %zu passes, %zu holds%s\n",
+    fprintf(stderr,
+            "rollmat analyze: %s: %llu frames, %.1f s, %llu lost, %zu passes, %zu holds%s\n",
             argv[optind], (unsigned long long)res.frames, res.duration_s,
             (unsigned long long)res.frames_lost, res.passes, res.holds,
             res.calibrated ? "" : " (RAW COUNTS: no calibration)");

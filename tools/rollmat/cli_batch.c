@@ -19,7 +19,7 @@ static void usage_batch(FILE *f)
           "to date (newer than the recording, same parameters); a recording that fails\n"
           "is reported by name and the rest go on. Then OUT/sessions.csv (one row per\n"
           "session) and the trends (OUT/trend.csv, trend.json, OUT/trends/).\n"
-          "Exit status 1 if any recording failed.\n\n"
+          "\n"
           "  -o, --output OUT          output folder (created)\n"
           "  -j, --jobs N              processes at a time (default: the core count)\n"
           "      --shard K/N           only the K-th of N shares (by a hash of the path);\n"
@@ -33,7 +33,10 @@ static void usage_batch(FILE *f)
           "      --contact-threshold P --smooth-s S --turn-mm D --hold-radius-mm R\n"
           "      --hold-min-s S        analysis parameters, as for `rollmat analyze`\n"
           "  -q, --quiet               no progress\n"
-          "  -v, --verbose             more messages\n",
+          "  -v, --verbose             more messages\n\n"
+          "Exit status: 0 done, 1 a recording failed (named above), 2 wrong usage.\n\n"
+          "Example:\n"
+          "  rollmat batch clinic/ -o clinic-analysis/ -j 2\n",
           f);
 }
 
@@ -63,19 +66,19 @@ static void on_progress(void *ctx, const struct rmat_batch_progress *p)
     if (p->what == RMAT_BATCH_FAILED) {
         if (ui->tty && ui->drawn)
             fputs("\r\033[K", stderr);
-        fprintf(stderr, "rollmat: batch: [%zu/%zu] FAILED %s: %s\n", done, p->total, p->name,
+        fprintf(stderr, "rollmat batch: [%zu/%zu] FAILED %s: %s\n", done, p->total, p->name,
                 p->message);
     }
     if (ui->quiet)
         return;
     if (!ui->tty) {
         if (p->what == RMAT_BATCH_STARTED)
-            fprintf(stderr, "rollmat: batch: %zu recordings\n", p->total);
+            fprintf(stderr, "rollmat batch: %zu recordings\n", p->total);
         else if (p->what == RMAT_BATCH_ANALYSED)
-            fprintf(stderr, "rollmat: batch: [%zu/%zu] analysed %s (%.1f s)\n", done, p->total,
+            fprintf(stderr, "rollmat batch: [%zu/%zu] analysed %s (%.1f s)\n", done, p->total,
                     p->name, p->seconds);
         else if (p->what == RMAT_BATCH_SKIPPED)
-            fprintf(stderr, "rollmat: batch: [%zu/%zu] up to date %s\n", done, p->total, p->name);
+            fprintf(stderr, "rollmat batch: [%zu/%zu] up to date %s\n", done, p->total, p->name);
         return;
     }
     if (p->what == RMAT_BATCH_FINISHED) {
@@ -158,28 +161,27 @@ int cli_batch(int argc, char **argv)
     struct rmat_analysis_params params;
     struct rmat_errinfo ei;
     struct ui ui = {isatty(2), 0, 0};
-    int verbose = 0, merge = 0, opt, rc;
-    struct rmat_log log = {cli_log_stderr, &verbose};
+    int merge = 0, opt, rc;
+    struct cli c;
     double v;
 
+    cli_init(&c, "batch");
+    cli_getopt_quiet();
     rmat_batch_config_init(&cfg);
     rmat_analysis_params_init(&params);
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "o:j:qvh", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_GETOPT("o:j:qvh"), opts, NULL)) != -1) {
         int bad = 0;
         switch (opt) {
         case 'o':
             cfg.out_dir = optarg;
             break;
         case 'j':
-            bad = cli_parse_number("--jobs", optarg, 1, 4096, &v);
+            bad = cli_parse_number(&c, "--jobs", optarg, 1, 4096, &v);
             cfg.jobs = (int)v;
             break;
         case O_SHARD:
-            if (parse_shard(optarg, &cfg.shard_k, &cfg.shard_n) != 0) {
-                fprintf(stderr, "rollmat: --shard wants K/N with 1 <= K <= N, got '%s'\n", optarg);
-                bad = 1;
-            }
+            if (parse_shard(optarg, &cfg.shard_k, &cfg.shard_n) != 0)
+                return cli_usage(&c, "--shard wants K/N with 1 <= K <= N, got '%s'", optarg);
             break;
         case O_MERGE:
             merge = 1;
@@ -200,76 +202,69 @@ int cli_batch(int argc, char **argv)
             params.regions_path = optarg;
             break;
         case O_THRESH:
-            bad = cli_parse_number("--contact-threshold", optarg, 0, 1e6,
+            bad = cli_parse_number(&c, "--contact-threshold", optarg, 0, 1e6,
                                    &params.contact_threshold_kpa);
             break;
         case O_SMOOTH:
-            bad = cli_parse_number("--smooth-s", optarg, 0, 3600, &params.smooth_s);
+            bad = cli_parse_number(&c, "--smooth-s", optarg, 0, 3600, &params.smooth_s);
             break;
         case O_TURN:
-            bad = cli_parse_number("--turn-mm", optarg, 1e-3, 1e5, &params.turn_mm);
+            bad = cli_parse_number(&c, "--turn-mm", optarg, 1e-3, 1e5, &params.turn_mm);
             break;
         case O_HOLD_R:
-            bad = cli_parse_number("--hold-radius-mm", optarg, 0, 1e5, &params.hold_radius_mm);
+            bad = cli_parse_number(&c, "--hold-radius-mm", optarg, 0, 1e5, &params.hold_radius_mm);
             break;
         case O_HOLD_S:
-            bad = cli_parse_number("--hold-min-s", optarg, 0, 1e6, &params.hold_min_s);
+            bad = cli_parse_number(&c, "--hold-min-s", optarg, 0, 1e6, &params.hold_min_s);
             break;
         case 'q':
             ui.quiet = 1;
             break;
         case 'v':
-            verbose = 1;
+            c.verbose = 1;
             break;
         case 'h':
             usage_batch(stdout);
             return 0;
         default:
-            usage_batch(stderr);
-            return 2;
+            return cli_bad_option(&c, opt, argv);
         }
         if (bad)
-            return 2;
+            return CLI_USAGE;
     }
-    if (!cfg.out_dir) {
-        fprintf(stderr, "rollmat batch: need -o OUT (see --help)\n");
-        return 2;
-    }
+    if (!cfg.out_dir)
+        return cli_usage(&c, "need -o OUT, the folder for the results");
+    if (cli_check_out_dir(&c, "-o", cfg.out_dir) != 0)
+        return CLI_FAIL;
     if (merge) {
-        if (optind >= argc) {
-            fprintf(stderr, "rollmat batch --merge: need the shards' output folders\n");
-            return 2;
-        }
+        if (optind >= argc)
+            return cli_usage(&c, "--merge needs the shards' output folders");
         rc = rmat_batch_merge((const char *const *)(argv + optind), (size_t)(argc - optind),
-                              cfg.out_dir, cfg.trend_plots, &log, &ei);
-        if (rc != RMAT_OK) {
-            fprintf(stderr, "rollmat: error: %s\n", ei.msg[0] ? ei.msg : rmat_strerror(rc));
-            return 1;
-        }
+                              cfg.out_dir, cfg.trend_plots, &c.log, &ei);
+        if (rc != RMAT_OK)
+            return cli_fail_ei(&c, rc, &ei);
         printf("%s/sessions.csv\n%s/trend.csv\n", cfg.out_dir, cfg.out_dir);
-        return 0;
+        return CLI_OK;
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "rollmat batch: need one folder of recordings (see --help)\n");
-        return 2;
-    }
+    if (optind != argc - 1)
+        return cli_usage(&c, optind >= argc ? "need a folder of recordings"
+                                            : "one folder of recordings at a time");
     cfg.in_dir = argv[optind];
     cfg.params = &params;
     cfg.progress = on_progress;
     cfg.progress_ctx = &ui;
-    cfg.log = &log;
+    cfg.log = &c.log;
     cfg.stop = &cli_stop_requested;
     cli_catch_signals();
     rc = rmat_batch_run(&cfg, &res, &ei);
     if (rc != RMAT_OK) {
         if (ui.tty && ui.drawn)
             fputc('\n', stderr);
-        fprintf(stderr, "rollmat: error: %s\n", ei.msg[0] ? ei.msg : rmat_strerror(rc));
-        return 1;
+        return cli_fail_ei(&c, rc, &ei);
     }
-    fprintf(stderr, "rollmat: batch: %zu recordings: %zu analysed, %zu up to date, %zu failed%s\n",
+    fprintf(stderr, "rollmat batch: %zu recordings: %zu analysed, %zu up to date, %zu failed%s\n",
             res.total, res.analysed, res.skipped, res.failed,
             res.stopped ? " (stopped before the end)" : "");
     printf("%s/sessions.csv\n%s/trend.csv\n", cfg.out_dir, cfg.out_dir);
-    return res.failed || res.stopped ? 1 : 0;
+    return res.failed || res.stopped ? CLI_FAIL : CLI_OK;
 }

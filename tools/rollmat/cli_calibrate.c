@@ -17,7 +17,7 @@
 static void usage_calibrate(FILE *f)
 {
     fputs("usage: rollmat calibrate --curve CURVE --area-cm2 A --load L REC.h5\n"
-          "                         [--load L REC.h5 ...] -o OUT.cal [options]\n\n"
+          "                         [--load L REC.h5 ...] -o OUT.cal|--mat-dir DIR [options]\n\n"
           "Fits a count-to-kPa curve to recordings of known loads resting on a known\n"
           "area of the mat (a weight on a flat plate), one recording per load, and\n"
           "writes a calibration file (docs/calibration.md). Each --load and --area-cm2\n"
@@ -31,7 +31,15 @@ static void usage_calibrate(FILE *f)
           "                         2^adc_bits - 1)\n"
           "  --name NAME            the calibration's name (default: OUT's file name)\n"
           "  --gains FILE           copy per-sensel gains from FILE (rollmat equilibrate)\n"
-          "  --force                replace OUT if it exists\n",
+          "  --mat-dir DIR          write the mat's own calibration there instead of -o:\n"
+          "                         DIR/mat-SERIAL.cal, which rollmatd --calibration-dir\n"
+          "                         and rollmat record --calibration-dir find by the\n"
+          "                         mat's serial number\n"
+          "  --force                replace OUT if it exists\n\n"
+          "Exit status: 0 done, 1 failed, 2 wrong usage.\n\n"
+          "Example:\n"
+          "  rollmat calibrate --curve power --area-cm2 100 --load 5kg w5.h5 --load 10kg \\\n"
+          "      w10.h5 --load 20kg w20.h5 -o mat.cal\n",
           f);
 }
 
@@ -64,7 +72,7 @@ struct point_src {
 
 int cli_calibrate(int argc, char **argv)
 {
-    enum { O_CURVE = 256, O_LOAD, O_AREA, O_CMAX, O_NAME, O_GAINS, O_FORCE };
+    enum { O_CURVE = 256, O_LOAD, O_AREA, O_CMAX, O_NAME, O_GAINS, O_FORCE, O_MATDIR };
     static const struct option opts[] = {{"curve", required_argument, 0, O_CURVE},
                                          {"load", required_argument, 0, O_LOAD},
                                          {"area-cm2", required_argument, 0, O_AREA},
@@ -73,6 +81,7 @@ int cli_calibrate(int argc, char **argv)
                                          {"name", required_argument, 0, O_NAME},
                                          {"gains", required_argument, 0, O_GAINS},
                                          {"force", no_argument, 0, O_FORCE},
+                                         {"mat-dir", required_argument, 0, O_MATDIR},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     struct point_src src[MAX_POINTS];
@@ -83,26 +92,23 @@ int cli_calibrate(int argc, char **argv)
     const char *out = NULL, *name = NULL, *gains_path = NULL;
     struct rmat_calib *cal = NULL, *gcal = NULL;
     struct rmat_errinfo ei;
-    int n = 0, force = 0, opt, rc = 1, adc_bits = 0, rows = 0, cols = 0;
-    FILE *probe;
+    int n = 0, force = 0, opt, rc = CLI_FAIL, adc_bits = 0, rows = 0, cols = 0;
+    uint32_t serial = 0;
+    const char *mat_dir = NULL;
+    char mat_path[4096];
+    struct cli c;
 
-    optind = 1;
+    cli_init(&c, "calibrate");
+    cli_getopt_quiet();
     /* A leading '-': recordings come back in order as option 1, so each
      * takes the --load and --area-cm2 given before it. */
-    while ((opt = getopt_long(argc, argv, "-o:h", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_GETOPT("-o:h"), opts, NULL)) != -1) {
         switch (opt) {
         case 1:
-            if (n == MAX_POINTS) {
-                fprintf(stderr, "rollmat calibrate: at most %d recordings\n", MAX_POINTS);
-                return 2;
-            }
-            if (isnan(load_n) || isnan(area)) {
-                fprintf(stderr,
-                        "rollmat calibrate: %s: give --load and --area-cm2 before the "
-                        "recording\n",
-                        optarg);
-                return 2;
-            }
+            if (n == MAX_POINTS)
+                return cli_usage(&c, "at most %d recordings", MAX_POINTS);
+            if (isnan(load_n) || isnan(area))
+                return cli_usage(&c, "%s: give --load and --area-cm2 before the recording", optarg);
             src[n].rec = optarg;
             src[n].load_n = load_n;
             src[n].area_cm2 = area;
@@ -110,30 +116,24 @@ int cli_calibrate(int argc, char **argv)
             break;
         case O_CURVE:
             curve = rmat_curve_parse(optarg);
-            if (curve == RMAT_CURVE_NONE) {
-                fprintf(stderr,
-                        "rollmat calibrate: --curve must be linear, power, divider or table "
-                        "(got '%s')\n",
-                        optarg);
-                return 2;
-            }
+            if (curve == RMAT_CURVE_NONE)
+                return cli_usage(&c, "--curve must be linear, power, divider or table (got '%s')",
+                                 optarg);
             break;
         case O_LOAD:
-            if (parse_load(optarg, &load_n) != 0) {
-                fprintf(stderr,
-                        "rollmat calibrate: --load wants a positive mass or force with its "
-                        "unit: 5kg, 500g or 49N (got '%s')\n",
-                        optarg);
-                return 2;
-            }
+            if (parse_load(optarg, &load_n) != 0)
+                return cli_usage(&c,
+                                 "--load wants a positive mass or force with its unit: 5kg, "
+                                 "500g or 49N (got '%s')",
+                                 optarg);
             break;
         case O_AREA:
-            if (cli_parse_number("--area-cm2", optarg, 1e-6, 1e6, &area) != 0)
-                return 2;
+            if (cli_parse_number(&c, "--area-cm2", optarg, 1e-6, 1e6, &area) != 0)
+                return CLI_USAGE;
             break;
         case O_CMAX:
-            if (cli_parse_number("--c-max-counts", optarg, 1.5, 1e9, &c_max) != 0)
-                return 2;
+            if (cli_parse_number(&c, "--c-max-counts", optarg, 1.5, 1e9, &c_max) != 0)
+                return CLI_USAGE;
             break;
         case 'o':
             out = optarg;
@@ -147,42 +147,49 @@ int cli_calibrate(int argc, char **argv)
         case O_FORCE:
             force = 1;
             break;
+        case O_MATDIR:
+            mat_dir = optarg;
+            break;
         case 'h':
             usage_calibrate(stdout);
             return 0;
         default:
-            usage_calibrate(stderr);
-            return 2;
+            return cli_bad_option(&c, opt, argv);
         }
     }
-    if (curve == RMAT_CURVE_NONE || n == 0 || !out) {
-        fprintf(stderr, "rollmat calibrate: need --curve, at least one --load with its "
-                        "recording, and -o FILE (see --help)\n");
-        return 2;
-    }
-    if (!force && (probe = fopen(out, "r")) != NULL) {
-        fclose(probe);
-        fprintf(stderr, "rollmat calibrate: %s exists; use --force to replace it\n", out);
-        return 1;
-    }
-    if (gains_path && rmat_calib_load(gains_path, &gcal, &ei) != RMAT_OK) {
-        fprintf(stderr, "rollmat: error: %s\n", ei.msg);
-        return 1;
-    }
+    if (optind != argc)
+        return cli_usage(&c, "unexpected argument '%s'", argv[optind]);
+    if (curve == RMAT_CURVE_NONE)
+        return cli_usage(&c, "need --curve");
+    if (n == 0)
+        return cli_usage(&c, "need at least one --load with its recording");
+    if (!out == !mat_dir)
+        return cli_usage(&c, "need -o FILE, or --mat-dir DIR for the mat's own calibration "
+                             "(one of them)");
+    if (out && cli_check_out_file(&c, "-o", out, force) != 0)
+        return CLI_FAIL;
+    if (mat_dir && cli_check_out_dir(&c, "--mat-dir", mat_dir) != 0)
+        return CLI_FAIL;
+    if (gains_path && (rc = rmat_calib_load(gains_path, &gcal, &ei)) != RMAT_OK)
+        return cli_fail_ei(&c, rc, &ei);
+    rc = CLI_FAIL;
 
     for (int k = 0; k < n; k++) {
         struct rmat_load_stats st;
         if (rmat_load_stats_read(src[k].rec, NULL, &st, &ei) != RMAT_OK) {
-            fprintf(stderr, "rollmat: error: %s\n", ei.msg);
+            cli_fail_ei(&c, RMAT_E_IO, &ei);
             goto out;
         }
         if (k == 0) {
             adc_bits = st.adc_bits;
             rows = st.rows;
             cols = st.cols;
-        } else if (st.rows != rows || st.cols != cols) {
-            fprintf(stderr, "rollmat: error: %s is a %dx%d mat, %s a %dx%d one\n", src[k].rec,
-                    st.rows, st.cols, src[0].rec, rows, cols);
+            serial = st.serial;
+        } else if (st.rows != rows || st.cols != cols || st.serial != serial) {
+            cli_fail(&c,
+                     "%s is a %dx%d mat with serial %u, %s a %dx%d one with serial %u: "
+                     "calibrate one mat at a time",
+                     src[k].rec, st.rows, st.cols, st.serial, src[0].rec, rows, cols, serial);
             rmat_load_stats_fini(&st);
             goto out;
         }
@@ -190,8 +197,8 @@ int cli_calibrate(int argc, char **argv)
         src[k].frames = st.loaded_frames;
         rmat_load_stats_fini(&st);
         if (isnan(src[k].counts)) {
-            fprintf(stderr, "rollmat: error: %s: no sensel area (pitch) to place %g cm² on\n",
-                    src[k].rec, src[k].area_cm2);
+            cli_fail(&c, "%s: no sensel area (pitch) to place %g cm² on", src[k].rec,
+                     src[k].area_cm2);
             goto out;
         }
         pts[k].counts = src[k].counts;
@@ -201,27 +208,38 @@ int cli_calibrate(int argc, char **argv)
     if (isnan(c_max))
         c_max = (double)((1u << (adc_bits >= 1 && adc_bits <= 16 ? adc_bits : 12)) - 1u);
     if (rmat_calib_fit(curve, pts, (size_t)n, c_max, &cal, fit, &ei) != RMAT_OK) {
-        fprintf(stderr, "rollmat: error: %s\n", ei.msg);
+        cli_fail_ei(&c, RMAT_E_ARG, &ei);
         goto out;
+    }
+    if (mat_dir) {
+        /* The mat's own calibration, which rollmatd and rollmat record find
+         * by the mat's serial number. */
+        if (rmat_calib_mat_path(mat_dir, serial, mat_path, sizeof mat_path) != RMAT_OK) {
+            cli_fail(&c, "--mat-dir %s: path too long", mat_dir);
+            goto out;
+        }
+        if (cli_check_out_file(&c, "--mat-dir", mat_path, force) != 0)
+            goto out;
+        out = mat_path;
     }
     if (!name) {
         name = strrchr(out, '/');
         name = name ? name + 1 : out;
     }
-    snprintf(cal->name, sizeof cal->name, "%s", name);
+    snprintf(cal->name, sizeof cal->name, "%.*s", (int)sizeof cal->name - 1, name);
     if (gcal && gcal->gains) {
         if (gcal->gain_rows != rows || gcal->gain_cols != cols) {
-            fprintf(stderr, "rollmat: error: %s: gains for a %dx%d mat, the recordings are %dx%d\n",
-                    gains_path, gcal->gain_rows, gcal->gain_cols, rows, cols);
+            cli_fail(&c, "%s: gains for a %dx%d mat, the recordings are %dx%d", gains_path,
+                     gcal->gain_rows, gcal->gain_cols, rows, cols);
             goto out;
         }
         if (rmat_calib_set_gains(cal, rows, cols, gcal->gains) != RMAT_OK) {
-            fprintf(stderr, "rollmat: error: out of memory\n");
+            cli_fail(&c, "out of memory");
             goto out;
         }
     }
     if (rmat_calib_save(cal, out, &ei) != RMAT_OK) {
-        fprintf(stderr, "rollmat: error: %s\n", ei.msg);
+        cli_fail_ei(&c, RMAT_E_IO, &ei);
         goto out;
     }
     printf("# %s curve", rmat_curve_name(curve));
@@ -236,8 +254,8 @@ int cli_calibrate(int argc, char **argv)
         printf("%s,%.4f,%.4g,%zu,%llu,%.2f,%.4f,%.4f,%+.2f\n", src[k].rec, src[k].load_n,
                src[k].area_cm2, src[k].sensels, (unsigned long long)src[k].frames, pts[k].counts,
                pts[k].kpa, fit[k], 100.0 * (fit[k] / pts[k].kpa - 1.0));
-    fprintf(stderr, "rollmat: wrote %s\n", out);
-    rc = 0;
+    fprintf(stderr, "rollmat calibrate: wrote %s\n", out);
+    rc = CLI_OK;
 out:
     rmat_calib_free(cal);
     rmat_calib_free(gcal);

@@ -24,7 +24,10 @@ static void usage_equilibrate(FILE *f)
           "      --dead-below F      a sensel under F times the median reading is dead\n"
           "                          (or outside the load) and keeps gain 1 (default 0.1)\n"
           "      --name NAME         the name written into OUT\n"
-          "      --force             replace OUT if it exists\n",
+          "      --force             replace OUT if it exists\n\n"
+          "Exit status: 0 done, 1 failed, 2 wrong usage.\n\n"
+          "Example:\n"
+          "  rollmat equilibrate bladder.h5 --calibration mat.cal -o mat-equilibrated.cal\n",
           f);
 }
 
@@ -51,12 +54,13 @@ int cli_equilibrate(int argc, char **argv)
     struct rmat_errinfo ei;
     float *gains = NULL;
     double *sorted = NULL;
-    int opt, force = 0, rc = 1;
-    FILE *probe;
+    int opt, force = 0, rc = CLI_FAIL;
+    struct cli c;
 
+    cli_init(&c, "equilibrate");
+    cli_getopt_quiet();
     memset(&st, 0, sizeof st);
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_GETOPT("o:h"), opts, NULL)) != -1) {
         switch (opt) {
         case 'o':
             out = optarg;
@@ -65,8 +69,8 @@ int cli_equilibrate(int argc, char **argv)
             cal_path = optarg;
             break;
         case O_DEAD:
-            if (cli_parse_number("--dead-below", optarg, 0, 1, &dead_frac) != 0)
-                return 2;
+            if (cli_parse_number(&c, "--dead-below", optarg, 0, 1, &dead_frac) != 0)
+                return CLI_USAGE;
             break;
         case O_NAME:
             name = optarg;
@@ -78,26 +82,21 @@ int cli_equilibrate(int argc, char **argv)
             usage_equilibrate(stdout);
             return 0;
         default:
-            usage_equilibrate(stderr);
-            return 2;
+            return cli_bad_option(&c, opt, argv);
         }
     }
-    if (optind != argc - 1 || !out) {
-        fprintf(stderr, "rollmat equilibrate: need one recording and -o FILE (see --help)\n");
-        return 2;
-    }
-    if (!force && (probe = fopen(out, "r")) != NULL) {
-        fclose(probe);
-        fprintf(stderr, "rollmat equilibrate: %s exists; use --force to replace it\n", out);
-        return 1;
-    }
+    if (optind != argc - 1)
+        return cli_usage(&c, optind >= argc ? "need a recording" : "one recording at a time");
+    if (!out)
+        return cli_usage(&c, "need -o FILE, where to write the gains");
+    if (cli_check_out_file(&c, "-o", out, force) != 0)
+        return CLI_FAIL;
     if (cal_path) {
-        if (rmat_calib_load(cal_path, &cal, &ei) != RMAT_OK) {
-            fprintf(stderr, "rollmat: error: %s\n", ei.msg);
-            return 1;
-        }
+        if ((rc = rmat_calib_load(cal_path, &cal, &ei)) != RMAT_OK)
+            return cli_fail_ei(&c, rc, &ei);
+        rc = CLI_FAIL;
         if (cal->curve == RMAT_CURVE_NONE) {
-            fprintf(stderr, "rollmat: error: %s has no curve to compare in kPa with\n", cal_path);
+            cli_fail(&c, "%s has no curve to compare in kPa with", cal_path);
             goto out;
         }
     } else {
@@ -106,7 +105,7 @@ int cli_equilibrate(int argc, char **argv)
             goto out;
     }
     if (rmat_load_stats_read(argv[optind], cal_path ? cal : NULL, &st, &ei) != RMAT_OK) {
-        fprintf(stderr, "rollmat: error: %s\n", ei.msg);
+        cli_fail_ei(&c, RMAT_E_IO, &ei);
         goto out;
     }
     {
@@ -121,10 +120,8 @@ int cli_equilibrate(int argc, char **argv)
         const double median = n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
         const int dead = rmat_calib_gains_from_means(mean, n, dead_frac * median, gains);
         if (dead < 0 || !(median > 0)) {
-            fprintf(stderr,
-                    "rollmat: error: %s: most sensels read nothing: is the whole mat under the "
-                    "load?\n",
-                    argv[optind]);
+            cli_fail(&c, "%s: most sensels read nothing: is the whole mat under the load?",
+                     argv[optind]);
             goto out;
         }
         if (rmat_calib_set_gains(cal, st.rows, st.cols, gains) != RMAT_OK)
@@ -132,7 +129,7 @@ int cli_equilibrate(int argc, char **argv)
         if (name)
             snprintf(cal->name, sizeof cal->name, "%s", name);
         if (rmat_calib_save(cal, out, &ei) != RMAT_OK) {
-            fprintf(stderr, "rollmat: error: %s\n", ei.msg);
+            cli_fail_ei(&c, RMAT_E_IO, &ei);
             goto out;
         }
         float gmin = INFINITY, gmax = 0;
@@ -146,10 +143,10 @@ int cli_equilibrate(int argc, char **argv)
                (unsigned long long)st.frames, median, cal_path ? "kPa" : "counts", (double)gmin,
                (double)gmax, dead);
     }
-    rc = 0;
+    rc = CLI_OK;
 out:
-    if (rc != 0 && !gains)
-        fprintf(stderr, "rollmat: error: equilibrate failed\n");
+    if (rc != CLI_OK && !gains)
+        cli_fail(&c, "out of memory");
     free(gains);
     free(sorted);
     rmat_load_stats_fini(&st);

@@ -18,8 +18,8 @@ static int is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-int cli_session_dir(const char *arg, const char *out_dir, const char *calibration,
-                    const struct rmat_log *log, char *dir, size_t cap)
+int cli_session_dir(const struct cli *c, const char *arg, const char *out_dir,
+                    const char *calibration, char *dir, size_t cap)
 {
     struct rmat_analysis_params params;
     struct rmat_errinfo ei;
@@ -30,16 +30,16 @@ int cli_session_dir(const char *arg, const char *out_dir, const char *calibratio
     if (is_dir(arg)) {
         snprintf(probe, sizeof probe, "%s/summary.json", arg);
         if (access(probe, R_OK) != 0) {
-            fprintf(stderr,
-                    "rollmat: %s has no summary.json: give a recording (.h5) or a folder "
-                    "`rollmat analyze` wrote\n",
-                    arg);
+            cli_fail(c,
+                     "%s has no summary.json: give a recording (.h5) or a folder `rollmat "
+                     "analyze` wrote",
+                     arg);
             return -1;
         }
         if ((size_t)snprintf(dir, cap, "%s", out_dir ? out_dir : arg) >= cap)
             return -1;
         if (out_dir && strcmp(out_dir, arg) != 0) {
-            fprintf(stderr, "rollmat: -o is for a recording; %s is already analysed\n", arg);
+            cli_usage(c, "-o is for a recording; %s is already analysed", arg);
             return -1;
         }
         return 0;
@@ -53,20 +53,23 @@ int cli_session_dir(const char *arg, const char *out_dir, const char *calibratio
     else
         rc = snprintf(dir, cap, "%s.analysis", arg);
     if (rc < 0 || (size_t)rc >= cap) {
-        fprintf(stderr, "rollmat: path too long: %s\n", arg);
+        cli_fail(c, "path too long: %s", arg);
         return -1;
     }
+    if (access(arg, F_OK) != 0) {
+        cli_fail(c, "%s: no such recording or analysis folder", arg);
+        return -1;
+    }
+    if (cli_check_out_dir(c, "-o", dir) != 0)
+        return -1;
     rmat_analysis_params_init(&params);
     params.calibration_path = calibration;
 
-    rc = rmat_analyze(arg, dir, &params, log, NULL, &ei);
+    rc = rmat_analyze(arg, dir, &params, &c->log, NULL, &ei);
+    if (rc == RMAT_OK)
+        rc = rmat_events_export(arg, dir, &ei);
     if (rc != RMAT_OK) {
-        fprintf(stderr, "rollmat: error: %s\n", ei.msg[0] ? ei.msg : rmat_strerror(rc));
-        return -1;
-    }
-    rc = rmat_events_export(arg, dir, &ei);
-    if (rc != RMAT_OK) {
-        fprintf(stderr, "rollmat: error: %s\n", ei.msg[0] ? ei.msg : rmat_strerror(rc));
+        cli_fail_ei(c, rc, &ei);
         return -1;
     }
     return 0;
@@ -86,7 +89,10 @@ static void usage_plot(FILE *f)
           "  -o, --output DIR          analysis folder for a recording\n"
           "      --calibration FILE    counts to kPa for the analysis (docs/calibration.md)\n"
           "      --plots-dir DIR       where the figures go (default DIR/plots)\n"
-          "  -v, --verbose             more messages\n",
+          "  -v, --verbose             more messages\n\n"
+          "Exit status: 0 done, 1 failed, 2 wrong usage.\n\n"
+          "Example:\n"
+          "  rollmat plot left-quad.h5 --calibration mat.cal\n",
           f);
 }
 
@@ -100,13 +106,14 @@ int cli_plot(int argc, char **argv)
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *out_dir = NULL, *cal = NULL, *plots_dir = NULL;
-    int verbose = 0, opt, rc;
-    struct rmat_log log = {cli_log_stderr, &verbose};
+    int opt, rc;
+    struct cli c;
     struct rmat_errinfo ei;
     char dir[4096], pdir[4200];
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "o:vh", opts, NULL)) != -1) {
+    cli_init(&c, "plot");
+    cli_getopt_quiet();
+    while ((opt = getopt_long(argc, argv, CLI_GETOPT("o:vh"), opts, NULL)) != -1) {
         switch (opt) {
         case 'o':
             out_dir = optarg;
@@ -118,31 +125,29 @@ int cli_plot(int argc, char **argv)
             plots_dir = optarg;
             break;
         case 'v':
-            verbose = 1;
+            c.verbose = 1;
             break;
         case 'h':
             usage_plot(stdout);
             return 0;
         default:
-            usage_plot(stderr);
-            return 2;
+            return cli_bad_option(&c, opt, argv);
         }
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "rollmat plot: need one recording or analysis folder (see --help)\n");
-        return 2;
-    }
-    if (cli_session_dir(argv[optind], out_dir, cal, &log, dir, sizeof dir) != 0)
-        return 1;
+    if (optind != argc - 1)
+        return cli_usage(&c, optind >= argc ? "need a recording or an analysis folder"
+                                            : "one recording or analysis folder at a time");
+    if (plots_dir && cli_check_out_dir(&c, "--plots-dir", plots_dir) != 0)
+        return CLI_FAIL;
+    if (cli_session_dir(&c, argv[optind], out_dir, cal, dir, sizeof dir) != 0)
+        return CLI_FAIL;
     snprintf(pdir, sizeof pdir, "%s/plots", dir);
     if (!plots_dir)
         plots_dir = pdir;
-    rc = rmat_plots_session(dir, plots_dir, &log, &ei);
-    if (rc != RMAT_OK) {
-        fprintf(stderr, "rollmat: error: %s\n", ei.msg[0] ? ei.msg : rmat_strerror(rc));
-        return 1;
-    }
+    rc = rmat_plots_session(dir, plots_dir, &c.log, &ei);
+    if (rc != RMAT_OK)
+        return cli_fail_ei(&c, rc, &ei);
     for (int k = 0; k < RMAT_PLOT_FIGURES; k++)
         printf("%s/%s.png\n", plots_dir, rmat_plot_figure_names[k]);
-    return 0;
+    return CLI_OK;
 }

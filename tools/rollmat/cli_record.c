@@ -23,7 +23,11 @@ static void usage_record(FILE *f)
           "                          session attributes stored in the file\n"
           "      --started-utc ISO   the session's date and time (default: now), e.g. for\n"
           "                          a session entered later: 2026-03-02T09:30:00Z\n"
-          "  -v, --verbose           more messages\n",
+          "  -v, --verbose           more messages\n\n"
+          "Exit status: 0 done, 1 failed, 2 wrong usage.\n\n"
+          "Example:\n"
+          "  rollmat record --device tcp://127.0.0.1:5760 --duration 60 -o left-quad.h5 \\\n"
+          "      --subject P012 --region quadriceps --side left --roller foam-firm\n",
           f);
 }
 
@@ -73,17 +77,19 @@ int cli_record(int argc, char **argv)
     struct rmat_record_config cfg;
     struct rmat_record_result res;
     struct rmat_errinfo ei;
-    int verbose = 0, opt, rc;
-    struct rmat_log log = {cli_log_stderr, &verbose};
+    int opt, rc;
+    struct cli c;
     double v;
 
     if (argc > 1 && (strcmp(argv[1], "start") == 0 || strcmp(argv[1], "stop") == 0))
         return cli_daemon_record(argc - 1, argv + 1);
 
+    cli_init(&c, "record");
+    cli_getopt_quiet();
     rmat_record_config_init(&cfg);
     cfg.stop = &cli_stop_requested;
-    cfg.log = &log;
-    while ((opt = getopt_long(argc, argv, "d:o:t:vh", opts, NULL)) != -1) {
+    cfg.log = &c.log;
+    while ((opt = getopt_long(argc, argv, CLI_GETOPT("d:o:t:vh"), opts, NULL)) != -1) {
         int bad = 0;
         switch (opt) {
         case 'd':
@@ -93,14 +99,14 @@ int cli_record(int argc, char **argv)
             cfg.out_path = optarg;
             break;
         case 't':
-            bad = cli_parse_number("--duration", optarg, 0.001, 1e7, &cfg.duration_s);
+            bad = cli_parse_number(&c, "--duration", optarg, 0.001, 1e7, &cfg.duration_s);
             break;
         case O_RATE:
-            bad = cli_parse_number("--rate", optarg, 1, 65535, &v);
+            bad = cli_parse_number(&c, "--rate", optarg, 1, 65535, &v);
             cfg.rate_hz = (uint16_t)v;
             break;
         case O_BAUD:
-            bad = cli_parse_number("--baud", optarg, 300, 1e8, &v);
+            bad = cli_parse_number(&c, "--baud", optarg, 300, 1e8, &v);
             cfg.baud = (unsigned)v;
             break;
         case O_DENSE:
@@ -110,79 +116,80 @@ int cli_record(int argc, char **argv)
             cfg.test_pattern = 1;
             break;
         case O_SUBJECT:
-            bad = cli_copy_attr("--subject", optarg, cfg.meta.subject, sizeof cfg.meta.subject);
+            bad = cli_copy_attr(&c, "--subject", optarg, cfg.meta.subject, sizeof cfg.meta.subject);
             break;
         case O_SESSION:
-            bad = cli_copy_attr("--session", optarg, cfg.meta.session, sizeof cfg.meta.session);
+            bad = cli_copy_attr(&c, "--session", optarg, cfg.meta.session, sizeof cfg.meta.session);
             break;
         case O_REGION:
-            bad = cli_copy_attr("--region", optarg, cfg.meta.region, sizeof cfg.meta.region);
+            bad = cli_copy_attr(&c, "--region", optarg, cfg.meta.region, sizeof cfg.meta.region);
             break;
         case O_SIDE:
-            bad = cli_one_of("--side", optarg, sides) ||
-                  cli_copy_attr("--side", optarg, cfg.meta.side, sizeof cfg.meta.side);
+            bad = cli_one_of(&c, "--side", optarg, sides) ||
+                  cli_copy_attr(&c, "--side", optarg, cfg.meta.side, sizeof cfg.meta.side);
             break;
         case O_ROLLER:
-            bad = cli_copy_attr("--roller", optarg, cfg.meta.roller, sizeof cfg.meta.roller);
+            bad = cli_copy_attr(&c, "--roller", optarg, cfg.meta.roller, sizeof cfg.meta.roller);
             break;
         case O_DIAM:
-            bad = cli_parse_number("--roller-diameter", optarg, 1, 1000,
+            bad = cli_parse_number(&c, "--roller-diameter", optarg, 1, 1000,
                                    &cfg.meta.roller_diameter_mm);
             break;
         case O_MOUNT:
-            bad = cli_one_of("--mounting", optarg, mountings) ||
-                  cli_copy_attr("--mounting", optarg, cfg.meta.mounting, sizeof cfg.meta.mounting);
+            bad = cli_one_of(&c, "--mounting", optarg, mountings) ||
+                  cli_copy_attr(&c, "--mounting", optarg, cfg.meta.mounting,
+                                sizeof cfg.meta.mounting);
             break;
         case O_MASS:
-            bad = cli_parse_number("--body-mass", optarg, 1, 500, &cfg.meta.body_mass_kg);
+            bad = cli_parse_number(&c, "--body-mass", optarg, 1, 500, &cfg.meta.body_mass_kg);
             break;
         case O_OPER:
-            bad = cli_copy_attr("--operator", optarg, cfg.meta.operator_name,
+            bad = cli_copy_attr(&c, "--operator", optarg, cfg.meta.operator_name,
                                 sizeof cfg.meta.operator_name);
             break;
         case O_NOTES:
-            bad = cli_copy_attr("--notes", optarg, cfg.meta.notes, sizeof cfg.meta.notes);
+            bad = cli_copy_attr(&c, "--notes", optarg, cfg.meta.notes, sizeof cfg.meta.notes);
             break;
         case O_STARTED:
             /* The recorder keeps a started_utc that is already set. */
-            bad = cli_copy_attr("--started-utc", optarg, cfg.meta.started_utc,
+            bad = cli_copy_attr(&c, "--started-utc", optarg, cfg.meta.started_utc,
                                 sizeof cfg.meta.started_utc);
             break;
         case 'v':
-            verbose = 1;
+            c.verbose = 1;
             break;
         case 'h':
             usage_record(stdout);
             return 0;
         default:
-            usage_record(stderr);
-            return 2;
+            return cli_bad_option(&c, opt, argv);
         }
         if (bad)
-            return 2;
+            return CLI_USAGE;
     }
-    if (optind != argc) {
-        fprintf(stderr, "rollmat record: unexpected argument '%s' (see --help)\n", argv[optind]);
-        return 2;
-    }
-    if (!cfg.device || !cfg.out_path) {
-        fprintf(stderr, "rollmat record: need --device and -o (see --help)\n");
-        return 2;
-    }
+    if (optind != argc)
+        return cli_usage(&c, "unexpected argument '%s'", argv[optind]);
+    if (!cfg.device)
+        return cli_usage(&c, "need --device, the mat's serial port or tcp://HOST:PORT");
+    if (!cfg.out_path)
+        return cli_usage(&c, "need -o FILE.h5, the recording to write");
+    /* Before connecting: a mat held elsewhere must not hide a bad name. */
+    if (cli_check_out_file(&c, "-o", cfg.out_path, -1) != 0)
+        return CLI_FAIL;
     cli_catch_signals();
     rc = rmat_record_run(&cfg, &res, &ei);
     if (res.frames > 0 || rc == RMAT_OK)
         fprintf(stderr,
-                "rollmat: %s: %llu frames, %.1f s; %llu lost on the link, %u bad packets "
+                "rollmat record: %s: %llu frames, %.1f s; %llu lost on the link, %u bad packets "
                 "dropped, %u dropped by the mat\n",
                 cfg.out_path, (unsigned long long)res.frames, res.duration_s,
                 (unsigned long long)res.frames_lost, res.link_drops, res.device_dropped);
     if (res.clock.n > 0)
-        fprintf(stderr, "rollmat: mat clock: drift %+.1f ppm from %u round trips (rms %.0f us)\n",
+        fprintf(stderr,
+                "rollmat record: mat clock: drift %+.1f ppm from %u round trips (rms %.0f us)\n",
                 res.clock.drift_ppm, res.clock.n, res.clock.rms_us);
     if (rc != RMAT_OK) {
-        fprintf(stderr, "rollmat: error: %s\n", ei.msg[0] ? ei.msg : rmat_strerror(rc));
-        return 1;
+        return cli_fail_ei(&c, rc, &ei);
     }
     return 0;
 }

@@ -13,7 +13,10 @@ static void usage_recover(FILE *f)
           "closes cleanly (after a crash, a power cut or a full disk). The journal and\n"
           "the damaged recording are left as they are; the rebuilt one is written to\n"
           "NEW.h5 (default: FILE.recovered.h5). Nothing is overwritten.\n\n"
-          "  -o, --output NEW.h5   where to write the rebuilt recording\n",
+          "  -o, --output NEW.h5   where to write the rebuilt recording\n\n"
+          "Exit status: 0 done, 1 failed, 2 wrong usage.\n\n"
+          "Example:\n"
+          "  rollmat recover P012_quadriceps_left_20261204-101500.h5.journal\n",
           f);
 }
 
@@ -26,24 +29,25 @@ int cli_recover(int argc, char **argv)
     const char *out = NULL, *journal;
     char def[4200];
     int opt, rc;
+    struct cli c;
 
-    while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    cli_init(&c, "recover");
+    cli_getopt_quiet();
+    while ((opt = getopt_long(argc, argv, CLI_GETOPT("o:h"), opts, NULL)) != -1) {
         switch (opt) {
         case 'o':
             out = optarg;
             break;
         case 'h':
             usage_recover(stdout);
-            return 0;
+            return CLI_OK;
         default:
-            usage_recover(stderr);
-            return 2;
+            return cli_bad_option(&c, opt, argv);
         }
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "rollmat recover: need one journal (see --help)\n");
-        return 2;
-    }
+    if (optind != argc - 1)
+        return cli_usage(&c, optind >= argc ? "need a journal (FILE.h5.journal)"
+                                            : "one journal at a time");
     journal = argv[optind];
     if (!out) {
         /* FILE.h5.journal -> FILE.recovered.h5 */
@@ -56,15 +60,15 @@ int cli_recover(int argc, char **argv)
         snprintf(def, sizeof def, "%.*s.recovered.h5", (int)n, journal);
         out = def;
     }
+    if (cli_check_out_file(&c, "-o", out, -1) != 0)
+        return CLI_FAIL;
     rc = rmat_journal_recover(journal, out, &res, &ei);
-    if (rc != RMAT_OK) {
-        fprintf(stderr, "rollmat: error: %s\n", ei.msg[0] ? ei.msg : rmat_strerror(rc));
-        return 1;
-    }
+    if (rc != RMAT_OK)
+        return cli_fail_ei(&c, rc, &ei);
     printf("%s\n", out);
-    fprintf(stderr, "rollmat: %s: %llu frames and %llu events recovered%s%s\n", out,
+    fprintf(stderr, "rollmat recover: %s: %llu frames and %llu events recovered%s%s\n", out,
             (unsigned long long)res.frames, (unsigned long long)res.events,
             res.torn_tail ? "; the journal's last record was torn (the crash)" : "",
             res.bad_packets ? "; some packets would not parse" : "");
-    return 0;
+    return CLI_OK;
 }

@@ -28,12 +28,17 @@ static void usage_report(FILE *f)
           "      --subject S          a progress report of subject S\n"
           "      --analysis-dir DIR   analysis folder for a recording\n"
           "      --calibration FILE   counts to kPa for the analysis\n"
-          "  -v, --verbose            more messages\n",
+          "      --force              replace the PDF given with -o if it exists\n"
+          "  -v, --verbose            more messages\n\n"
+          "Exit status: 0 done, 1 failed, 2 wrong usage.\n\n"
+          "Examples:\n"
+          "  rollmat report left-quad.h5 --calibration mat.cal\n"
+          "  rollmat report --subject P012 clinic/ -o P012-progress.pdf\n",
           f);
 }
 
-static int progress(const char *dir, const char *subject, const char *out,
-                    const struct rmat_log *log)
+static int progress(const struct cli *c, const char *dir, const char *subject, const char *out,
+                    int force)
 {
     struct rmat_session_set set = {0};
     struct rmat_errinfo ei;
@@ -51,43 +56,45 @@ static int progress(const char *dir, const char *subject, const char *out,
     snprintf(pdf, sizeof pdf, "%s/progress-%s.pdf", dir, safe);
     if (out)
         snprintf(pdf, sizeof pdf, "%s", out);
-    rc = rmat_sessions_scan(dir, &set, log, &ei);
+    if (cli_check_out_file(c, "-o", pdf, force) != 0)
+        return CLI_FAIL;
+    rc = rmat_sessions_scan(dir, &set, &c->log, &ei);
     if (rc == 0) {
         snprintf(path, sizeof path, "%s/sessions.csv", dir);
         if (access(path, R_OK) == 0)
             rc = rmat_sessions_read_csv(path, &set, &ei);
     }
     if (rc >= 0) {
-        rmat_sessions_sort(&set, log);
-        rc = rmat_report_progress(&set, subject, work, pdf, log, &ei);
+        rmat_sessions_sort(&set, &c->log);
+        rc = rmat_report_progress(&set, subject, work, pdf, &c->log, &ei);
     }
     rmat_session_set_fini(&set);
-    if (rc != RMAT_OK) {
-        fprintf(stderr, "rollmat: error: %s\n", ei.msg[0] ? ei.msg : rmat_strerror(rc));
-        return 1;
-    }
+    if (rc != RMAT_OK)
+        return cli_fail_ei(c, rc, &ei);
     printf("%s\n", pdf);
-    return 0;
+    return CLI_OK;
 }
 
 int cli_report(int argc, char **argv)
 {
-    enum { O_SUBJECT = 256, O_ANA, O_CAL };
+    enum { O_SUBJECT = 256, O_ANA, O_CAL, O_FORCE };
     static const struct option opts[] = {{"output", required_argument, 0, 'o'},
                                          {"subject", required_argument, 0, O_SUBJECT},
                                          {"analysis-dir", required_argument, 0, O_ANA},
                                          {"calibration", required_argument, 0, O_CAL},
+                                         {"force", no_argument, 0, O_FORCE},
                                          {"verbose", no_argument, 0, 'v'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *out = NULL, *subject = NULL, *ana = NULL, *cal = NULL;
-    int verbose = 0, opt, rc;
-    struct rmat_log log = {cli_log_stderr, &verbose};
+    int opt, rc, force = 0;
+    struct cli c;
     struct rmat_errinfo ei;
     char dir[4096], pdf[4200];
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "o:vh", opts, NULL)) != -1) {
+    cli_init(&c, "report");
+    cli_getopt_quiet();
+    while ((opt = getopt_long(argc, argv, CLI_GETOPT("o:vh"), opts, NULL)) != -1) {
         switch (opt) {
         case 'o':
             out = optarg;
@@ -101,31 +108,36 @@ int cli_report(int argc, char **argv)
         case O_CAL:
             cal = optarg;
             break;
+        case O_FORCE:
+            force = 1;
+            break;
         case 'v':
-            verbose = 1;
+            c.verbose = 1;
             break;
         case 'h':
             usage_report(stdout);
-            return 0;
+            return CLI_OK;
         default:
-            usage_report(stderr);
-            return 2;
+            return cli_bad_option(&c, opt, argv);
         }
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "rollmat report: need one recording or folder (see --help)\n");
-        return 2;
-    }
+    if (optind != argc - 1)
+        return cli_usage(&c, optind >= argc ? "need a recording or a folder"
+                                            : "one recording or folder at a time");
     if (subject)
-        return progress(argv[optind], subject, out, &log);
-    if (cli_session_dir(argv[optind], ana, cal, &log, dir, sizeof dir) != 0)
-        return 1;
+        return progress(&c, argv[optind], subject, out, force);
+    /* The PDF is checked before the analysis: no work is lost to a name
+     * that was taken. */
+    if (out && cli_check_out_file(&c, "-o", out, force) != 0)
+        return CLI_FAIL;
+    if (cli_session_dir(&c, argv[optind], ana, cal, dir, sizeof dir) != 0)
+        return CLI_FAIL;
     snprintf(pdf, sizeof pdf, "%s/report.pdf", dir);
-    rc = rmat_report_session(dir, out ? out : pdf, &log, &ei);
-    if (rc != RMAT_OK) {
-        fprintf(stderr, "rollmat: error: %s\n", ei.msg[0] ? ei.msg : rmat_strerror(rc));
-        return 1;
-    }
+    if (!out && cli_check_out_file(&c, "-o", pdf, 1) != 0)
+        return CLI_FAIL;
+    rc = rmat_report_session(dir, out ? out : pdf, &c.log, &ei);
+    if (rc != RMAT_OK)
+        return cli_fail_ei(&c, rc, &ei);
     printf("%s\n", out ? out : pdf);
-    return 0;
+    return CLI_OK;
 }

@@ -22,7 +22,10 @@ static void usage_trend(FILE *f)
           "  -o, --output OUT     where to write (default DIR)\n"
           "      --subject S      only this subject's sessions\n"
           "      --no-plot        no figures (no gnuplot needed)\n"
-          "  -v, --verbose        more messages\n",
+          "  -v, --verbose        more messages\n\n"
+          "Exit status: 0 done, 1 failed, 2 wrong usage.\n\n"
+          "Example:\n"
+          "  rollmat trend clinic/ --subject P012\n",
           f);
 }
 
@@ -34,15 +37,16 @@ int cli_trend(int argc, char **argv)
         {"no-plot", no_argument, 0, O_NOPLOT}, {"verbose", no_argument, 0, 'v'},
         {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     const char *out = NULL, *subject = NULL;
-    int verbose = 0, plots = 1, opt, rc;
-    struct rmat_log log = {cli_log_stderr, &verbose};
+    int plots = 1, opt, rc;
+    struct cli c;
     struct rmat_session_set set = {0};
     struct rmat_trend_set tr = {0};
     struct rmat_errinfo ei;
     char path[4200];
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "o:vh", opts, NULL)) != -1) {
+    cli_init(&c, "trend");
+    cli_getopt_quiet();
+    while ((opt = getopt_long(argc, argv, CLI_GETOPT("o:vh"), opts, NULL)) != -1) {
         switch (opt) {
         case 'o':
             out = optarg;
@@ -54,23 +58,22 @@ int cli_trend(int argc, char **argv)
             plots = 0;
             break;
         case 'v':
-            verbose = 1;
+            c.verbose = 1;
             break;
         case 'h':
             usage_trend(stdout);
-            return 0;
+            return CLI_OK;
         default:
-            usage_trend(stderr);
-            return 2;
+            return cli_bad_option(&c, opt, argv);
         }
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "rollmat trend: need one folder (see --help)\n");
-        return 2;
-    }
+    if (optind != argc - 1)
+        return cli_usage(&c, optind >= argc ? "need a folder of analyses" : "one folder at a time");
     if (!out)
         out = argv[optind];
-    rc = rmat_sessions_scan(argv[optind], &set, &log, &ei);
+    if (cli_check_out_dir(&c, "-o", out) != 0)
+        return CLI_FAIL;
+    rc = rmat_sessions_scan(argv[optind], &set, &c.log, &ei);
     if (rc == 0) {
         /* No analysis folders: a merged batch output has sessions.csv. */
         snprintf(path, sizeof path, "%s/sessions.csv", argv[optind]);
@@ -80,15 +83,15 @@ int cli_trend(int argc, char **argv)
     if (rc < 0)
         goto fail;
     if (set.n == 0) {
-        fprintf(stderr,
-                "rollmat trend: no analysed sessions under %s (folders with "
-                "summary.json, or a sessions.csv)\n",
-                argv[optind]);
+        cli_fail(&c,
+                 "no analysed sessions under %s (folders with summary.json, or a "
+                 "sessions.csv)",
+                 argv[optind]);
         rmat_session_set_fini(&set);
-        return 1;
+        return CLI_FAIL;
     }
-    rmat_sessions_sort(&set, &log);
-    rc = rmat_trends_compute(&set, subject, &tr, &log, &ei);
+    rmat_sessions_sort(&set, &c.log);
+    rc = rmat_trends_compute(&set, subject, &tr, &c.log, &ei);
     if (rc == RMAT_OK)
         rc = rmat_trends_write(&tr, out, &ei);
     snprintf(path, sizeof path, "%s/sessions.csv", out);
@@ -100,13 +103,13 @@ int cli_trend(int argc, char **argv)
     if (rc != RMAT_OK)
         goto fail;
     printf("%s/trend.csv\n%s/trend.json\n", out, out);
-    fprintf(stderr, "rollmat: %zu sessions, %zu subject/region/side groups\n", set.n, tr.n);
+    fprintf(stderr, "rollmat trend: %zu sessions, %zu subject/region/side groups\n", set.n, tr.n);
     rmat_trends_fini(&tr);
     rmat_session_set_fini(&set);
-    return 0;
+    return CLI_OK;
 fail:
-    fprintf(stderr, "rollmat: error: %s\n", ei.msg[0] ? ei.msg : rmat_strerror(rc));
+    cli_fail_ei(&c, rc, &ei);
     rmat_trends_fini(&tr);
     rmat_session_set_fini(&set);
-    return 1;
+    return CLI_FAIL;
 }

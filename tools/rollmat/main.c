@@ -25,7 +25,11 @@ static void usage(FILE *f)
           "  mark      add a mark, pain rating or note to the daemon's recording\n"
           "  status    what the daemon (rollmatd) is doing\n"
           "  version   print the version\n\n"
-          "`rollmat COMMAND --help` describes each command.\n",
+          "`rollmat COMMAND --help` describes each command, with an example.\n"
+          "Every command exits with 0 when it did its work, 1 when it failed (the\n"
+          "message says why and what to do), 2 when it was used wrongly.\n\n"
+          "Example:\n"
+          "  rollmat analyze left-quad.h5 -o left-quad/\n",
           f);
 }
 
@@ -47,7 +51,7 @@ int main(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
-        return 2;
+        return CLI_USAGE;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
@@ -61,7 +65,6 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    fprintf(stderr, "rollmat: unknown command '%s'\n", argv[1]);
-    usage(stderr);
-    return 2;
+    fprintf(stderr, "rollmat: error: unknown command '%s' (see `rollmat --help`)\n", argv[1]);
+    return CLI_USAGE;
 }
