@@ -154,7 +154,8 @@ int rmat_test_wait_file(const char *path, int timeout_ms)
 
     snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
     fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-    if (fd < 0 || inotify_add_watch(fd, dir, IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MODIFY) < 0) {
+    if (fd < 0 ||
+        inotify_add_watch(fd, dir, IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MODIFY) < 0) {
         if (fd >= 0)
             close(fd);
         return file_ready(path) ? 0 : -1;
