@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "rollmat/cadence.h"
+#include "rollmat/dates.h"
 #include "rollmat/files.h"
 #include "rollmat/json.h"
 #include "rollmat/calib.h"
@@ -41,6 +42,7 @@
 #include "rollmat/regions.h"
 #include "rollmat/summary.h"
 #include "rollmat/tissue.h"
+#include "rollmat/units.h"
 
 #define BLOCK_FRAMES 512
 #define BLOCK_BYTES  (512u << 10) /* raw counts read per HDF5 call: in L2 */
@@ -53,22 +55,41 @@
 #define DEFAULT_TURN_MM               15.0
 #define DEFAULT_HOLD_RADIUS_MM        15.0
 #define DEFAULT_HOLD_MIN_S            3.0
+/* Uncalibrated: contact from this share of the ADC's full scale (analyze.h). */
+#define COUNTS_THRESHOLD_SHARE 0.05
 
-static const char frames_header[] = "t_s,force_n,area_cm2,mean_kpa,peak_kpa,cop_x_mm,cop_y_mm,"
-                                    "width_mm,length_mm,compliance_mm3_n,s_mm\n";
-static const char passes_header[] =
-    "index,t_start_s,t_end_s,direction,amplitude_mm,speed_mm_s,mean_force_n,peak_kpa,mean_kpa,"
-    "mean_area_cm2,mean_width_mm,compliance_mm3_n\n";
-static const char holds_header[] = "index,t_start_s,duration_s,x_mm,y_mm,mean_force_n,mean_kpa,"
-                                   "peak_kpa,area_change_pct,region\n";
-static const char regions_header[] =
-    "region,x0_mm,y0_mm,x1_mm,y1_mm,time_s,pct,holds,mean_kpa,pti_kpa_s\n";
+/* The CSV files' columns by their calibrated names; an uncalibrated
+ * analysis writes their counts names (units.h). */
+static const char *const frames_cols[] = {"t_s",       "force_n",          "area_cm2", "mean_kpa",
+                                          "peak_kpa",  "cop_x_mm",         "cop_y_mm", "width_mm",
+                                          "length_mm", "compliance_mm3_n", "s_mm",     NULL};
+static const char *const passes_cols[] = {
+    "index",         "t_start_s",        "t_end_s",  "direction", "amplitude_mm",
+    "speed_mm_s",    "mean_force_n",     "peak_kpa", "mean_kpa",  "mean_area_cm2",
+    "mean_width_mm", "compliance_mm3_n", NULL};
+static const char *const holds_cols[] = {
+    "index",    "t_start_s", "duration_s",      "x_mm",   "y_mm", "mean_force_n",
+    "mean_kpa", "peak_kpa",  "area_change_pct", "region", NULL};
+static const char *const regions_cols[] = {"region",   "x0_mm",     "y0_mm", "x1_mm",
+                                           "y1_mm",    "time_s",    "pct",   "holds",
+                                           "mean_kpa", "pti_kpa_s", NULL};
+
+static void put_header(FILE *f, const char *const *cols, int calibrated)
+{
+    for (size_t i = 0; cols[i]; i++) {
+        if (i)
+            fputc(',', f);
+        fputs(rmat_units_name(cols[i], calibrated), f);
+    }
+    fputc('\n', f);
+}
 
 void rmat_analysis_params_init(struct rmat_analysis_params *p)
 {
     if (!p)
         return;
     p->contact_threshold_kpa = DEFAULT_CONTACT_THRESHOLD_KPA;
+    p->contact_threshold_counts = NAN;
     p->smooth_s = DEFAULT_SMOOTH_S;
     p->turn_mm = DEFAULT_TURN_MM;
     p->hold_radius_mm = DEFAULT_HOLD_RADIUS_MM;
@@ -85,6 +106,9 @@ static int check_params(const struct rmat_analysis_params *p, struct rmat_errinf
     if (!isfinite(p->contact_threshold_kpa))
         return rmat_errinfo_set(ei, RMAT_E_ARG, 0, fmt, "--contact-threshold",
                                 p->contact_threshold_kpa, "not a finite number");
+    if (isinf(p->contact_threshold_counts))
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, fmt, "--contact-threshold-counts",
+                                p->contact_threshold_counts, "not a finite number");
     if (!isfinite(p->smooth_s) || p->smooth_s < 0)
         return rmat_errinfo_set(ei, RMAT_E_ARG, 0, fmt, "--smooth-s", p->smooth_s,
                                 "must be a number >= 0");
@@ -219,6 +243,71 @@ static int grid_from_device(const char *rec_path, const struct rmat_device_desc 
     return RMAT_OK;
 }
 
+/* The device clock against the host's, as the recorder measured it (its
+ * last clock_fit event: value = drift in ppm; docs/format.md). A drift
+ * within DRIFT_MAX_PPM is applied to every frame's time (docs/metrics.md,
+ * "Geometry and pressure"); beyond it the device's time base is not a
+ * crystal's drift (a virtual mat run faster than real time, a broken
+ * clock) and is reported, not applied. */
+#define DRIFT_MAX_PPM 1000.0
+
+struct clock_info {
+    int measured;
+    double drift_ppm;
+    int applied;
+    double time_scale; /* true seconds per device second */
+    char text[RMAT_EVENT_TEXT_LEN + 1];
+};
+
+static int read_clock(struct rmat_reader *r, const char *rec_path, struct clock_info *ck,
+                      struct rmat_errinfo *ei)
+{
+    const uint64_t n = rmat_reader_info(r)->events;
+    struct rmat_event ev[32];
+
+    memset(ck, 0, sizeof *ck);
+    ck->drift_ppm = NAN;
+    ck->time_scale = 1.0;
+    for (uint64_t first = 0; first < n; first += 32) {
+        const size_t cnt = n - first < 32 ? (size_t)(n - first) : 32;
+        int rc = rmat_reader_events(r, first, cnt, ev, ei);
+        if (rc != RMAT_OK)
+            return rc;
+        for (size_t k = 0; k < cnt; k++)
+            if (strcmp(ev[k].kind, "clock_fit") == 0 && isfinite(ev[k].value)) {
+                ck->measured = 1;
+                ck->drift_ppm = ev[k].value;
+                snprintf(ck->text, sizeof ck->text, "%s", ev[k].text);
+            }
+    }
+    (void)rec_path;
+    if (ck->measured && fabs(ck->drift_ppm) <= DRIFT_MAX_PPM) {
+        ck->applied = 1;
+        ck->time_scale = 1.0 / (1.0 + ck->drift_ppm * 1e-6);
+    }
+    return RMAT_OK;
+}
+
+/* What summary.json's "clock" says about the time base. */
+static void clock_note(const struct clock_info *ck, char *buf, size_t cap)
+{
+    if (!ck->measured)
+        snprintf(buf, cap,
+                 "the recording has no measured device-clock drift (no clock_fit event): device "
+                 "time is used as it is");
+    else if (ck->applied)
+        snprintf(buf, cap,
+                 "device time corrected for the device clock's measured drift of %+.2f ppm "
+                 "(clock_fit: %s)",
+                 ck->drift_ppm, ck->text);
+    else
+        snprintf(buf, cap,
+                 "the device clock ran at %.3g times the host's (%+.0f ppm): beyond %g ppm this "
+                 "is not a crystal's drift (a virtual mat run faster than real time?) and is not "
+                 "applied: times are the device's",
+                 1.0 + ck->drift_ppm * 1e-6, ck->drift_ppm, DRIFT_MAX_PPM);
+}
+
 /* Everything the pass works with and on. The series t_s and m have one
  * entry per frame of the recording. */
 struct pass {
@@ -228,6 +317,7 @@ struct pass {
     double threshold;
     struct rmat_counts_scale scale;
     double nominal_dt_s;
+    double time_scale; /* true seconds per device second (clock_info) */
     const char *rec_path;
     const struct rmat_log *log;
     /* out */
@@ -243,6 +333,20 @@ struct pass {
     double peak;
     double time_read_s, time_frames_s;
 };
+
+/* Without calibration the per-frame metrics hold counts where kPa would be,
+ * and force_n = sum(counts * a) / 1000. In counts the honest quantity is
+ * the raw sum of the contact's counts (units.h: raw_sum), so force and
+ * compliance (which divides by force) are rescaled by the sensel area;
+ * mean, peak, CoP, width and length stay as they are. */
+static void counts_units(struct pass *ps, const struct rmat_grid *g)
+{
+    const double a_mm2 = g->pitch_x_mm * g->pitch_y_mm;
+    for (uint64_t k = 0; k < ps->frames; k++) {
+        ps->m[k].force_n *= 1000.0 / a_mm2;
+        ps->m[k].compliance_mm3_n *= a_mm2 / 1000.0;
+    }
+}
 
 static int run_pass(struct pass *ps, struct rmat_errinfo *ei)
 {
@@ -308,7 +412,7 @@ static int run_pass(struct pass *ps, struct rmat_errinfo *ei)
             /* The difference taken in uint64_t and read as signed (GCC
              * converts modulo 2^64), so a clock that steps back gives a
              * negative time, not 5.8e5 years. */
-            const double t_s = (double)(int64_t)(t_us[k] - ps->t0_us) / 1e6;
+            const double t_s = (double)(int64_t)(t_us[k] - ps->t0_us) / 1e6 * ps->time_scale;
             ps->t_s[f] = t_s;
             if (f == 0 || t_s > ps->duration_s)
                 ps->duration_s = t_s;
@@ -345,6 +449,7 @@ struct session {
     size_t n_passes;
     struct rmat_hold *holds;
     size_t n_holds;
+    int calibrated; /* 0: every pressure and force is in counts (units.h) */
     struct rmat_cadence_result cadence;
     double *spectrum; /* the cadence's power spectrum up to the band's top */
     size_t n_spectrum;
@@ -503,7 +608,7 @@ static int write_frames_csv(const char *dir, const struct pass *ps, const struct
         fclose(f);
         return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "%s: out of memory", path);
     }
-    fputs(frames_header, f);
+    put_header(f, frames_cols, s->calibrated);
     for (size_t k = 0; k < (size_t)ps->frames; k++) {
         const struct rmat_frame_metrics *m = &ps->m[k];
         const double v[10] = {m->force_n,          m->area_cm2, m->mean_kpa, m->peak_kpa,
@@ -541,7 +646,7 @@ static int write_passes_csv(const char *dir, const struct session *s, struct rma
         rc = rmat_out_open_path(path, &f, ei);
     if (rc != RMAT_OK)
         return rc;
-    fputs(passes_header, f);
+    put_header(f, passes_cols, s->calibrated);
     for (size_t k = 0; k < s->n_passes; k++) {
         const struct rmat_pass *p = &s->passes[k];
         const double v[8] = {p->amplitude_mm,  p->speed_mm_s,      p->mean_force_n,
@@ -571,7 +676,7 @@ static int write_holds_csv(const char *dir, const struct session *s, struct rmat
         rc = rmat_out_open_path(path, &f, ei);
     if (rc != RMAT_OK)
         return rc;
-    fputs(holds_header, f);
+    put_header(f, holds_cols, s->calibrated);
     for (size_t k = 0; k < s->n_holds; k++) {
         const struct rmat_hold *h = &s->holds[k];
         const double v[7] = {
@@ -607,7 +712,7 @@ static int write_regions_csv(const char *dir, const struct session *s, struct rm
     rc = rmat_out_open_path(path, &f, ei);
     if (rc != RMAT_OK)
         return rc;
-    fputs(regions_header, f);
+    put_header(f, regions_cols, s->calibrated);
     for (size_t k = 0; k < s->n_regions; k++) {
         const struct rmat_region *r = &s->regions[k];
         const struct rmat_region_stats *st = &s->region_stats[k];
@@ -659,6 +764,15 @@ static int write_spectrum_csv(const char *dir, const struct session *s, struct r
 
 /* --- summary.json ----------------------------------------------------------- */
 
+/* A number of summary.json under its name for the analysis's units
+ * (units.h); left out where an uncalibrated analysis has none. */
+static void jnum(struct rmat_json_writer *w, const char *name, int calibrated, double v)
+{
+    const char *key = rmat_units_name(name, calibrated);
+    if (key)
+        rmat_jw_num(w, key, v);
+}
+
 /* A least-squares line of tissue.h as summary.json writes it; null when
  * there was none. */
 static void json_trend(struct rmat_json_writer *w, const char *key, const struct rmat_trend *t)
@@ -686,6 +800,7 @@ struct json_ctx {
     const char *cal_source; /* the file, "recording" or NULL */
     const struct pass *ps;
     const struct session *s;
+    const struct clock_info *clock;
 };
 
 static int write_summary_json(const char *dir, const struct json_ctx *c, struct rmat_errinfo *ei)
@@ -699,6 +814,7 @@ static int write_summary_json(const char *dir, const struct json_ctx *c, struct 
     const struct rmat_device_desc *dev = &c->info->dev;
     const double a_cm2 = c->g->pitch_x_mm * c->g->pitch_y_mm / 100.0;
     const int known_mass = meta->body_mass_kg > 0 && isfinite(meta->body_mass_kg);
+    const int cal = c->cal != NULL;
     int rc = out_path(path, dir, "summary.json", ei);
 
     if (rc == RMAT_OK)
@@ -708,6 +824,11 @@ static int write_summary_json(const char *dir, const struct json_ctx *c, struct 
     rmat_jw_begin(&j, f);
     rmat_jw_str(&j, "software", "rollmat " RMAT_VERSION);
     rmat_jw_str(&j, "recording", c->rec_path);
+    {
+        char now[32];
+        rmat_utc_now(now, sizeof now);
+        rmat_jw_str(&j, "analysed_utc", now);
+    }
     rmat_jw_str(&j, "units", c->cal ? "kPa" : "counts");
     rmat_jw_bool(&j, "calibrated", c->cal != NULL);
     if (c->cal) {
@@ -741,23 +862,23 @@ static int write_summary_json(const char *dir, const struct json_ctx *c, struct 
     rmat_jw_num(&j, "cadence_cpm", s->cadence.cadence_cpm);
     rmat_jw_num(&j, "mean_speed_mm_s", sm->mean_speed_mm_s);
     rmat_jw_num(&j, "path_mm", sm->path_mm);
-    rmat_jw_num(&j, "mean_force_n", sm->mean_force_n);
-    rmat_jw_num(&j, "peak_force_n", sm->peak_force_n);
-    rmat_jw_num(&j, "mean_kpa", sm->mean_kpa);
-    rmat_jw_num(&j, "peak_kpa", sm->peak_kpa);
+    jnum(&j, "mean_force_n", cal, sm->mean_force_n);
+    jnum(&j, "peak_force_n", cal, sm->peak_force_n);
+    jnum(&j, "mean_kpa", cal, sm->mean_kpa);
+    jnum(&j, "peak_kpa", cal, sm->peak_kpa);
     rmat_jw_num(&j, "mean_area_cm2", sm->mean_area_cm2);
     rmat_jw_num(&j, "coverage_cm2", (double)s->coverage_sensels * a_cm2);
     rmat_jw_num(&j, "frames", (double)c->ps->frames);
     rmat_jw_num(&j, "frames_lost", (double)c->ps->lost);
     if (known_mass) {
-        rmat_jw_num(&j, "mean_force_pct_bw", sm->mean_force_pct_bw);
-        rmat_jw_num(&j, "peak_force_pct_bw", sm->peak_force_pct_bw);
+        jnum(&j, "mean_force_pct_bw", cal, sm->mean_force_pct_bw);
+        jnum(&j, "peak_force_pct_bw", cal, sm->peak_force_pct_bw);
     }
     /* More of the same kind, for reports and tests against the physics. */
     rmat_jw_num(&j, "holds", (double)s->n_holds);
     rmat_jw_num(&j, "mean_width_mm", sm->mean_width_mm);
     rmat_jw_num(&j, "mean_length_mm", sm->mean_length_mm);
-    rmat_jw_num(&j, "mean_compliance_mm3_n", sm->mean_compliance_mm3_n);
+    jnum(&j, "mean_compliance_mm3_n", cal, sm->mean_compliance_mm3_n);
     rmat_jw_num(&j, "device_restarts", (double)c->ps->restarts);
     rmat_jw_open(&j, "rolling_axis", 0, 0);
     rmat_jw_num(&j, "mean_x_mm", s->axis_x_mm);
@@ -774,18 +895,23 @@ static int write_summary_json(const char *dir, const struct json_ctx *c, struct 
     rmat_jw_close(&j);
     rmat_jw_open(&j, "clock", 0, 0);
     rmat_jw_str(&j, "time_base", "t_device_us");
-    rmat_jw_bool(&j, "drift_corrected", 0);
-    rmat_jw_str(&j, "drift_note",
-                "the recording stores no measured device-clock drift, so device time is used as "
-                "it is");
+    rmat_jw_num(&j, "drift_ppm", c->clock->drift_ppm);
+    rmat_jw_bool(&j, "drift_corrected", c->clock->applied);
+    rmat_jw_num(&j, "drift_max_ppm", DRIFT_MAX_PPM);
+    {
+        char note[512];
+        clock_note(c->clock, note, sizeof note);
+        rmat_jw_str(&j, "drift_note", note);
+    }
     rmat_jw_close(&j);
 
     rmat_jw_open(&j, "tissue", 0, 0);
     rmat_jw_num(&j, "passes", (double)s->n_passes);
-    json_trend(&j, "mean_kpa", &s->tissue.mean_kpa);
+    json_trend(&j, rmat_units_name("mean_kpa", cal), &s->tissue.mean_kpa);
     json_trend(&j, "width_mm", &s->tissue.width_mm);
-    json_trend(&j, "compliance_mm3_n", &s->tissue.compliance_mm3_n);
-    if (s->tissue.has_stiffness)
+    json_trend(&j, rmat_units_name("compliance_mm3_n", cal), &s->tissue.compliance_mm3_n);
+    /* A stiffness needs newtons: none in counts. */
+    if (s->tissue.has_stiffness && cal)
         json_trend(&j, "stiffness_kpa", &s->tissue.stiffness_kpa);
     json_trend(&j, "speed_mm_s", &s->tissue.speed_mm_s);
     rmat_jw_num(&j, "hold_area_change_pct", s->tissue.hold_area_change_pct);
@@ -800,7 +926,7 @@ static int write_summary_json(const char *dir, const struct json_ctx *c, struct 
             rmat_jw_num(&j, "time_s", st->time_s);
             rmat_jw_num(&j, "pct", st->pct);
             rmat_jw_num(&j, "holds", st->holds);
-            rmat_jw_num(&j, "mean_kpa", st->mean_kpa);
+            jnum(&j, "mean_kpa", cal, st->mean_kpa);
             rmat_jw_num(&j, "pti_kpa_s", st->pti_kpa_s);
             rmat_jw_close(&j);
         }
@@ -834,7 +960,7 @@ static int write_summary_json(const char *dir, const struct json_ctx *c, struct 
     rmat_jw_str(&j, "recording_created_utc", c->info->created_utc);
     rmat_jw_str(&j, "recording_software", c->info->software);
     rmat_jw_open(&j, "parameters", 0, 0);
-    rmat_jw_num(&j, "contact_threshold_kpa", c->params->contact_threshold_kpa);
+    jnum(&j, "contact_threshold_kpa", cal, c->ps->threshold);
     rmat_jw_num(&j, "smooth_s", c->params->smooth_s);
     rmat_jw_num(&j, "turn_mm", c->params->turn_mm);
     rmat_jw_num(&j, "hold_radius_mm", c->params->hold_radius_mm);
@@ -907,6 +1033,7 @@ int rmat_analyze(const char *rec_path, const char *out_dir,
     struct rmat_grid g;
     struct pass ps;
     struct session s;
+    struct clock_info ck;
     char path[RMAT_PATH_BUF];
     double *lut = NULL;
     int lut_n, rc;
@@ -957,9 +1084,10 @@ int rmat_analyze(const char *rec_path, const char *out_dir,
          * a spreadsheet, and nobody should put them in a report as such. */
         rmat_logf(log, RMAT_LOG_WARN,
                   "%s: NO CALIBRATION: every pressure, force and compliance in %s is in RAW "
-                  "ADC COUNTS, not kPa or N (units \"counts\"); the contact threshold %g is "
-                  "compared with counts (give one with --calibration FILE)",
-                  rec_path, out_dir, params->contact_threshold_kpa);
+                  "ADC COUNTS, not kPa or N (units \"counts\"; no force as a share of body "
+                  "weight, no stiffness); give one with --calibration FILE, or store the mat's "
+                  "calibration in its recordings (docs/calibration.md)",
+                  rec_path, out_dir);
     else
         rmat_logf(log, RMAT_LOG_INFO, "%s: calibration '%s' (%s curve) from %s", rec_path,
                   cal->name, rmat_curve_name(cal->curve), cal_source);
@@ -983,7 +1111,13 @@ int rmat_analyze(const char *rec_path, const char *out_dir,
 
     ps.r = r;
     ps.g = &g;
-    ps.threshold = params->contact_threshold_kpa;
+    if (cal)
+        ps.threshold = params->contact_threshold_kpa;
+    else if (!isnan(params->contact_threshold_counts))
+        ps.threshold = params->contact_threshold_counts;
+    else
+        ps.threshold = COUNTS_THRESHOLD_SHARE * (double)(lut_n - 1);
+    s.calibrated = cal != NULL;
     rc = rmat_counts_scale_init(&ps.scale, lut, (uint16_t)(lut_n - 1), cal ? cal->gains : NULL,
                                 (size_t)g.rows * (size_t)g.cols, ps.threshold);
     if (rc != RMAT_OK) {
@@ -994,8 +1128,18 @@ int rmat_analyze(const char *rec_path, const char *out_dir,
     ps.rec_path = rec_path;
     ps.log = log;
     ps.peak = NAN;
-    ps.nominal_dt_s =
-        info->dev.rate_hz > 0 && isfinite(info->dev.rate_hz) ? 1.0 / info->dev.rate_hz : 0.0;
+    rc = read_clock(r, rec_path, &ck, ei);
+    if (rc != RMAT_OK)
+        goto out;
+    ps.time_scale = ck.time_scale;
+    if (ck.measured && !ck.applied) {
+        char note[512];
+        clock_note(&ck, note, sizeof note);
+        rmat_logf(log, RMAT_LOG_WARN, "%s: %s", rec_path, note);
+    }
+    ps.nominal_dt_s = info->dev.rate_hz > 0 && isfinite(info->dev.rate_hz)
+                          ? ck.time_scale / info->dev.rate_hz
+                          : 0.0;
     if (ps.nominal_dt_s == 0.0)
         rmat_logf(log, RMAT_LOG_WARN,
                   "%s: /device has no frame rate: the first frame counts for no time", rec_path);
@@ -1016,6 +1160,8 @@ int rmat_analyze(const char *rec_path, const char *out_dir,
     if (rc != RMAT_OK)
         goto out;
     rmat_maps_finish(&ps.maps, &ps.scale, ps.frames);
+    if (!cal)
+        counts_units(&ps, &g);
 
     t_mark = now_s();
     {
@@ -1066,7 +1212,7 @@ int rmat_analyze(const char *rec_path, const char *out_dir,
     if (rc == RMAT_OK)
         rc = rmat_maps_write_h5(&ps.maps, &g, cal ? "kPa" : "counts", path, ei);
     if (rc == RMAT_OK) {
-        const struct json_ctx jc = {rec_path, info, &g, params, cal, cal_source, &ps, &s};
+        const struct json_ctx jc = {rec_path, info, &g, params, cal, cal_source, &ps, &s, &ck};
         rc = write_summary_json(out_dir, &jc, ei);
     }
     result.time_write_s = now_s() - t_mark;

@@ -1,5 +1,6 @@
 /* Per-sensel maps (maps.h; docs/metrics.md "Maps"). */
 #include "rollmat/maps.h"
+#include "rollmat/units.h"
 
 #include <errno.h>
 #include <math.h>
@@ -184,6 +185,8 @@ int rmat_maps_write_h5(const struct rmat_maps *m, const struct rmat_grid *g, con
         return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "maps: nothing to write");
     (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     snprintf(pti_units, sizeof pti_units, "%s*s", units);
+    /* Counts are stored under counts names (units.h), never as kPa. */
+    const int calibrated = strcmp(units, "counts") != 0;
     errno = 0;
     f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (f < 0) {
@@ -192,8 +195,10 @@ int rmat_maps_write_h5(const struct rmat_maps *m, const struct rmat_grid *g, con
                                 "cannot create %s%s%s", path, e ? ": " : "", e ? strerror(e) : "");
     }
     if (put_map(f, "dwell_s", m->dwell_s, m->rows, m->cols, "s") < 0 ||
-        put_map(f, "pti_kpa_s", m->pti_kpa_s, m->rows, m->cols, pti_units) < 0 ||
-        put_map(f, "peak_kpa", m->peak_kpa, m->rows, m->cols, units) < 0 ||
+        put_map(f, rmat_units_name("pti_kpa_s", calibrated), m->pti_kpa_s, m->rows, m->cols,
+                pti_units) < 0 ||
+        put_map(f, rmat_units_name("peak_kpa", calibrated), m->peak_kpa, m->rows, m->cols, units) <
+            0 ||
         put_attr(f, "rows", H5T_STD_I32LE, H5T_NATIVE_INT, &g->rows) < 0 ||
         put_attr(f, "cols", H5T_STD_I32LE, H5T_NATIVE_INT, &g->cols) < 0 ||
         put_attr(f, "pitch_x_mm", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &g->pitch_x_mm) < 0 ||

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "rollmat/csv.h"
 #include "rollmat/dates.h"
@@ -16,6 +17,7 @@
 #include "rollmat/json.h"
 #include "rollmat/numfmt.h"
 #include "rollmat/reader.h"
+#include "rollmat/units.h"
 
 /* sessions.csv's number columns, and where summary.json keeps each (""
  * for the ones made here: the pain ratings), in the same order. Appending
@@ -118,6 +120,52 @@ static void copy_str(char *dst, size_t cap, const char *src)
     snprintf(dst, cap, "%s", src ? src : "");
 }
 
+/* A dotted summary.json path with each part under its name for the units
+ * ("tissue.compliance_mm3_n.change_pct" -> "tissue.compliance_mm3_per_count
+ * .change_pct" in counts). -1 if a part has no counts name or it is too
+ * long. */
+static int units_path(const char *path, int calibrated, char *buf, size_t cap)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    while (*path) {
+        char part[96];
+        const char *dot = strchr(path, '.');
+        const size_t len = dot ? (size_t)(dot - path) : strlen(path);
+        if (len >= sizeof part)
+            return -1;
+        memcpy(part, path, len);
+        part[len] = '\0';
+        const char *name = rmat_units_name(part, calibrated);
+        if (!name)
+            return -1;
+        const int k = snprintf(buf + n, cap - n, "%s%s", n ? "." : "", name);
+        if (k < 0 || (size_t)k >= cap - n)
+            return -1;
+        n += (size_t)k;
+        path += len + (dot ? 1 : 0);
+    }
+    return 0;
+}
+
+/* The identity of a session whose recording has no recording_id (format
+ * version 1): who, where and when, and its file name less the ".recovered"
+ * that `rollmat recover` adds, so a recording and its recovered copy still
+ * count once. */
+static void legacy_id(struct rmat_session_row *row)
+{
+    const char *base = strrchr(row->recording, '/');
+    char name[48];
+    char *dot;
+
+    base = base ? base + 1 : row->recording;
+    snprintf(name, sizeof name, "%.47s", base);
+    if ((dot = strstr(name, ".recovered.h5")) != NULL || (dot = strstr(name, ".h5")) != NULL)
+        *dot = '\0';
+    snprintf(row->recording_id, sizeof row->recording_id, "v1:%.24s:%.16s:%.6s:%.21s:%s",
+             row->subject, row->region, row->side, row->started_utc, name);
+}
+
 /* The pain ratings of a session: events.csv, else the recording. */
 static void load_pain(const char *ana_dir, const struct rmat_json *summary, double *mean,
                       double *count)
@@ -192,8 +240,26 @@ int rmat_session_load(const char *ana_dir, const char *id, struct rmat_session_r
     copy_str(row->units, sizeof row->units, rmat_json_str(j, "units"));
     copy_str(row->calibration, sizeof row->calibration, rmat_json_str(j, "calibration.name"));
     row->t_unix = rmat_iso_to_unix(row->started_utc);
-    for (int i = 0; i < RMAT_SESSION_NNUM; i++)
-        row->num[i] = num_json[i][0] ? round_trip(rmat_json_num(j, num_json[i])) : NAN;
+    {
+        /* An analysis in counts keeps its pressures under counts names. */
+        const int calibrated = strcmp(row->units, "counts") != 0;
+        for (int i = 0; i < RMAT_SESSION_NNUM; i++) {
+            char key[128];
+            row->num[i] = NAN;
+            if (num_json[i][0] && units_path(num_json[i], calibrated, key, sizeof key) == 0)
+                row->num[i] = round_trip(rmat_json_num(j, key));
+        }
+    }
+    copy_str(row->recording_id, sizeof row->recording_id, rmat_json_str(j, "recording_id"));
+    row->recovered = rmat_json_bool(j, "recovered") == 1;
+    row->analysed_unix = rmat_iso_to_unix(rmat_json_str(j, "analysed_utc"));
+    if (!isfinite(row->analysed_unix)) {
+        struct stat st;
+        if (stat(path, &st) == 0)
+            row->analysed_unix = (double)st.st_mtime;
+    }
+    if (!row->recording_id[0])
+        legacy_id(row);
     load_pain(ana_dir, j, &row->num[rmat_session_num_index("pain_mean")],
               &row->num[rmat_session_num_index("pain_n")]);
     rmat_json_free(j);
@@ -310,10 +376,28 @@ static const char *const text_cols[] = {"id",          "recording", "subject", "
                                         "started_utc", "date",      "units",   "calibration"};
 #define N_TEXT_COLS (sizeof text_cols / sizeof text_cols[0])
 
+/* Appended after the number columns (appending changes no file users
+ * have): the session's identity, and the numbers that have a counts name
+ * (units.h) once more under it, for the rows in counts. */
+static const char *const tail_text_cols[] = {"recording_id", "recovered"};
+#define N_TAIL_TEXT (sizeof tail_text_cols / sizeof tail_text_cols[0])
+
+/* Whether number column i has a different name in counts. */
+static int has_counts_name(int i)
+{
+    const char *c = rmat_units_name(rmat_session_num_names[i], 0);
+    return c && strcmp(c, rmat_session_num_names[i]) != 0;
+}
+
+static int row_in_counts(const struct rmat_session_row *r)
+{
+    return strcmp(r->units, "counts") == 0;
+}
+
 int rmat_sessions_read_csv(const char *path, struct rmat_session_set *set, struct rmat_errinfo *ei)
 {
     struct rmat_csv c;
-    int tc[N_TEXT_COLS], nc[RMAT_SESSION_NNUM], rc;
+    int tc[N_TEXT_COLS], nc[RMAT_SESSION_NNUM], cc[RMAT_SESSION_NNUM], xc[N_TAIL_TEXT], rc;
 
     rc = rmat_csv_open(&c, path, ei);
     if (rc != RMAT_OK) {
@@ -322,8 +406,13 @@ int rmat_sessions_read_csv(const char *path, struct rmat_session_set *set, struc
     }
     for (size_t i = 0; i < N_TEXT_COLS; i++)
         tc[i] = rmat_csv_col(&c, text_cols[i]);
-    for (int i = 0; i < RMAT_SESSION_NNUM; i++)
+    for (int i = 0; i < RMAT_SESSION_NNUM; i++) {
+        const char *cname = rmat_units_name(rmat_session_num_names[i], 0);
         nc[i] = rmat_csv_col(&c, rmat_session_num_names[i]);
+        cc[i] = has_counts_name(i) ? rmat_csv_col(&c, cname) : -1;
+    }
+    for (size_t i = 0; i < N_TAIL_TEXT; i++)
+        xc[i] = rmat_csv_col(&c, tail_text_cols[i]);
     if (tc[0] < 0) {
         rmat_csv_close(&c);
         return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0, "%s: no id column: not a sessions.csv", path);
@@ -347,8 +436,19 @@ int rmat_sessions_read_csv(const char *path, struct rmat_session_set *set, struc
         copy_str(row->units, sizeof row->units, rmat_csv_str(&c, tc[10]));
         copy_str(row->calibration, sizeof row->calibration, rmat_csv_str(&c, tc[11]));
         row->t_unix = rmat_iso_to_unix(row->started_utc);
+        /* A row in counts has its pressures in the counts columns (a
+         * sessions.csv of an older rollmat: in the kPa ones). */
         for (int i = 0; i < RMAT_SESSION_NNUM; i++)
-            row->num[i] = rmat_csv_num(&c, nc[i]);
+            row->num[i] = row_in_counts(row) && cc[i] >= 0 && isfinite(rmat_csv_num(&c, cc[i]))
+                              ? rmat_csv_num(&c, cc[i])
+                              : rmat_csv_num(&c, nc[i]);
+        copy_str(row->recording_id, sizeof row->recording_id, rmat_csv_str(&c, xc[0]));
+        row->recovered = strcmp(rmat_csv_str(&c, xc[1]), "1") == 0;
+        /* Not in sessions.csv: the shards of one batch analyse at their own
+         * times, and their merge must equal one run byte for byte. */
+        row->analysed_unix = NAN;
+        if (!row->recording_id[0])
+            legacy_id(row);
         set->n++;
     }
     rmat_csv_close(&c);
@@ -361,16 +461,38 @@ static int cmp_row(const void *a, const void *b)
                   ((const struct rmat_session_row *)b)->id);
 }
 
+/* By identity, then the row to keep first: recovered before not, newer
+ * analysis before older, then by id. */
+static int cmp_identity(const void *a, const void *b)
+{
+    const struct rmat_session_row *p = a, *q = b;
+    int c = strcmp(p->recording_id, q->recording_id);
+    if (c)
+        return c;
+    if (p->recovered != q->recovered)
+        return q->recovered - p->recovered;
+    const double tp = isfinite(p->analysed_unix) ? p->analysed_unix : -INFINITY;
+    const double tq = isfinite(q->analysed_unix) ? q->analysed_unix : -INFINITY;
+    if (tp != tq)
+        return tp > tq ? -1 : 1;
+    return strcmp(p->id, q->id);
+}
+
 void rmat_sessions_sort(struct rmat_session_set *set, const struct rmat_log *log)
 {
     size_t w = 0;
     if (set->n < 2)
         return;
-    qsort(set->rows, set->n, sizeof *set->rows, cmp_row);
+    qsort(set->rows, set->n, sizeof *set->rows, cmp_identity);
     for (size_t i = 0; i < set->n; i++) {
-        if (w > 0 && strcmp(set->rows[w - 1].id, set->rows[i].id) == 0) {
-            rmat_logf(log, RMAT_LOG_WARN, "session %s appears twice: the second is left out",
-                      set->rows[i].id);
+        if (w > 0 && strcmp(set->rows[w - 1].recording_id, set->rows[i].recording_id) == 0) {
+            const struct rmat_session_row *kept = &set->rows[w - 1], *r = &set->rows[i];
+            rmat_logf(log, RMAT_LOG_INFO,
+                      "session %s (%s) counted once: %s is another analysis of it, %s", kept->id,
+                      kept->recording, r->id,
+                      kept->recovered && !r->recovered ? "of the crashed original"
+                      : strcmp(kept->id, r->id) == 0   ? "listed twice"
+                                                       : "older");
             continue;
         }
         if (w != i)
@@ -378,22 +500,25 @@ void rmat_sessions_sort(struct rmat_session_set *set, const struct rmat_log *log
         w++;
     }
     set->n = w;
+    qsort(set->rows, set->n, sizeof *set->rows, cmp_row);
 }
 
 int rmat_sessions_write_csv(const struct rmat_session_set *set, const char *path,
                             struct rmat_errinfo *ei)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        const int e = errno;
-        return rmat_errinfo_set(ei, rmat_err_from_errno(e), e, "cannot create %s: %s", path,
-                                strerror(e));
-    }
-    errno = 0;
+    FILE *f;
+    int rc = rmat_out_open_path(path, &f, ei);
+    if (rc != RMAT_OK)
+        return rc;
     for (size_t i = 0; i < N_TEXT_COLS; i++)
         fprintf(f, "%s%s", i ? "," : "", text_cols[i]);
     for (int i = 0; i < RMAT_SESSION_NNUM; i++)
         fprintf(f, ",%s", rmat_session_num_names[i]);
+    for (size_t i = 0; i < N_TAIL_TEXT; i++)
+        fprintf(f, ",%s", tail_text_cols[i]);
+    for (int i = 0; i < RMAT_SESSION_NNUM; i++)
+        if (has_counts_name(i))
+            fprintf(f, ",%s", rmat_units_name(rmat_session_num_names[i], 0));
     fputc('\n', f);
     for (size_t k = 0; k < set->n; k++) {
         const struct rmat_session_row *r = &set->rows[k];
@@ -417,10 +542,23 @@ int rmat_sessions_write_csv(const struct rmat_session_set *set, const char *path
                 fputc(',', f);
             rmat_csv_put(f, texts[i]);
         }
+        /* The kPa and N columns stay empty for a row in counts. */
         for (int i = 0; i < RMAT_SESSION_NNUM; i++) {
             char buf[RMAT_FMT_BUF];
             buf[0] = '\0';
-            if (isfinite(r->num[i]))
+            if (isfinite(r->num[i]) && !(row_in_counts(r) && has_counts_name(i)))
+                rmat_fmt_sig(buf, r->num[i], SIG_DIGITS);
+            fprintf(f, ",%s", buf);
+        }
+        fputc(',', f);
+        rmat_csv_put(f, r->recording_id);
+        fprintf(f, ",%d", r->recovered);
+        for (int i = 0; i < RMAT_SESSION_NNUM; i++) {
+            char buf[RMAT_FMT_BUF];
+            if (!has_counts_name(i))
+                continue;
+            buf[0] = '\0';
+            if (isfinite(r->num[i]) && row_in_counts(r))
                 rmat_fmt_sig(buf, r->num[i], SIG_DIGITS);
             fprintf(f, ",%s", buf);
         }
@@ -473,8 +611,21 @@ static int same_group(const struct rmat_session_row *p, const struct rmat_sessio
 static int fit_group(const struct rmat_session_set *s, struct rmat_trend_group *g)
 {
     double *ys = malloc(g->n * sizeof *ys);
+    const double span_days = g->n ? 7.0 * g->week[g->n - 1] : 0.0;
+    /* A slope per week needs weeks to stand on: three sessions minutes
+     * apart give "+706258 kPa per week". So a line only over at least
+     * RMAT_TREND_MIN_SESSIONS sessions spanning RMAT_TREND_MIN_DAYS days. */
+    const int supported = g->n >= RMAT_TREND_MIN_SESSIONS && span_days >= RMAT_TREND_MIN_DAYS;
+
     if (!ys)
         return -1;
+    g->note[0] = '\0';
+    if (!supported)
+        snprintf(g->note, sizeof g->note,
+                 "too early for a trend: %zu session%s over %.0f day%s (a trend needs at least "
+                 "%d sessions over at least %.0f days)",
+                 g->n, g->n == 1 ? "" : "s", floor(span_days), floor(span_days) == 1 ? "" : "s",
+                 RMAT_TREND_MIN_SESSIONS, RMAT_TREND_MIN_DAYS);
     for (int m = 0; m < RMAT_TREND_METRICS; m++) {
         struct rmat_trend_metric *tm = &g->m[m];
         size_t k_first = g->n, k_last = g->n;
@@ -490,6 +641,8 @@ static int fit_group(const struct rmat_session_set *s, struct rmat_trend_group *
             }
         }
         rmat_trend_fit(g->week, ys, g->n, RMAT_TREND_MIN_SESSIONS, &tm->fit);
+        if (!supported)
+            tm->fit.valid = 0;
         if (tm->n >= 1) {
             tm->first = ys[k_first];
             tm->last = ys[k_last];
@@ -554,6 +707,23 @@ int rmat_trends_compute(const struct rmat_session_set *s, const char *subject,
         copy_str(g->region, sizeof g->region, s->rows[order[i].row].region);
         copy_str(g->side, sizeof g->side, s->rows[order[i].row].side);
         g->t0_unix = s->rows[order[i].row].t_unix;
+        g->calibrated = !row_in_counts(&s->rows[order[i].row]);
+        for (size_t k = i + 1; k < j; k++) {
+            const struct rmat_session_row *a = &s->rows[order[i].row], *b = &s->rows[order[k].row];
+            if (row_in_counts(a) != row_in_counts(b)) {
+                const struct rmat_session_row *kpa = row_in_counts(a) ? b : a;
+                const struct rmat_session_row *cnt = row_in_counts(a) ? a : b;
+                free(order);
+                rmat_trends_fini(out);
+                return rmat_errinfo_set(
+                    ei, RMAT_E_FORMAT, 0,
+                    "%s, %s, %s: sessions in kPa (%s) and in raw counts (%s) cannot go in one "
+                    "trend: analyse the uncalibrated ones with the mat's calibration "
+                    "(--calibration FILE), or leave them out",
+                    a->subject[0] ? a->subject : "(no subject)", a->region, a->side, kpa->recording,
+                    cnt->recording);
+            }
+        }
         for (size_t k = 0; k < g->n; k++) {
             g->row[k] = order[i + k].row;
             g->week[k] = (s->rows[g->row[k]].t_unix - g->t0_unix) / (7.0 * 86400.0);
@@ -581,6 +751,13 @@ void rmat_trends_fini(struct rmat_trend_set *t)
     t->n = 0;
 }
 
+const char *rmat_trend_metric_name(const struct rmat_trend_group *g, int m)
+{
+    const char *name = m >= 0 && m < RMAT_TREND_METRICS ? rmat_trend_metric_names[m] : "";
+    const char *c = rmat_units_name(name, g->calibrated);
+    return c ? c : name;
+}
+
 /* A metric's unit; pressures in the sessions' own units (counts when
  * uncalibrated). */
 const char *rmat_trend_metric_unit(const struct rmat_trend_set *t, const struct rmat_trend_group *g,
@@ -589,7 +766,8 @@ const char *rmat_trend_metric_unit(const struct rmat_trend_set *t, const struct 
     static const char *const units[RMAT_TREND_METRICS] = {
         "kPa", "kPa", "mm³/N", "s", "s", "cycles/min", "0-10",
     };
-    if (m <= 2 && g->n && !strcmp(t->sessions->rows[g->row[0]].units, "counts"))
+    (void)t;
+    if (m <= 2 && !g->calibrated)
         return m == 2 ? "mm³/count" : "counts";
     return units[m];
 }
@@ -614,7 +792,7 @@ int rmat_trends_write(const struct rmat_trend_set *t, const char *out_dir, struc
     if (rc != RMAT_OK)
         return rc;
     fputs("subject,region,side,metric,unit,n,first_date,last_date,first,last,slope_per_week,"
-          "ci95_low,ci95_high,r2,change_pct,values\n",
+          "ci95_low,ci95_high,r2,change_pct,values,note\n",
           f);
     for (size_t i = 0; i < t->n; i++) {
         const struct rmat_trend_group *g = &t->g[i];
@@ -629,7 +807,7 @@ int rmat_trends_write(const struct rmat_trend_set *t, const char *out_dir, struc
             rmat_csv_put(f, g->region);
             fputc(',', f);
             rmat_csv_put(f, g->side);
-            fprintf(f, ",%s,", rmat_trend_metric_names[m]);
+            fprintf(f, ",%s,", rmat_trend_metric_name(g, m));
             rmat_csv_put(f, rmat_trend_metric_unit(t, g, m));
             fprintf(f, ",%zu,%s,%s,", tm->n, d0, d1);
             put_num(f, tm->first);
@@ -654,6 +832,8 @@ int rmat_trends_write(const struct rmat_trend_set *t, const char *out_dir, struc
                     fputc(';', f);
                 put_num(f, v);
             }
+            fputc(',', f);
+            rmat_csv_put(f, g->note);
             fputc('\n', f);
         }
     }
@@ -670,6 +850,7 @@ int rmat_trends_write(const struct rmat_trend_set *t, const char *out_dir, struc
         rmat_jw_str(&w, "software", "rollmat " RMAT_VERSION);
         rmat_jw_str(&w, "x", "weeks since the group's first session (started_utc)");
         rmat_jw_num(&w, "min_sessions", RMAT_TREND_MIN_SESSIONS);
+        rmat_jw_num(&w, "min_days", RMAT_TREND_MIN_DAYS);
         rmat_jw_open(&w, "groups", 1, 0);
         for (size_t i = 0; i < t->n; i++) {
             const struct rmat_trend_group *g = &t->g[i];
@@ -677,12 +858,15 @@ int rmat_trends_write(const struct rmat_trend_set *t, const char *out_dir, struc
             rmat_jw_str(&w, "subject", g->subject);
             rmat_jw_str(&w, "region", g->region);
             rmat_jw_str(&w, "side", g->side);
+            rmat_jw_str(&w, "units", g->calibrated ? "kPa" : "counts");
+            rmat_jw_str(&w, "trend_note", g->note);
             rmat_jw_num(&w, "sessions_n", (double)g->n);
             rmat_jw_open(&w, "sessions", 1, 0);
             for (size_t k = 0; k < g->n; k++) {
                 const struct rmat_session_row *r = &t->sessions->rows[g->row[k]];
                 rmat_jw_open(&w, NULL, 0, 1);
                 rmat_jw_str(&w, "id", r->id);
+                rmat_jw_str(&w, "recording_id", r->recording_id);
                 rmat_jw_str(&w, "started_utc", r->started_utc);
                 rmat_jw_num(&w, "week", g->week[k]);
                 rmat_jw_close(&w);
@@ -692,7 +876,7 @@ int rmat_trends_write(const struct rmat_trend_set *t, const char *out_dir, struc
             for (int m = 0; m < RMAT_TREND_METRICS; m++) {
                 const struct rmat_trend_metric *tm = &g->m[m];
                 const int ok = tm->fit.valid;
-                rmat_jw_open(&w, rmat_trend_metric_names[m], 0, 1);
+                rmat_jw_open(&w, rmat_trend_metric_name(g, m), 0, 1);
                 rmat_jw_str(&w, "unit", rmat_trend_metric_unit(t, g, m));
                 rmat_jw_open(&w, "values", 1, 1);
                 for (size_t k = 0; k < g->n; k++)

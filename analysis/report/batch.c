@@ -308,9 +308,36 @@ static void report(const struct rmat_batch_config *cfg, struct rmat_batch_progre
     cfg->progress(cfg->progress_ctx, pr);
 }
 
+/* Said in the run's own log, not only in each recording's analyze.log:
+ * numbers in counts must not pass for kPa and N in a clinic's report.
+ * Returns how many sessions are in counts. */
+static size_t warn_uncalibrated(const struct rmat_session_set *set, const struct rmat_log *log)
+{
+    char names[600] = "";
+    size_t n = 0, used = 0;
+
+    for (size_t i = 0; i < set->n; i++) {
+        if (strcmp(set->rows[i].units, "counts") != 0)
+            continue;
+        if (n < 5 && used < sizeof names) {
+            const int k = snprintf(names + used, sizeof names - used, "%s%s", n ? ", " : "",
+                                   set->rows[i].recording);
+            used += k > 0 ? (size_t)k : 0;
+        }
+        n++;
+    }
+    if (n > 0)
+        rmat_logf(log, RMAT_LOG_WARN,
+                  "NO CALIBRATION: %zu of %zu sessions are in raw counts, not kPa or N (units "
+                  "\"counts\" in sessions.csv): %s%s; give --calibration FILE, or store each "
+                  "mat's calibration in its recordings (docs/calibration.md)",
+                  n, set->n, names, n > 5 ? ", ..." : "");
+    return n;
+}
+
 /* sessions.csv and the trends of the recordings in l marked ok. */
 static int finish(const struct rmat_batch_config *cfg, const struct list *l, const char *ok,
-                  struct rmat_errinfo *ei)
+                  size_t *uncalibrated, struct rmat_errinfo *ei)
 {
     struct rmat_session_set set = {0};
     struct rmat_trend_set tr = {0};
@@ -347,6 +374,7 @@ static int finish(const struct rmat_batch_config *cfg, const struct list *l, con
     }
     if (rc == RMAT_OK) {
         rmat_sessions_sort(&set, cfg->log);
+        *uncalibrated = warn_uncalibrated(&set, cfg->log);
         rc = rmat_path_join(path, sizeof path, cfg->out_dir, "sessions.csv", ei);
     }
     if (rc == RMAT_OK)
@@ -543,7 +571,7 @@ int rmat_batch_run(const struct rmat_batch_config *cfg, struct rmat_batch_result
     if (cfg->stop && *cfg->stop && next < l.n)
         res->stopped = 1;
 
-    rc = finish(cfg, &l, ok, ei);
+    rc = finish(cfg, &l, ok, &res->uncalibrated, ei);
     if (rc == RMAT_OK)
         report(cfg, &pr, RMAT_BATCH_FINISHED, NULL, NULL, 0, t_start);
 out:
@@ -581,6 +609,7 @@ int rmat_batch_merge(const char *const *shard_dirs, size_t n, const char *out_di
     }
     if (rc == RMAT_OK) {
         rmat_sessions_sort(&set, log);
+        (void)warn_uncalibrated(&set, log);
         rc = rmat_mkdirs(out_dir, ei);
     }
     if (rc == RMAT_OK)

@@ -26,9 +26,15 @@
 
 /* What the user may choose; every output records the values used. */
 struct rmat_analysis_params {
-    /* A sensel is in contact when p >= this (docs/metrics.md; default 5 kPa).
-     * Without calibration it is compared with the raw counts as they are. */
+    /* A sensel is in contact when p >= this (docs/metrics.md; default 5 kPa),
+     * in a calibrated analysis. */
     double contact_threshold_kpa;
+    /* Without calibration: a sensel is in contact when its count is >= this.
+     * NaN (the default): 5% of the ADC's full scale (205 counts at 12 bits),
+     * well above the noise and crosstalk of an unloaded sensel (a threshold
+     * of a few counts counts single noisy sensels as contact), and on the
+     * virtual mat's sensors about the 5 kPa of a calibrated analysis. */
+    double contact_threshold_counts;
     double smooth_s;       /* centred moving average of s over contact (0.2 s) */
     double turn_mm;        /* pass hysteresis (15 mm) */
     double hold_radius_mm; /* holds: CoP within this of the run's mean (15 mm) */

@@ -76,7 +76,8 @@ void rmat_batch_config_init(struct rmat_batch_config *c);
 struct rmat_batch_result {
     size_t total; /* recordings in this run (this shard) */
     size_t analysed, skipped, failed;
-    int stopped; /* cfg->stop ended the run early */
+    size_t uncalibrated; /* sessions in raw counts (no calibration) */
+    int stopped;         /* cfg->stop ended the run early */
 };
 
 /* Runs the batch. Returns RMAT_OK when the run went through, even if some

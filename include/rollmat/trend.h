@@ -6,14 +6,23 @@
  * as one row of sessions.csv. Rows come from analysis folders found under
  * a folder, or from sessions.csv files (the shards of a batch run).
  *
+ * Each session counts once, whatever folders hold its analyses: rows are
+ * keyed by the recording's recording_id (a recording and its `rollmat
+ * recover`ed copy share it), and where several rows have one, the analysis
+ * of the recovered recording wins, else the newest analysis.
+ *
  * Trends: for each (subject, region, side), the sessions in date order
  * (the recording's session started_utc) and, for each of mean_kpa,
  * peak_kpa, compliance_mm3_n, hold_s, rolling_s, cadence_cpm and pain, a
  * least-squares line against the session date in weeks (rmat_trend_fit()
  * of tissue.h): n, slope_per_week, its 95% interval (Student t, n - 2
  * degrees of freedom), r2, and change_pct from the first session to the
- * last. With fewer than three sessions the values are listed and there is
- * no line.
+ * last. A line is fitted only over a span that supports one: at least
+ * RMAT_TREND_MIN_SESSIONS sessions over at least RMAT_TREND_MIN_DAYS days;
+ * otherwise the values are listed, there is no line, and the group's note
+ * says "too early for a trend". Pressures and compliance are in the
+ * sessions' own units: a group whose sessions mix counts and kPa is
+ * refused, naming them.
  */
 #ifndef ROLLMAT_TREND_H
 #define ROLLMAT_TREND_H
@@ -31,11 +40,17 @@
 extern const char *const rmat_session_num_names[RMAT_SESSION_NNUM];
 
 struct rmat_session_row {
-    char id[512];        /* the session folder relative to the folder searched */
-    char recording[512]; /* summary.json's "recording" (or the batch's relative path) */
+    char id[512];           /* the session folder relative to the folder searched */
+    char recording_id[128]; /* the recording's identity (its UUID; for a recording
+                              of format version 1, one made from its name and start) */
+    int recovered;          /* the analysed recording was rebuilt by `rollmat recover` */
+    double analysed_unix;   /* when it was analysed (summary.json's analysed_utc, else
+                               the file's time); NaN if unknown */
+    char recording[512];    /* summary.json's "recording" (or the batch's relative path) */
     char subject[64], session[64], region[64], side[16], roller[64], mounting[16];
     char started_utc[32];
-    char units[16];                /* kPa or counts */
+    char units[16];                /* kPa or counts: the num[] pressures, forces and
+                                      compliance are in these (units.h) */
     char calibration[64];          /* its name, "" if none */
     double t_unix;                 /* started_utc in seconds since 1970; NaN if it does not parse */
     double num[RMAT_SESSION_NNUM]; /* NaN where the summary has none */
@@ -70,13 +85,18 @@ int rmat_sessions_scan(const char *dir, struct rmat_session_set *set, const stru
  * RMAT_E_FORMAT (no id column), RMAT_E_NOMEM. */
 int rmat_sessions_read_csv(const char *path, struct rmat_session_set *set, struct rmat_errinfo *ei);
 
-/* Sorts by id; drops rows whose id repeats an earlier one (warning in
- * log). */
+/* Counts each session once, then sorts by id: of the rows with one
+ * recording_id, the analysis of a recovered recording is kept, else the
+ * newest analysis, else the first id; the others are left out with a note
+ * in log naming both. */
 void rmat_sessions_sort(struct rmat_session_set *set, const struct rmat_log *log);
 
 /* Writes sessions.csv: id, recording, subject, session, region, side,
  * roller, mounting, started_utc, date, units, calibration, then the number
- * columns (10 significant digits, empty where none). */
+ * columns (10 significant digits, empty where none), then recording_id,
+ * recovered and the number columns in counts (mean_raw_sum,
+ * ...; units.h). A row in counts has its pressures, forces and compliance
+ * in the counts columns and leaves the kPa and N ones empty. */
 int rmat_sessions_write_csv(const struct rmat_session_set *set, const char *path,
                             struct rmat_errinfo *ei);
 
@@ -91,6 +111,7 @@ void rmat_session_set_fini(struct rmat_session_set *set);
 extern const char *const rmat_trend_metric_names[RMAT_TREND_METRICS];
 
 #define RMAT_TREND_MIN_SESSIONS 3
+#define RMAT_TREND_MIN_DAYS     7.0
 
 struct rmat_trend_metric {
     size_t n;              /* sessions with a value */
@@ -106,6 +127,10 @@ struct rmat_trend_group {
     size_t *row;    /* their indices into the session set */
     double *week;   /* weeks since the group's first session */
     double t0_unix; /* the first session's date */
+    int calibrated; /* its sessions are in kPa (else counts) */
+    /* Why there are no lines, for people ("too early for a trend: ..."); ""
+     * when the group supports a trend. */
+    char note[160];
     struct rmat_trend_metric m[RMAT_TREND_METRICS];
 };
 
@@ -117,8 +142,10 @@ struct rmat_trend_set {
 
 /* Groups the sessions (only those of subject, if not NULL) by subject,
  * region and side (groups sorted by those), orders each by date and fits
- * the trends. Sessions without a date that parses are left out with a
- * warning in log. out keeps a pointer to s. RMAT_E_NOMEM. */
+ * the trends where the group's span supports one. Sessions without a date
+ * that parses are left out with a warning in log. out keeps a pointer to
+ * s. Errors: RMAT_E_FORMAT for a group that mixes sessions in counts and in
+ * kPa (naming one of each and how to calibrate), RMAT_E_NOMEM. */
 int rmat_trends_compute(const struct rmat_session_set *s, const char *subject,
                         struct rmat_trend_set *out, const struct rmat_log *log,
                         struct rmat_errinfo *ei);
@@ -126,15 +153,20 @@ int rmat_trends_compute(const struct rmat_session_set *s, const char *subject,
 /* Frees the groups. */
 void rmat_trends_fini(struct rmat_trend_set *t);
 
+/* The output name of metric m in group g: rmat_trend_metric_names[m], or
+ * its counts name (units.h) in a group in counts. */
+const char *rmat_trend_metric_name(const struct rmat_trend_group *g, int m);
+
 /* The value of metric m for session row r. */
 double rmat_trend_value(const struct rmat_session_row *r, int m);
 
 /* Writes out_dir/trend.csv (subject, region, side, metric, unit, n,
  * first_date, last_date, first, last, slope_per_week, ci95_low, ci95_high,
- * r2, change_pct, values: the values in date order, ';'-separated) and
- * out_dir/trend.json (per group its sessions with dates and weeks, and per
- * metric its values, n, slope_per_week, ci95_low, ci95_high, r2,
- * change_pct; null where there is none). */
+ * r2, change_pct, values: the values in date order, ';'-separated, note)
+ * and out_dir/trend.json (per group its units, trend_note, its sessions
+ * with dates and weeks, and per metric its values, n, slope_per_week,
+ * ci95_low, ci95_high, r2, change_pct; null where there is none). A
+ * metric's name is its counts name (units.h) in a group in counts. */
 int rmat_trends_write(const struct rmat_trend_set *t, const char *out_dir, struct rmat_errinfo *ei);
 
 /* A trend metric's unit: pressures in the sessions' own units ("counts",

@@ -238,6 +238,10 @@ static void test_analyze_walking_sensel(void **state)
 
     rmat_analysis_params_init(&params);
     assert_true(params.contact_threshold_kpa == 5.0); /* docs/metrics.md default */
+    /* Uncalibrated, the default threshold is 5% of the 12-bit full scale
+     * (204.75 counts): this script's counts are meant to be contact at 5. */
+    assert_true(isnan(params.contact_threshold_counts));
+    params.contact_threshold_counts = 5.0;
     assert_int_equal(rmat_analyze(rec, out, &params, &log, &res, &ei), RMAT_OK);
 
     /* The result: 13 frames, 4 lost, counts, t of the last frame
@@ -253,17 +257,17 @@ static void test_analyze_walking_sensel(void **state)
     expect_in(cap.text, "frame 10: seq goes back from 22 to 0");
     assert_true(cap.warnings >= 2);
 
-    /* frames.csv: header, then one row per frame. A contact frame has its
-     * one sensel of p = counts at column c of row 2, area a = 5 * 8 = 40 mm²:
-     * force = p * 40 / 1000, area = 0.4 cm², mean = peak = p,
-     * CoP = ((c + 0.5) * 5, 2.5 * 8 = 20), width = length = compliance = 0.
-     * The frame without contact: force 0, area 0, peak 3 (the noise), the
-     * rest empty. */
+    /* frames.csv: header, then one row per frame, in counts (no calibration:
+     * the columns say so, units.h). A contact frame has its one sensel of
+     * p = counts at column c of row 2, area a = 5 * 8 = 40 mm²: raw sum = p,
+     * area = 0.4 cm², mean = peak = p, CoP = ((c + 0.5) * 5, 2.5 * 8 = 20),
+     * width = length = compliance = 0. The frame without contact: raw sum
+     * 0, area 0, peak 3 (the noise), the rest empty. */
     char *csv = slurp_in(out, "frames.csv");
     char *save = NULL, *line = strtok_r(csv, "\n", &save);
     assert_non_null(line);
-    assert_string_equal(line, "t_s,force_n,area_cm2,mean_kpa,peak_kpa,cop_x_mm,cop_y_mm,"
-                              "width_mm,length_mm,compliance_mm3_n,s_mm");
+    assert_string_equal(line, "t_s,raw_sum,area_cm2,mean_counts,peak_counts,cop_x_mm,cop_y_mm,"
+                              "width_mm,length_mm,compliance_mm3_per_count,s_mm");
     int rows = 0;
     while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
         char *fld[12];
@@ -281,7 +285,7 @@ static void test_analyze_walking_sensel(void **state)
             continue;
         }
         const double p = script_counts(f);
-        expect_num("force_n", f, fld[1], p * 40.0 / 1000.0, 1e-9);
+        expect_num("raw_sum", f, fld[1], p, 1e-9);
         expect_num("area_cm2", f, fld[2], 0.4, 1e-12);
         expect_num("mean_kpa", f, fld[3], p, 0);
         expect_num("peak_kpa", f, fld[4], p, 0);
@@ -325,26 +329,50 @@ static void test_analyze_walking_sensel(void **state)
     expect_in(json, "\"calibration\": null");
     expect_in(json, "\"software\": \"rollmat ");
     expect_in(json, "walk.h5\"");
-    static const char *const keys[] = {
-        "duration_s",       "contact_s",      "rolling_s",       "hold_s",
-        "passes",           "cadence_cpm",    "mean_speed_mm_s", "path_mm",
-        "mean_force_n",     "peak_force_n",   "mean_kpa",        "peak_kpa",
-        "mean_area_cm2",    "coverage_cm2",   "frames",          "frames_lost",
-        "tissue",           "session",        "parameters",      "device",
-        "smooth_s",         "turn_mm",        "hold_radius_mm",  "hold_min_s",
-        "compliance_mm3_n", "width_mm",       "speed_mm_s",      "hold_area_change_pct",
-        "subject",          "drift_corrected"};
+    static const char *const keys[] = {"duration_s",
+                                       "contact_s",
+                                       "rolling_s",
+                                       "hold_s",
+                                       "passes",
+                                       "cadence_cpm",
+                                       "mean_speed_mm_s",
+                                       "path_mm",
+                                       "mean_raw_sum",
+                                       "peak_raw_sum",
+                                       "mean_counts",
+                                       "peak_counts",
+                                       "mean_area_cm2",
+                                       "coverage_cm2",
+                                       "frames",
+                                       "frames_lost",
+                                       "tissue",
+                                       "session",
+                                       "parameters",
+                                       "device",
+                                       "smooth_s",
+                                       "turn_mm",
+                                       "hold_radius_mm",
+                                       "hold_min_s",
+                                       "compliance_mm3_per_count",
+                                       "width_mm",
+                                       "speed_mm_s",
+                                       "hold_area_change_pct",
+                                       "subject",
+                                       "drift_corrected"};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
         char quoted[64];
         snprintf(quoted, sizeof quoted, "\"%s\": ", keys[k]);
         expect_in(json, quoted);
     }
-    /* No body mass in this recording: no %BW. */
+    /* No body mass in this recording: no %BW; and counts carry no N or kPa
+     * names anywhere. */
     assert_null(strstr(json, "pct_bw"));
+    assert_null(strstr(json, "force_n"));
+    assert_null(strstr(json, "_kpa\":"));
     assert_true(json_num(json, "frames") == NFRAMES);
     assert_true(json_num(json, "frames_lost") == TRUTH_LOST);
     assert_true(fabs(json_num(json, "duration_s") - 0.15) < 1e-9);
-    assert_true(json_num(json, "contact_threshold_kpa") == 5.0);
+    assert_true(json_num(json, "contact_threshold_counts") == 5.0);
     assert_true(json_num(json, "rows") == ROWS && json_num(json, "cols") == COLS);
     /* 12 contact frames of the 13, each a 0.4 cm² sensel; six sensels were
      * touched: 2.4 cm² covered. contact_s sums the contact frames' dt: the
@@ -355,11 +383,12 @@ static void test_analyze_walking_sensel(void **state)
     assert_true(fabs(json_num(json, "contact_s") - 0.15) < 1e-9);
     free(json);
     json = slurp_in(out, "passes.csv");
-    expect_in(json, "index,t_start_s,t_end_s,direction,amplitude_mm,speed_mm_s,mean_force_n,"
-                    "peak_kpa,mean_kpa,mean_area_cm2,mean_width_mm,compliance_mm3_n\n");
+    expect_in(json, "index,t_start_s,t_end_s,direction,amplitude_mm,speed_mm_s,mean_raw_sum,"
+                    "peak_counts,mean_counts,mean_area_cm2,mean_width_mm,"
+                    "compliance_mm3_per_count\n");
     free(json);
     json = slurp_in(out, "holds.csv");
-    expect_in(json, "index,t_start_s,duration_s,x_mm,y_mm,mean_force_n,mean_kpa,peak_kpa,"
+    expect_in(json, "index,t_start_s,duration_s,x_mm,y_mm,mean_raw_sum,mean_counts,peak_counts,"
                     "area_change_pct,region\n");
     free(json);
     assert_true(file_exists(out, "maps.h5"));
@@ -385,7 +414,7 @@ static void test_analyze_walking_sensel(void **state)
 
     /* Again into the same folder, with a threshold above every count:
      * no contact anywhere, files replaced, not appended to. */
-    params.contact_threshold_kpa = 1000.0;
+    params.contact_threshold_counts = 1000.0;
     assert_int_equal(rmat_analyze(rec, out, &params, NULL, &res, &ei), RMAT_OK);
     csv = slurp_in(out, "frames.csv");
     int lines = 0;
@@ -395,7 +424,7 @@ static void test_analyze_walking_sensel(void **state)
     expect_in(csv, "\n0.000000,0,0,,100,,,,,,\n");
     free(csv);
     json = slurp_in(out, "summary.json");
-    assert_true(json_num(json, "contact_threshold_kpa") == 1000.0);
+    assert_true(json_num(json, "contact_threshold_counts") == 1000.0);
     free(json);
 }
 
@@ -488,15 +517,16 @@ static void test_analyze_no_frames(void **state)
     assert_int_equal(res.frames, 0);
     assert_true(isnan(res.peak_kpa));
     char *csv = slurp_in(out, "frames.csv");
-    assert_string_equal(csv, "t_s,force_n,area_cm2,mean_kpa,peak_kpa,cop_x_mm,cop_y_mm,"
-                             "width_mm,length_mm,compliance_mm3_n,s_mm\n");
+    /* Uncalibrated: the columns in counts (units.h). */
+    assert_string_equal(csv, "t_s,raw_sum,area_cm2,mean_counts,peak_counts,cop_x_mm,cop_y_mm,"
+                             "width_mm,length_mm,compliance_mm3_per_count,s_mm\n");
     free(csv);
     char *map = slurp_in(out, "peak_map.csv");
     assert_string_equal(map, "");
     free(map);
     char *json = slurp_in(out, "summary.json");
     assert_true(json_num(json, "frames") == 0);
-    expect_in(json, "\"peak_kpa\": null");
+    expect_in(json, "\"peak_counts\": null");
     free(json);
     assert_false(file_exists(out, "cop_peak.png"));
 }
@@ -586,9 +616,10 @@ static void test_analyze_regions(void **state)
     write_text(rf, "rollmat-regions 1\nleft 0 0 15 32\nright 15 0 30 32\n");
     rmat_analysis_params_init(&params);
     params.regions_path = rf;
+    params.contact_threshold_counts = 5.0; /* the script's counts are contact at 5 */
     assert_int_equal(rmat_analyze(rec, out, &params, NULL, NULL, &ei), RMAT_OK);
     char *csv = slurp_in(out, "regions.csv");
-    expect_in(csv, "region,x0_mm,y0_mm,x1_mm,y1_mm,time_s,pct,holds,mean_kpa,pti_kpa_s\n");
+    expect_in(csv, "region,x0_mm,y0_mm,x1_mm,y1_mm,time_s,pct,holds,mean_counts,pti_counts_s\n");
     expect_in(csv, "\nleft,0,0,15,32,0.06,40,0,");
     expect_in(csv, "\nright,15,0,30,32,0.09,60,0,");
     free(csv);
@@ -716,14 +747,14 @@ static void test_analyze_bad_inputs(void **state)
     assert_int_equal(res.frames, 500);
     assert_int_equal(res.holds, 0);
     char *json = slurp_in(out, "summary.json");
-    expect_in(json, "\"mean_force_n\": null");
+    expect_in(json, "\"mean_raw_sum\": null");
     expect_in(json, "\"contact_s\": 0");
     expect_in(json, "\"cadence_cpm\": null");
-    expect_in(json, "\"mean_kpa\": null");
+    expect_in(json, "\"mean_counts\": null");
     free(json);
 
     make_path(bad, sizeof bad, dir, "one_sensel.h5");
-    rmat_test_write_flat(bad, 1, 1, 400, 100);
+    rmat_test_write_flat(bad, 1, 1, 400, 300); /* above 5% of the 12-bit scale */
     assert_int_equal(rmat_analyze(bad, out, &params, NULL, &res, &ei), RMAT_OK);
     /* One sensel pressed for 3.99 s is one hold. */
     assert_int_equal(res.holds, 1);

@@ -83,6 +83,7 @@ struct row {
     int n;
     double first, last, slope, lo, hi, r2, change;
     char values[512];
+    char note[256];
 };
 
 static double field_num(const char *s)
@@ -103,16 +104,18 @@ static struct row trend_row(const char *csv_path, const char *subject, const cha
                                  "last,slope_per_week,ci95_low,ci95_high,r2,change_pct,values";
     assert_true(strncmp(line, header, strlen(header)) == 0);
     while (!found && fgets(line, sizeof line, f)) {
-        char *fld[16];
+        /* The last column, note, may hold commas (CSV-quoted): it is the
+         * rest of the line. */
+        char *fld[17];
         int k = 0;
         char *p = line;
         line[strcspn(line, "\n")] = '\0';
         fld[k++] = p;
-        while (k < 16 && (p = strchr(p, ',')) != NULL) {
+        while (k < 17 && (p = strchr(p, ',')) != NULL) {
             *p++ = '\0';
             fld[k++] = p;
         }
-        if (k != 16 || strcmp(fld[0], subject) != 0 || strcmp(fld[3], metric) != 0)
+        if (k != 17 || strcmp(fld[0], subject) != 0 || strcmp(fld[3], metric) != 0)
             continue;
         found = 1;
         r.n = atoi(fld[5]);
@@ -124,6 +127,7 @@ static struct row trend_row(const char *csv_path, const char *subject, const cha
         r.r2 = field_num(fld[13]);
         r.change = field_num(fld[14]);
         snprintf(r.values, sizeof r.values, "%s", fld[15]);
+        snprintf(r.note, sizeof r.note, "%s", fld[16]);
     }
     fclose(f);
     if (!found)
@@ -209,6 +213,8 @@ static void test_trend_known_answers(void **state)
     assert_int_equal(r.n, 2);
     assert_true(isnan(r.slope) && isnan(r.lo) && isnan(r.hi) && isnan(r.r2));
     assert_string_equal(r.values, "700;750");
+    /* Two sessions: no line, and the row says why. */
+    assert_non_null(strstr(r.note, "too early for a trend: 2 sessions"));
     near("two: change first to last (%)", r.change, 100.0 * (750.0 / 700.0 - 1.0), 1e-6);
 
     /* trend.json says the same, with null for the missing slope. */

@@ -48,7 +48,8 @@ int cli_usage(const struct cli *c, const char *fmt, ...) __attribute__((format(p
 
 /* The optstring prefix and setting every subcommand gives getopt_long: it
  * prints nothing itself, and a missing value is told from an unknown
- * option. Call before the getopt loop. */
+ * option. Call before the getopt loop. (An optstring in GNU's in-order
+ * mode puts its '-' first: "-:o:h".) */
 #define CLI_GETOPT(s) (":" s)
 void cli_getopt_quiet(void);
 /* After getopt_long returned '?' or ':': says which option is unknown or

@@ -102,7 +102,7 @@ int cli_calibrate(int argc, char **argv)
     cli_getopt_quiet();
     /* A leading '-': recordings come back in order as option 1, so each
      * takes the --load and --area-cm2 given before it. */
-    while ((opt = getopt_long(argc, argv, CLI_GETOPT("-o:h"), opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "-:o:h", opts, NULL)) != -1) {
         switch (opt) {
         case 1:
             if (n == MAX_POINTS)
