@@ -76,7 +76,10 @@ static void make_path(char *buf, size_t cap, const char *dir, const char *name)
     assert_true(n > 0 && (size_t)n < cap);
 }
 
-static void write_recording_cal(const char *path, int frames, const struct rmat_calib *cal)
+/* With a clock_fit event of drift_ppm when it is finite (as the recorder
+ * writes one at the end). */
+static void write_recording_clock(const char *path, int frames, const struct rmat_calib *cal,
+                                  double drift_ppm)
 {
     struct rmat_device_desc dev;
     struct rmat_rec *rec = NULL;
@@ -99,7 +102,16 @@ static void write_recording_cal(const char *path, int frames, const struct rmat_
                                          1763700000000000000LL + f * 10000000LL, raw, &ei),
                          RMAT_OK);
     }
+    if (isfinite(drift_ppm))
+        assert_int_equal(rmat_rec_event(rec, 1763700000200000000LL, "clock_fit", drift_ppm,
+                                        "offset_ns=0 drift_ppm=x n=20 rms_us=3.0", &ei),
+                         RMAT_OK);
     assert_int_equal(rmat_rec_close(rec, &ei), RMAT_OK);
+}
+
+static void write_recording_cal(const char *path, int frames, const struct rmat_calib *cal)
+{
+    write_recording_clock(path, frames, cal, NAN);
 }
 
 static void write_recording(const char *path, int frames)
@@ -769,6 +781,45 @@ static void test_analyze_bad_inputs(void **state)
     assert_true(res.grid.pitch_x_mm == 10.0 && res.grid.pitch_y_mm == 10.0);
 }
 
+/* The device clock's measured drift: +500 ppm (the mat's clock runs fast)
+ * is applied, so the session's 0.15 s of device time are 0.15 / 1.0005 =
+ * 0.14992504 s; +6,000,000 ppm (a virtual mat at 7x) is no drift and is
+ * reported, not applied: 0.15 s stay, and the note says 7 times. */
+static void test_analyze_clock_drift(void **state)
+{
+    (void)state;
+    char dir[4096], rec[4200], out[4200];
+    struct rmat_analysis_result res;
+    struct rmat_errinfo ei;
+    struct rmat_json *j = NULL;
+    char path[4300];
+
+    assert_int_equal(rmat_test_tmpdir("ana_clock", dir, sizeof dir), 0);
+    make_path(rec, sizeof rec, dir, "fast.h5");
+    make_path(out, sizeof out, dir, "fast");
+    write_recording_clock(rec, NFRAMES, NULL, 500.0);
+    assert_int_equal(rmat_analyze(rec, out, NULL, NULL, &res, &ei), RMAT_OK);
+    assert_true(fabs(res.duration_s - 0.15 / 1.0005) < 1e-9);
+    make_path(path, sizeof path, out, "summary.json");
+    assert_int_equal(rmat_json_load(path, &j, &ei), RMAT_OK);
+    assert_int_equal(rmat_json_bool(j, "clock.drift_corrected"), 1);
+    assert_true(rmat_json_num(j, "clock.drift_ppm") == 500.0);
+    expect_in(rmat_json_str(j, "clock.drift_note"), "+500.00 ppm");
+    rmat_json_free(j);
+
+    make_path(rec, sizeof rec, dir, "sim7.h5");
+    make_path(out, sizeof out, dir, "sim7");
+    write_recording_clock(rec, NFRAMES, NULL, 6000001.7);
+    assert_int_equal(rmat_analyze(rec, out, NULL, NULL, &res, &ei), RMAT_OK);
+    assert_true(fabs(res.duration_s - 0.15) < 1e-12);
+    make_path(path, sizeof path, out, "summary.json");
+    assert_int_equal(rmat_json_load(path, &j, &ei), RMAT_OK);
+    assert_int_equal(rmat_json_bool(j, "clock.drift_corrected"), 0);
+    expect_in(rmat_json_str(j, "clock.drift_note"), "7 times the host's");
+    expect_in(rmat_json_str(j, "clock.drift_note"), "not applied");
+    rmat_json_free(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -780,6 +831,7 @@ int main(void)
         cmocka_unit_test(test_analyze_calibrated),
         cmocka_unit_test(test_analyze_regions),
         cmocka_unit_test(test_analyze_bad_inputs),
+        cmocka_unit_test(test_analyze_clock_drift),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,6 +23,8 @@ static void usage_analyze(FILE *f)
           "                            recording's own, else raw counts (said loudly)\n"
           "      --regions FILE        named rectangles of the mat (docs/metrics.md)\n"
           "      --contact-threshold P contact at p >= P kPa (default 5)\n"
+          "      --contact-threshold-counts N  without a calibration: contact at N counts\n"
+          "                            or more (default: 5% of the ADC's full scale)\n"
           "      --smooth-s S          smoothing of s over contact (default 0.2 s)\n"
           "      --turn-mm D           pass turning hysteresis (default 15 mm)\n"
           "      --hold-radius-mm R    hold: CoP within R of its mean (default 15 mm)\n"
@@ -58,6 +60,7 @@ int cli_analyze(int argc, char **argv)
 {
     enum {
         O_THRESH = 256,
+        O_THRESH_COUNTS,
         O_JSON,
         O_CAL,
         O_REGIONS,
@@ -67,19 +70,21 @@ int cli_analyze(int argc, char **argv)
         O_HOLD_S,
         O_NOPLOT,
     };
-    static const struct option opts[] = {{"output", required_argument, 0, 'o'},
-                                         {"json", no_argument, 0, O_JSON},
-                                         {"calibration", required_argument, 0, O_CAL},
-                                         {"regions", required_argument, 0, O_REGIONS},
-                                         {"contact-threshold", required_argument, 0, O_THRESH},
-                                         {"smooth-s", required_argument, 0, O_SMOOTH},
-                                         {"turn-mm", required_argument, 0, O_TURN},
-                                         {"hold-radius-mm", required_argument, 0, O_HOLD_R},
-                                         {"hold-min-s", required_argument, 0, O_HOLD_S},
-                                         {"no-plot", no_argument, 0, O_NOPLOT},
-                                         {"verbose", no_argument, 0, 'v'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"output", required_argument, 0, 'o'},
+        {"json", no_argument, 0, O_JSON},
+        {"calibration", required_argument, 0, O_CAL},
+        {"regions", required_argument, 0, O_REGIONS},
+        {"contact-threshold", required_argument, 0, O_THRESH},
+        {"contact-threshold-counts", required_argument, 0, O_THRESH_COUNTS},
+        {"smooth-s", required_argument, 0, O_SMOOTH},
+        {"turn-mm", required_argument, 0, O_TURN},
+        {"hold-radius-mm", required_argument, 0, O_HOLD_R},
+        {"hold-min-s", required_argument, 0, O_HOLD_S},
+        {"no-plot", no_argument, 0, O_NOPLOT},
+        {"verbose", no_argument, 0, 'v'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     struct rmat_analysis_params params;
     struct rmat_analysis_result res;
     struct rmat_errinfo ei;
@@ -107,6 +112,11 @@ int cli_analyze(int argc, char **argv)
         case O_THRESH:
             if (cli_parse_number(&c, "--contact-threshold", optarg, 0, 1e6,
                                  &params.contact_threshold_kpa) != 0)
+                return CLI_USAGE;
+            break;
+        case O_THRESH_COUNTS:
+            if (cli_parse_number(&c, "--contact-threshold-counts", optarg, 0, 65535,
+                                 &params.contact_threshold_counts) != 0)
                 return CLI_USAGE;
             break;
         case O_SMOOTH:

@@ -30,7 +30,8 @@ static void usage_batch(FILE *f)
           "      --no-trend-plots      no trend figures (no gnuplot needed)\n"
           "      --calibration FILE    counts to kPa (default: each recording's own)\n"
           "      --regions FILE        named regions of the mat\n"
-          "      --contact-threshold P --smooth-s S --turn-mm D --hold-radius-mm R\n"
+          "      --contact-threshold P --contact-threshold-counts N --smooth-s S\n"
+          "      --turn-mm D --hold-radius-mm R\n"
           "      --hold-min-s S        analysis parameters, as for `rollmat analyze`\n"
           "  -q, --quiet               no progress\n"
           "  -v, --verbose             more messages\n\n"
@@ -133,29 +134,32 @@ int cli_batch(int argc, char **argv)
         O_CAL,
         O_REGIONS,
         O_THRESH,
+        O_THRESH_COUNTS,
         O_SMOOTH,
         O_TURN,
         O_HOLD_R,
         O_HOLD_S,
     };
-    static const struct option opts[] = {{"output", required_argument, 0, 'o'},
-                                         {"jobs", required_argument, 0, 'j'},
-                                         {"shard", required_argument, 0, O_SHARD},
-                                         {"merge", no_argument, 0, O_MERGE},
-                                         {"force", no_argument, 0, O_FORCE},
-                                         {"plots", no_argument, 0, O_PLOTS},
-                                         {"no-trend-plots", no_argument, 0, O_NOTREND},
-                                         {"calibration", required_argument, 0, O_CAL},
-                                         {"regions", required_argument, 0, O_REGIONS},
-                                         {"contact-threshold", required_argument, 0, O_THRESH},
-                                         {"smooth-s", required_argument, 0, O_SMOOTH},
-                                         {"turn-mm", required_argument, 0, O_TURN},
-                                         {"hold-radius-mm", required_argument, 0, O_HOLD_R},
-                                         {"hold-min-s", required_argument, 0, O_HOLD_S},
-                                         {"quiet", no_argument, 0, 'q'},
-                                         {"verbose", no_argument, 0, 'v'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"output", required_argument, 0, 'o'},
+        {"jobs", required_argument, 0, 'j'},
+        {"shard", required_argument, 0, O_SHARD},
+        {"merge", no_argument, 0, O_MERGE},
+        {"force", no_argument, 0, O_FORCE},
+        {"plots", no_argument, 0, O_PLOTS},
+        {"no-trend-plots", no_argument, 0, O_NOTREND},
+        {"calibration", required_argument, 0, O_CAL},
+        {"regions", required_argument, 0, O_REGIONS},
+        {"contact-threshold", required_argument, 0, O_THRESH},
+        {"contact-threshold-counts", required_argument, 0, O_THRESH_COUNTS},
+        {"smooth-s", required_argument, 0, O_SMOOTH},
+        {"turn-mm", required_argument, 0, O_TURN},
+        {"hold-radius-mm", required_argument, 0, O_HOLD_R},
+        {"hold-min-s", required_argument, 0, O_HOLD_S},
+        {"quiet", no_argument, 0, 'q'},
+        {"verbose", no_argument, 0, 'v'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     struct rmat_batch_config cfg;
     struct rmat_batch_result res;
     struct rmat_analysis_params params;
@@ -204,6 +208,10 @@ int cli_batch(int argc, char **argv)
         case O_THRESH:
             bad = cli_parse_number(&c, "--contact-threshold", optarg, 0, 1e6,
                                    &params.contact_threshold_kpa);
+            break;
+        case O_THRESH_COUNTS:
+            bad = cli_parse_number(&c, "--contact-threshold-counts", optarg, 0, 65535,
+                                   &params.contact_threshold_counts);
             break;
         case O_SMOOTH:
             bad = cli_parse_number(&c, "--smooth-s", optarg, 0, 3600, &params.smooth_s);
