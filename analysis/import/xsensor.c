@@ -99,7 +99,10 @@ int imp_is_xsensor(const char *head, const char **variant)
         *variant = "PRO 7";
         return 1;
     }
-    return units && frame && sensor && rows && cols && sensels;
+    /* Units: is part of the rule, but a file lacking it is still XSENSOR:
+     * the reader then names what is missing. */
+    (void)units;
+    return frame && sensor && rows && cols && sensels;
 }
 
 static const char *const months[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -139,7 +142,7 @@ struct xs_sensor {
     int rows, cols;
     double w_mm, h_mm;
     int part;
-    int w_dec, h_dec;
+    double w_half_mm, h_half_mm; /* half the printing step of width, height */
     /* implied sensel area: from the frame with the most loaded cells */
     double implied_mm2, implied_tol;
     long implied_cells;
@@ -522,9 +525,13 @@ int imp_read_xsensor(struct imp *im)
                         goto out;
                     }
                     *(w ? &cur.w_mm : &cur.h_mm) = v * f;
-                    *(w ? &cur.w_dec : &cur.h_dec) = imp_decimals(field(x, 1));
-                    if (f != 10.0) /* rounding is known for cm only */
-                        *(w ? &cur.w_dec : &cur.h_dec) = -1;
+                    {
+                        /* Sizes are rounded to 0.01 cm (IMPORT.md), or to
+                         * what the text prints if coarser. */
+                        const int dec = imp_decimals(field(x, 1));
+                        *(w ? &cur.w_half_mm : &cur.h_half_mm) =
+                            0.5 * pow(10.0, -(dec > 2 ? dec : 2)) * f;
+                    }
                 } else if (nfig < XS_MAX_STATS) {
                     double v;
                     if (imp_num_str(field(x, 1), &v) == 0) {
@@ -670,8 +677,7 @@ int imp_read_xsensor(struct imp *im)
         if (s->implied_cells > 0) {
             /* Width and height are printed to 0.01 cm: the product may be
              * off by that rounding, and the contact area by its own. */
-            const double wr = s->w_dec >= 0 ? 0.5 * pow(10.0, -s->w_dec) * 10.0 : 0;
-            const double hr = s->h_dec >= 0 ? 0.5 * pow(10.0, -s->h_dec) * 10.0 : 0;
+            const double wr = s->w_half_mm, hr = s->h_half_mm;
             const double lo = (s->w_mm - wr) * (s->h_mm - hr) - s->implied_tol;
             const double hi = (s->w_mm + wr) * (s->h_mm + hr) + s->implied_tol;
             imp_part_add_attr_num(im, s->part, "implied_sensel_area_mm2", s->implied_mm2);

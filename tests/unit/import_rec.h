@@ -367,6 +367,50 @@ static UNUSED void import_bad(const char *text, size_t n, const char *suffix,
     rec_free(r);
 }
 
+/* The 1-based line of the first occurrence of needle in text. */
+static UNUSED long line_of(const char *text, const char *needle)
+{
+    const char *at = strstr(text, needle);
+    long line = 1;
+    assert_non_null(at);
+    for (const char *p = text; p < at; p++)
+        line += *p == '\n';
+    return line;
+}
+
+/* Appends printf text to a growing heap string (*s, *n). */
+static UNUSED void cat(char **s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static UNUSED void cat(char **s, const char *fmt, ...)
+{
+    char tmp[8192];
+    va_list ap;
+    size_t old = *s ? strlen(*s) : 0;
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    assert_true(n >= 0 && (size_t)n < sizeof tmp);
+    *s = realloc(*s, old + (size_t)n + 1);
+    assert_non_null(*s);
+    memcpy(*s + old, tmp, (size_t)n + 1);
+}
+
+/* A copy of base with the first occurrence of from replaced by to. */
+static UNUSED char *subst(const char *base, const char *from, const char *to)
+{
+    const char *at = strstr(base, from);
+    size_t n;
+    char *out;
+    assert_non_null(at);
+    n = strlen(base) - strlen(from) + strlen(to);
+    out = malloc(n + 1);
+    assert_non_null(out);
+    memcpy(out, base, (size_t)(at - base));
+    strcpy(out + (at - base), to);
+    strcat(out, at + strlen(from));
+    return out;
+}
+
 /* Replaces every "\n" of text with "\r\n" (a new heap string). */
 static UNUSED char *to_crlf(const char *text)
 {

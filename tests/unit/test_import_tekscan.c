@@ -35,22 +35,6 @@ static const char spec_example[] = "DATA_TYPE MOVIE\n"              /* 1 */
                                    "\n"                             /* 24 */
                                    "@@\n";                          /* 25 */
 
-/* A copy of base with the first occurrence of from replaced by to. */
-static char *subst(const char *base, const char *from, const char *to)
-{
-    const char *at = strstr(base, from);
-    size_t n;
-    char *out;
-    assert_non_null(at);
-    n = strlen(base) - strlen(from) + strlen(to);
-    out = malloc(n + 1);
-    assert_non_null(out);
-    memcpy(out, base, (size_t)(at - base));
-    strcpy(out + (at - base), to);
-    strcat(out, at + strlen(from));
-    return out;
-}
-
 static void test_import_tekscan_spec_example(void **state)
 {
     struct rec *r;
