@@ -493,6 +493,7 @@ void imp_snake(const char *label, int latin1, char *out, size_t cap)
 {
     size_t o = 0;
     int under = 1; /* no leading underscore */
+    int prev_lower = 0, camel = 0;
     const unsigned char *p = (const unsigned char *)label;
 
     if (cap == 0)
@@ -536,15 +537,25 @@ void imp_snake(const char *label, int latin1, char *out, size_t cap)
         p += adv;
         if (!rep && c < 0x80 &&
             ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) {
+            const int upper = c >= 'A' && c <= 'Z';
+            /* CamelCase words: StartSensX -> start_sens_x; a word that
+             * starts in lower case (mmHg) stays whole. */
+            if (under)
+                camel = upper;
+            if (upper && prev_lower && camel)
+                out[o++] = '_';
+            prev_lower = !upper;
             out[o++] = (char)lower((int)c);
             under = 0;
         } else if (rep) {
             for (; *rep && o + 1 < cap; rep++)
                 out[o++] = *rep;
             under = 0;
+            prev_lower = 1;
         } else if (!under) {
             out[o++] = '_';
             under = 1;
+            prev_lower = 0;
         }
     }
     while (o > 0 && out[o - 1] == '_')

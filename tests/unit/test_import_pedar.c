@@ -7,15 +7,15 @@
 #include "import_rec.h"
 
 static const char spec_example[] =
-    "file name:  demo.sol\tdate/time  02.01.24 15.04\t\n"                                /* 1 */
-    "sensor type:  q-0001l-0002r-xyz-01jan2024 \t\n"                                     /* 2 */
+    "file name:  demo.sol\tdate/time  02.01.24 15.04\t\n" /* 1 */
+    "sensor type:  q-0001l-0002r-xyz-01jan2024 \t\n"      /* 2 */
     "total time [secs]:  0.020\ttime per frame [secs]:  0.01000\tscanning rate [Hz]:   100\t\n"
-    "pressure values in  kPa\t\n" /* 4 */
-    "\n"                          /* 5 */
-    "mask definition: \t\n"       /* 6 */
-    "left insole: 1,2\t\n"        /* 7 */
-    "right insole: 1,2,\t\n"      /* 8 */
-    "\n"                          /* 9 */
+    "pressure values in  kPa\t\n"                            /* 4 */
+    "\n"                                                     /* 5 */
+    "mask definition: \t\n"                                  /* 6 */
+    "left insole: 1,2\t\n"                                   /* 7 */
+    "right insole: 1,2,\t\n"                                 /* 8 */
+    "\n"                                                     /* 9 */
     "time[secs]    \t      1\t      2\t      1\t      2\t\n" /* 10 */
     "     0.01000\t 12.500\t 40.000\t  5.000\t  0.000\t\n"   /* 11 */
     "     0.02000\t 15.000\t 37.500\t 10.000\t  7.500\t\n";  /* 12 */
@@ -137,8 +137,8 @@ static void test_import_pedar_errors(void **state)
         "column 4 of the header is \"2\": expected 1", NULL);
     bad("pressure values in  kPa", "pressure values in  bar", 4,
         "pressure values in: unknown pressure unit \"bar\"", NULL);
-    bad("time per frame [secs]:  0.01000\t", "", 10,
-        "lacks time per frame [secs] (a required key)", NULL);
+    bad("time per frame [secs]:  0.01000\t", "", 10, "lacks time per frame [secs] (a required key)",
+        NULL);
     bad("right insole: 1,2,", "right insole: 1,3,", 8, "\"3\" is not a sensor id 1..2", NULL);
     {
         struct rmat_import_opts o;

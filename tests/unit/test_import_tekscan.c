@@ -168,7 +168,7 @@ static void test_import_tekscan_iscan_long_lines_raw_crlf(void **state)
     assert_memory_equal(p->mask, mask, 10);
     /* Latin-1 a-umlaut (E4) becomes UTF-8 C3 A4; CR gone from the header. */
     expect_in(p->header, "COMMENTS:\nL\xc3\xa4ufer trial 3\nSpeed_fast okay\n");
-    expect_in(p->attrs, "versapogofsx=1\n");
+    expect_in(p->attrs, "versa_pogo_fsx=1\n");
     expect_in(p->attrs, "pair_member=2\n");
     /* Rate at the begin unknown; at the end (3 - 1) / (0.04 - 0) = 50 Hz. */
     assert_true(isnan(p->rate_hz));
