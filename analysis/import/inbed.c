@@ -45,10 +45,10 @@ static int tab_ints(const char *head)
                 return 0;
             }
         }
+        /* The first line's count decides; a later line that differs is
+         * the reader's to report, with its line number. */
         if (lines == 0)
             first = n;
-        else if (n != first)
-            return 0;
         lines++;
         if (!nl)
             break;

@@ -31,12 +31,22 @@ struct mx {
     int part;
 };
 
-/* Splits a data line; returns the field count (trailing empty fields
- * dropped), or more than max. */
-static int split_line(const struct mx *m, char *s, char **f, int max)
+/* Splits a data line. Trailing separators are ignored, yet an empty cell
+ * is "no sensel": the fields are taken up to want when the ones after it
+ * are all empty. Returns the field count (more than max: too many). */
+static int split_line(const struct mx *m, char *s, char **f, int max, int want)
 {
     int n = m->sep == ' ' ? imp_split_ws(s, f, max) : imp_split(s, m->sep, f, max);
-    while (n > 0 && n <= max && f[n - 1][0] == '\0')
+    if (n > max)
+        return n;
+    if (want > 0 && n > want) {
+        int k = want;
+        while (k < n && f[k][0] == '\0')
+            k++;
+        if (k == n)
+            return want;
+    }
+    while (n > 0 && f[n - 1][0] == '\0' && n != want)
         n--;
     return n;
 }
@@ -47,7 +57,7 @@ static int is_data(const struct mx *m, const char *line)
     char tmp[4096], *f[1024];
     int n;
     snprintf(tmp, sizeof tmp, "%s", line);
-    n = split_line(m, tmp, f, 1023);
+    n = split_line(m, tmp, f, 1023, 0);
     if (n <= 0)
         return 0;
     for (int i = 0; i < n && i < 1023; i++) {
@@ -240,7 +250,7 @@ int imp_read_matrix(struct imp *im)
                     goto out_lr;
                 }
                 memcpy(copy, line, len + 1);
-                n = split_line(&m, copy, f, max);
+                n = split_line(&m, copy, f, max, 0);
                 free(copy);
                 if (n == m.rows * m.cols + m.tc)
                     m.layout = RMAT_IMPORT_LAYOUT_LINE;
@@ -260,7 +270,7 @@ int imp_read_matrix(struct imp *im)
             double t = 0;
             if (blank)
                 continue;
-            n = split_line(&m, line, f, max);
+            n = split_line(&m, line, f, max, m.rows * m.cols + m.tc);
             if (n != m.rows * m.cols + m.tc) {
                 rc = imp_err(im, lr.line, "expected %d values (--rows %d x --cols %d%s), found %d",
                              m.rows * m.cols + m.tc, m.rows, m.cols, m.tc ? " + the time" : "",
@@ -293,7 +303,7 @@ int imp_read_matrix(struct imp *im)
             }
             continue;
         }
-        n = split_line(&m, line, f, max);
+        n = split_line(&m, line, f, max, m.cols);
         if (n != m.cols) {
             rc = imp_err(im, lr.line, "expected %d values (--cols), found %d", m.cols,
                          n > max ? max : n);
