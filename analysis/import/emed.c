@@ -67,6 +67,7 @@ static int value_after(const char *line, const char *label, double *v, char *uni
     const char *p = strstr(line, label);
     char num[64];
     int n = 0;
+    unit[0] = '\0'; /* also for the messages of a number that is not one */
     if (!p)
         return 0;
     p += strlen(label);
@@ -422,7 +423,9 @@ int imp_read_emed(struct imp *im)
         }
         memset(mask, 1, (size_t)rows * (size_t)cols);
         memset(&p, 0, sizeof p);
-        snprintf(name, sizeof name, nm > 1 ? "measurement %d" : "", i + 1);
+        name[0] = '\0';
+        if (nm > 1)
+            snprintf(name, sizeof name, "measurement %d", i + 1);
         p.name = name;
         p.layout = RMAT_IMPORT_GRID;
         p.rows = rows;

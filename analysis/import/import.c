@@ -165,6 +165,26 @@ static char *dup_str(const char *s)
     return d;
 }
 
+/* Text for the sink is UTF-8 without NUL: a NUL byte or a byte that does
+ * not form valid UTF-8 becomes '?', in place (the length is kept, so a
+ * header's header_len stays its strlen). */
+static void utf8_clean(char *s, size_t n)
+{
+    unsigned char *p = (unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        const unsigned c = p[i];
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        int ok = len > 0 && i + len <= n && c != 0 && c != 0xc0 && c != 0xc1 && c < 0xf5;
+        for (size_t k = 1; ok && k < len; k++)
+            ok = (p[i + k] & 0xc0) == 0x80;
+        if (!ok) {
+            p[i++] = '?';
+            continue;
+        }
+        i += len;
+    }
+}
+
 static void attr_add(struct imp_attrs *at, const char *key, const char *text, double v)
 {
     struct rmat_import_attr *a;
@@ -174,6 +194,8 @@ static void attr_add(struct imp_attrs *at, const char *key, const char *text, do
             char *t = text ? dup_str(text) : NULL;
             if (text && !t)
                 return;
+            if (t)
+                utf8_clean(t, strlen(t));
             free(at->mem[2 * i + 1]);
             at->mem[2 * i + 1] = t;
             at->a[i].text = t;
@@ -190,6 +212,9 @@ static void attr_add(struct imp_attrs *at, const char *key, const char *text, do
         free(at->mem[2 * at->n + 1]);
         return;
     }
+    utf8_clean(at->mem[2 * at->n], strlen(at->mem[2 * at->n]));
+    if (text)
+        utf8_clean(at->mem[2 * at->n + 1], strlen(at->mem[2 * at->n + 1]));
     a->key = at->mem[2 * at->n];
     a->text = at->mem[2 * at->n + 1];
     a->num = v;
@@ -230,7 +255,13 @@ static const void *own(struct imp_partstate *ps, const void *src, size_t n)
 
 static const char *own_str(struct imp_partstate *ps, const char *s)
 {
-    return s ? own(ps, s, strlen(s) + 1) : "";
+    char *d;
+    if (!s)
+        return "";
+    d = (char *)own(ps, s, strlen(s) + 1);
+    if (d)
+        utf8_clean(d, strlen(d));
+    return d;
 }
 
 /* The part as the sink sees it now: warnings of the file and of the part,
@@ -288,7 +319,10 @@ int imp_part_begin(struct imp *im, const struct rmat_import_part *p, const struc
     ps->part.firmware_version = own_str(ps, p->firmware_version);
     ps->part.mask = own(ps, p->mask, n);
     if (header && header->len) {
-        ps->part.header = own(ps, header->s, header->len + 1);
+        char *h = (char *)own(ps, header->s, header->len + 1);
+        if (h)
+            utf8_clean(h, header->len);
+        ps->part.header = h;
         ps->part.header_len = header->len;
     } else {
         ps->part.header = "";
@@ -454,6 +488,18 @@ int imp_opt_unit(struct imp *im, enum imp_pkind *kind, double *to_kpa)
                         "N-per-sensel, counts)",
                         im->opts->unit);
     return 1;
+}
+
+int imp_newton_to_kpa(struct imp *im, double pitch_x_mm, double pitch_y_mm, double *to_kpa)
+{
+    const double a = pitch_x_mm * pitch_y_mm;
+    if (!(a >= 1e-6 && a <= 1e12))
+        return imp_errc(im, RMAT_E_ARG, 0,
+                        "force per sensel needs a sensel area of 1e-6..1e12 mm2, the pitch gives "
+                        "%g mm2",
+                        a);
+    *to_kpa = 1000.0 / a;
+    return RMAT_OK;
 }
 
 /* --- the sensor table ---------------------------------------------------- */

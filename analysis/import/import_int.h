@@ -91,8 +91,8 @@ const char *imp_lr_endings(const struct imp_lr *lr);
 
 /* Parses a decimal number filling [p, p+n) exactly (no spaces): optional
  * sign, digits with at most one '.' (or ',' when comma), optional exponent.
- * Independent of the locale. 0 and *v, or -1. NaN and infinities are not
- * numbers here. */
+ * Independent of the locale. 0 and *v, or -1. NaN, infinities and
+ * magnitudes above 1e15 are not numbers here. */
 int imp_num(const char *p, size_t n, int comma, double *v);
 
 /* As imp_num on a NUL-terminated string after trimming spaces and TABs. */
@@ -238,6 +238,10 @@ int imp_open(struct imp *im, struct imp_lr *lr, uint64_t off, long line0, int ha
  * N-per-sensel is filled by the caller from the area), 0 when not given,
  * an error for an unknown word. */
 int imp_opt_unit(struct imp *im, enum imp_pkind *kind, double *to_kpa);
+
+/* The factor from N per sensel to kPa, 1000 / (pitch_x pitch_y), for a
+ * sensel area within 1e-6..1e12 mm2; else RMAT_E_ARG naming what. */
+int imp_newton_to_kpa(struct imp *im, double pitch_x_mm, double pitch_y_mm, double *to_kpa);
 
 /* A sensor table (--sensor-table, CSV id,area_mm2[,x_mm,y_mm]): fills
  * area/x/y (NaN where not listed) for the given ids. 0 when no table. */

@@ -199,8 +199,10 @@ int imp_read_matrix(struct imp *im)
     if (m.counts)
         m.to_kpa = 1;
     if (kind == IMP_P_NEWTON) {
-        const double py = isnan(o->pitch_y_mm) ? o->pitch_x_mm : o->pitch_y_mm;
-        m.to_kpa = 1000.0 / (o->pitch_x_mm * py);
+        rc = imp_newton_to_kpa(im, o->pitch_x_mm,
+                               isnan(o->pitch_y_mm) ? o->pitch_x_mm : o->pitch_y_mm, &m.to_kpa);
+        if (rc != RMAT_OK)
+            return rc;
     }
     max = m.rows * m.cols + 2;
     f = malloc((size_t)(max + 1) * sizeof *f);

@@ -361,17 +361,20 @@ static int read_header(struct tek *t, struct imp_str *hdr, struct imp_attrs *at)
         return imp_err(im, t->lr.line, "the header lacks COL_SPACING (a required key)");
     if (!have_units)
         return imp_err(im, t->lr.line, "the header lacks UNITS (a required key)");
-    rc = imp_opt_unit(im, &t->kind, &t->to_kpa);
-    if (rc < 0)
-        return rc;
-    if (t->kind == IMP_P_NEWTON)
-        t->to_kpa = 1000.0 / (t->pitch_x * t->pitch_y);
-    if (t->kind == IMP_P_COUNTS)
-        t->to_kpa = 1.0; /* values pass unchanged */
     if (!isnan(im->opts->pitch_x_mm)) {
         t->pitch_x = im->opts->pitch_x_mm;
         t->pitch_y = isnan(im->opts->pitch_y_mm) ? t->pitch_x : im->opts->pitch_y_mm;
     }
+    rc = imp_opt_unit(im, &t->kind, &t->to_kpa);
+    if (rc < 0)
+        return rc;
+    if (t->kind == IMP_P_NEWTON) {
+        rc = imp_newton_to_kpa(im, t->pitch_x, t->pitch_y, &t->to_kpa);
+        if (rc != RMAT_OK)
+            return rc;
+    }
+    if (t->kind == IMP_P_COUNTS)
+        t->to_kpa = 1.0; /* values pass unchanged */
     if (!isnan(t->area) && fabs(t->area - t->pitch_x * t->pitch_y) > 0.01 * t->area)
         imp_warn(im,
                  "SENSEL_AREA %.6g mm2 differs from ROW_SPACING x COL_SPACING = %.6g mm2 "

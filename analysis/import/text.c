@@ -132,6 +132,9 @@ int imp_lr_open(struct imp_lr *lr, const char *path, const uint8_t *mem, size_t 
         }
     }
     lr->cap = IMP_BUF_INIT;
+    /* A small text in memory needs no 1 MiB buffer (the fuzzer runs many). */
+    if (mem && mem_len - (size_t)(off < mem_len ? off : mem_len) + 64 < lr->cap)
+        lr->cap = mem_len - (size_t)(off < mem_len ? off : mem_len) + 64;
     lr->buf = malloc(lr->cap);
     if (!lr->buf) {
         imp_lr_close(lr);
@@ -328,7 +331,7 @@ int imp_num(const char *p, size_t n, int comma, double *v)
             return -1;
         scale += eneg ? -ex : ex;
     }
-    if (p != e)
+    if (p != e || scale > 30 || scale < -60)
         return -1;
     d = (double)m;
     if (m != 0 && scale != 0) {
@@ -339,7 +342,9 @@ int imp_num(const char *p, size_t n, int comma, double *v)
         else
             d *= pow(10.0, (double)scale);
     }
-    if (!isfinite(d))
+    /* No export prints a number beyond 1e15; refusing them keeps every
+     * product with a unit factor well inside float's range. */
+    if (!isfinite(d) || d > 1e15)
         return -1;
     *v = neg ? -d : d;
     return 0;

@@ -534,8 +534,9 @@ int imp_read_xsensor(struct imp *im)
                     }
                 } else if (nfig < XS_MAX_STATS) {
                     double v;
-                    if (imp_num_str(field(x, 1), &v) == 0) {
-                        imp_snake(field(x, 0), 0, fig_names[nfig], sizeof fig_names[0]);
+                    imp_snake(field(x, 0), 0, fig_names[nfig], sizeof fig_names[0]);
+                    /* A label of no letters or digits names nothing. */
+                    if (imp_num_str(field(x, 1), &v) == 0 && fig_names[nfig][0]) {
                         fig[nfig].name = fig_names[nfig];
                         fig[nfig].value = v;
                         nfig++;

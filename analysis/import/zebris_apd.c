@@ -116,6 +116,11 @@ int imp_read_apd(struct imp *im)
                 /* Everything needed to read the values is known now. */
                 long n;
                 double dd;
+                if (data_line) {
+                    rc = imp_err(im, lr.line, "a second [Data] section (the first at line %ld)",
+                                 data_line);
+                    goto out;
+                }
                 for (int i = 0; i < K_N; i++)
                     if (i != K_DATE && i != K_TIME && !k[i].line) {
                         rc = imp_err(im, lr.line, "[Data] before %s (a required key)", k[i].name);

@@ -372,6 +372,8 @@ int imp_read_winfdm(struct imp *im)
     }
     for (int i = 0; i < z.ncol; i++) {
         imp_snake(z.label[i], 1, names[i], sizeof names[i]);
+        if (!names[i][0])
+            snprintf(names[i], sizeof names[i], "column_%d", i + 2);
         fig[i].name = names[i];
     }
     snprintf(names[z.ncol], sizeof names[0], "cop_x_mm");
