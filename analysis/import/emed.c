@@ -438,10 +438,6 @@ int imp_read_emed(struct imp *im)
             imp_assume(im, "no Sensor size: square sensels of the Sensor area (%.4g mm)",
                        p.pitch_x_mm);
         }
-        if (!isnan(im->opts->pitch_x_mm)) {
-            p.pitch_x_mm = im->opts->pitch_x_mm;
-            p.pitch_y_mm = isnan(im->opts->pitch_y_mm) ? p.pitch_x_mm : im->opts->pitch_y_mm;
-        }
         p.mask = mask;
         p.to_kpa = e.to_kpa;
         p.unit_in_file = "";

@@ -288,6 +288,45 @@ static int sink_rc(struct imp *im, int rc)
                             rmat_strerror(rc));
 }
 
+/* --pitch-mm for every grid, and /source options: what the user gave. */
+static void options(struct imp *im, struct imp_partstate *ps)
+{
+    const struct rmat_import_opts *o = im->opts;
+    struct imp_str t = {0};
+    char buf[128];
+    if (ps->part.layout == RMAT_IMPORT_GRID && !isnan(o->pitch_x_mm)) {
+        ps->part.pitch_x_mm = o->pitch_x_mm;
+        ps->part.pitch_y_mm = isnan(o->pitch_y_mm) ? o->pitch_x_mm : o->pitch_y_mm;
+        snprintf(buf, sizeof buf, "--pitch-mm %.17g,%.17g ", ps->part.pitch_x_mm,
+                 ps->part.pitch_y_mm);
+        imp_str_add(&t, buf);
+    }
+    if (o->rows || o->cols) {
+        snprintf(buf, sizeof buf, "--rows %d --cols %d ", o->rows, o->cols);
+        imp_str_add(&t, buf);
+    }
+    if (o->unit) {
+        snprintf(buf, sizeof buf, "--unit %.60s ", o->unit);
+        imp_str_add(&t, buf);
+    }
+    if (!isnan(o->rate_hz)) {
+        snprintf(buf, sizeof buf, "--rate-hz %.17g ", o->rate_hz);
+        imp_str_add(&t, buf);
+    }
+    if (o->time_column)
+        imp_str_add(&t, "--time-column ");
+    if (o->drop_first || o->drop_last) {
+        snprintf(buf, sizeof buf, "--drop-first %ld --drop-last %ld ", o->drop_first, o->drop_last);
+        imp_str_add(&t, buf);
+    }
+    if (o->sensor_table)
+        imp_str_add(&t, "--sensor-table ");
+    if (t.len)
+        t.s[--t.len] = '\0';
+    attr_add(&ps->at, "options", imp_str_get(&t), NAN);
+    imp_str_free(&t);
+}
+
 int imp_part_begin(struct imp *im, const struct rmat_import_part *p, const struct imp_attrs *at,
                    const struct imp_str *header)
 {
@@ -345,6 +384,7 @@ int imp_part_begin(struct imp *im, const struct rmat_import_part *p, const struc
     ps->part.file_size = 0;
     for (size_t i = 0; at && i < at->n; i++)
         attr_add(&ps->at, at->a[i].key, at->a[i].text, at->a[i].num);
+    options(im, ps);
     ps->counts = p->counts;
     ps->n = n;
     ps->skip = im->opts->side != RMAT_IMPORT_SIDE_ANY && p->side != im->opts->side;
@@ -367,11 +407,6 @@ void imp_part_set_rate(struct imp *im, int part, double rate_hz)
 void imp_part_add_attr_num(struct imp *im, int part, const char *key, double v)
 {
     attr_add(&im->ps[part].at, key, NULL, v);
-}
-
-void imp_part_add_attr_text(struct imp *im, int part, const char *key, const char *text)
-{
-    attr_add(&im->ps[part].at, key, text ? text : "", NAN);
 }
 
 int imp_frame(struct imp *im, int part, int64_t seq, int64_t t_us, const float *v, long line)

@@ -39,7 +39,6 @@ struct imp_str {
  * -1 on no memory (the string stays valid). */
 int imp_str_addn(struct imp_str *b, const char *p, size_t n, size_t max);
 int imp_str_add(struct imp_str *b, const char *p);
-int imp_str_addf(struct imp_str *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends Latin-1 text as UTF-8. */
 int imp_str_add_latin1(struct imp_str *b, const char *p, size_t n, size_t max);
 const char *imp_str_get(const struct imp_str *b); /* "" while empty */
@@ -80,9 +79,6 @@ void imp_lr_close(struct imp_lr *lr);
  * next call. */
 int imp_lr_next(struct imp_lr *lr, char **line, size_t *len, const char *path,
                 struct rmat_errinfo *ei);
-
-/* Reads the rest of the source (for the digest); RMAT_E_IO. */
-int imp_lr_drain(struct imp_lr *lr, const char *path, struct rmat_errinfo *ei);
 
 /* "LF", "CRLF", "mixed" or "none" from the counts so far. */
 const char *imp_lr_endings(const struct imp_lr *lr);
@@ -205,8 +201,9 @@ void imp_attr_num(struct imp_attrs *at, const char *key, double v);
 void imp_attrs_free(struct imp_attrs *at);
 
 /* Announces a part: fills format, encoding defaults, copies what the sink
- * sees at part_end, applies --side. Returns the part index (>= 0) or an
- * error. header may be NULL. */
+ * sees at part_end, applies --side and, for a grid, --pitch-mm, and
+ * records the options given. Returns the part index (>= 0) or an error.
+ * header may be NULL. */
 int imp_part_begin(struct imp *im, const struct rmat_import_part *p, const struct imp_attrs *at,
                    const struct imp_str *header);
 
@@ -214,7 +211,6 @@ int imp_part_begin(struct imp *im, const struct rmat_import_part *p, const struc
  * attributes before part_end. */
 void imp_part_set_rate(struct imp *im, int part, double rate_hz);
 void imp_part_add_attr_num(struct imp *im, int part, const char *key, double v);
-void imp_part_add_attr_text(struct imp *im, int part, const char *key, const char *text);
 
 /* One frame: checks time order (an error at line), emits a gap event when
  * the label jumps by more than one, checks counts are whole numbers in

@@ -129,7 +129,6 @@ static int emit(struct mx *m, long label, double t_s, long line, const struct im
                       : m->sep == ';' ? ";"
                                       : ",");
         imp_attr_num(&at, "decimal_comma", m->comma);
-        imp_attr_text(&at, "options", "geometry, unit and timing given on the command line");
         imp_assume(im,
                    "the geometry, unit and timing are the options given: %d x %d, pitch %g x "
                    "%g mm, %s",

@@ -462,10 +462,6 @@ int imp_read_pliance(struct imp *im)
         p.cols = pl.cols;
         p.pitch_x_mm = pl.grid ? 10.0 * pl.px_cm : NAN;
         p.pitch_y_mm = pl.grid ? 10.0 * pl.py_cm : NAN;
-        if (pl.grid && !isnan(im->opts->pitch_x_mm)) {
-            p.pitch_x_mm = im->opts->pitch_x_mm;
-            p.pitch_y_mm = isnan(im->opts->pitch_y_mm) ? p.pitch_x_mm : im->opts->pitch_y_mm;
-        }
         p.mask = mask;
         if (!pl.grid) {
             p.sensor_id = pl.ids;

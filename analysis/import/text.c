@@ -51,20 +51,6 @@ int imp_str_add(struct imp_str *b, const char *p)
     return imp_str_addn(b, p, strlen(p), SIZE_MAX / 2);
 }
 
-int imp_str_addf(struct imp_str *b, const char *fmt, ...)
-{
-    char tmp[1024];
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return -1;
-    return imp_str_addn(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1, SIZE_MAX / 2);
-}
-
 int imp_str_add_latin1(struct imp_str *b, const char *p, size_t n, size_t max)
 {
     /* Latin-1 maps byte c to U+00c: two UTF-8 bytes above 0x7f. Runs of
@@ -259,18 +245,6 @@ int imp_lr_next(struct imp_lr *lr, char **line, size_t *len, const char *path,
     *line = s;
     *len = n;
     return 1;
-}
-
-int imp_lr_drain(struct imp_lr *lr, const char *path, struct rmat_errinfo *ei)
-{
-    while (!lr->eof) {
-        int rc;
-        lr->pos = lr->len; /* the rest is not needed, only hashed */
-        rc = lr_fill(lr, path, ei);
-        if (rc != RMAT_OK)
-            return rc;
-    }
-    return RMAT_OK;
 }
 
 const char *imp_lr_endings(const struct imp_lr *lr)

@@ -326,10 +326,6 @@ static int begin_part(struct xs *x, struct xs_sensor *s, const struct imp_str *b
     p.cols = s->cols;
     p.pitch_x_mm = s->w_mm;
     p.pitch_y_mm = s->h_mm;
-    if (!isnan(im->opts->pitch_x_mm)) {
-        p.pitch_x_mm = im->opts->pitch_x_mm;
-        p.pitch_y_mm = isnan(im->opts->pitch_y_mm) ? p.pitch_x_mm : im->opts->pitch_y_mm;
-    }
     p.mask = mask;
     p.counts = x->kind == IMP_P_COUNTS;
     p.to_kpa = p.counts ? NAN : x->to_kpa;

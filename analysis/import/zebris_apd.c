@@ -243,10 +243,6 @@ int imp_read_apd(struct imp *im)
         /* Lines run along X and are rows: rows are LDistX apart. */
         p.pitch_y_mm = ldx;
         p.pitch_x_mm = ldy;
-        if (!isnan(im->opts->pitch_x_mm)) {
-            p.pitch_x_mm = im->opts->pitch_x_mm;
-            p.pitch_y_mm = isnan(im->opts->pitch_y_mm) ? p.pitch_x_mm : im->opts->pitch_y_mm;
-        }
         p.mask = mask;
         p.counts = 0;
         p.to_kpa = to_kpa;

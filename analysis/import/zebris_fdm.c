@@ -347,10 +347,6 @@ int imp_read_winfdm(struct imp *im)
         p.cols = z.cols;
         p.pitch_x_mm = z.w_mm;
         p.pitch_y_mm = z.h_mm;
-        if (!isnan(im->opts->pitch_x_mm)) {
-            p.pitch_x_mm = im->opts->pitch_x_mm;
-            p.pitch_y_mm = isnan(im->opts->pitch_y_mm) ? p.pitch_x_mm : im->opts->pitch_y_mm;
-        }
         p.mask = mask;
         p.to_kpa = z.to_kpa;
         p.unit_in_file = z.unit;

@@ -100,6 +100,18 @@ static void test_import_apd_peak_image_by_hand(void **state)
         assert_null(strstr(r->part[0].header, "Erika"));
         rec_free(r);
     }
+    {
+        /* --pitch-mm overrides the file's pitch and is recorded. */
+        struct rmat_import_opts o;
+        rmat_import_opts_init(&o);
+        o.pitch_x_mm = 10;
+        o.pitch_y_mm = 12;
+        r = import_ok(example, ".apd", &o);
+        close_to(r->part[0].pitch_x_mm, 10, 0);
+        close_to(r->part[0].pitch_y_mm, 12, 0);
+        expect_in(r->part[0].attrs, "options=--pitch-mm 10,12\n");
+        rec_free(r);
+    }
     free(crlf);
 }
 
