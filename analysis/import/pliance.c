@@ -60,7 +60,7 @@ struct pl {
     char unit[48], mat[64];
     struct rmat_import_when when;
     /* the grid */
-    int grid, rows, cols;
+    int grid, rows, cols, id_rule_holds;
     int *cell; /* S: cell index, or the sensor index in a list */
     double px_cm, py_cm, x_min, W, H;
 };
@@ -341,6 +341,23 @@ static int lattice(struct pl *pl)
         }
         free(used);
     }
+    if (!why) {
+        /* The ids of the mat seen follow col = (id - 1) div 32, row =
+         * (id - 1) mod 32 - 3: a cross-check, recorded, never used. */
+        int holds = 1;
+        long dr0 = 0, dc0 = 0;
+        for (int i = 0; i < pl->S; i++) {
+            const long r = pl->cell[i] / pl->cols, c = pl->cell[i] % pl->cols;
+            const long dr = r - ((long)(pl->ids[i] - 1) % 32 - 3);
+            const long dc = c - (long)(pl->ids[i] - 1) / 32;
+            if (i == 0) {
+                dr0 = dr;
+                dc0 = dc;
+            }
+            holds &= dr == dr0 && dc == dc0;
+        }
+        pl->id_rule_holds = holds;
+    }
     if (why) {
         pl->grid = 0;
         pl->rows = 1;
@@ -410,7 +427,7 @@ int imp_read_pliance(struct imp *im)
     struct imp_lr lp, lf;
     int lp_open = 0, lf_open = 0, force_done = 1, have_force = 0, rc, got, part;
     int64_t ft_us = 0;
-    double fv[3] = {0}, max_diff = 0, max_diff_t = 0;
+    double fv[3] = {0}, max_diff = 0, max_diff_t = 0, max_cop = 0, max_cop_t = 0;
     long nframes = 0;
     char *line;
     size_t len;
@@ -479,6 +496,8 @@ int imp_read_pliance(struct imp *im)
         p.model = pl.mat;
         p.start = pl.when;
         imp_attr_num(&at, "sensors", pl.S);
+        if (pl.grid)
+            imp_attr_num(&at, "id_rule_holds", pl.id_rule_holds);
         imp_attr_num(&at, "pressure_table_line", (double)pl.p_line);
         imp_attr_num(&at, "geometry_table_line", (double)pl.s_line);
         imp_assume(im,
@@ -526,7 +545,7 @@ int imp_read_pliance(struct imp *im)
     while ((got = imp_lr_next(&lp, &line, &len, im->path, im->ei)) == 1) {
         int nf = imp_split_ws(line, pl.f, PL_MAX_FIELDS);
         const int is_map = nf > 0 && (imp_eq(pl.f[0], "MPP") || imp_eq(pl.f[0], "MVP"));
-        double t = 0, force = 0;
+        double t = 0, force = 0, wx = 0, wy = 0;
         if (nf == 0)
             break;
         if (nf != pl.S + 1) {
@@ -549,6 +568,8 @@ int imp_read_pliance(struct imp *im)
             d *= pl.to_kpa;
             (is_map ? map : v)[pl.cell[i]] = (float)d;
             force += d * 100.0 * pl.g[G_AREA][i] / 1000.0;
+            wx += d * sa[i] * sx[i];
+            wy += d * sa[i] * sy[i];
         }
         if (is_map) {
             char name[16];
@@ -582,6 +603,18 @@ int imp_read_pliance(struct imp *im)
                     max_diff = diff;
                     max_diff_t = t;
                 }
+                /* CoP: the table prints cm to 3 decimals (0.005 mm); the
+                 * pressures' own rounding adds a little. */
+                if (force > 0 && !isnan(fv[1]) && !isnan(fv[2])) {
+                    const double w = force * 1000.0;
+                    const double dx = fabs(wx / w - 10.0 * (pl.W - fv[1] - pl.x_min));
+                    const double dy = fabs(wy / w - 10.0 * fv[2]);
+                    const double d = dx > dy ? dx : dy;
+                    if (d > 0.02 && d > max_cop) {
+                        max_cop = d;
+                        max_cop_t = t;
+                    }
+                }
                 rc = emit_force(&pl, part, nframes, ft_us, fv);
                 if (rc == RMAT_OK)
                     rc = next_force(&pl, &lf, &force_done, &ft_us, fv);
@@ -606,6 +639,11 @@ int imp_read_pliance(struct imp *im)
         rc = imp_err(im, pl.p_line + 1, "the pressure table (line %ld) holds no frames", pl.p_line);
         goto out;
     }
+    if (have_force && max_cop > 0)
+        imp_warn(im,
+                 "the force table's CoP disagrees with the pressures' by up to %.4g mm (at "
+                 "%.5f s)",
+                 max_cop, max_cop_t);
     if (have_force && max_diff > 0)
         imp_warn(im, "the force table disagrees with sum(p x area): by up to %.4g N (at %.5f s)",
                  max_diff, max_diff_t);
