@@ -339,6 +339,7 @@ int imp_read_emed(struct imp *im)
     struct page pg;
     int nm = 0, rc, got;
     float *grid = NULL;
+    const char *endings = "none";
     enum imp_pkind kind = IMP_P_KPA;
 
     memset(&e, 0, sizeof e);
@@ -399,6 +400,7 @@ int imp_read_emed(struct imp *im)
         goto out;
     }
     imp_source_done(im, &e.lr);
+    endings = imp_lr_endings(&e.lr); /* of the whole file: pass 1 read it */
     imp_lr_close(&e.lr);
     if (hdr.full) {
         rc = imp_err(im, 0, "a header longer than %u bytes", IMP_MAX_HEADER);
@@ -445,7 +447,7 @@ int imp_read_emed(struct imp *im)
         p.content = "movie";
         p.variant = "";
         p.encoding = "Latin-1";
-        p.line_endings = "LF";
+        p.line_endings = endings;
         imp_attrs_free(&at);
         imp_attr_num(&at, "plate_cols", m->first.plate_cols);
         imp_attr_num(&at, "plate_rows", m->first.plate_rows);

@@ -100,7 +100,8 @@ static int put(struct mx *m, char **f, int n, size_t at, long line)
     return RMAT_OK;
 }
 
-static int emit(struct mx *m, long label, double t_s, long line, const struct imp_str *hdr)
+static int emit(struct mx *m, long label, double t_s, long line, const struct imp_str *hdr,
+                const struct imp_lr *lr)
 {
     struct imp *im = m->im;
     if (m->nframes == 0) {
@@ -122,7 +123,7 @@ static int emit(struct mx *m, long label, double t_s, long line, const struct im
         p.content = "movie";
         p.variant = m->layout == RMAT_IMPORT_LAYOUT_LINE ? "line" : "block";
         p.encoding = "ASCII";
-        p.line_endings = "LF";
+        p.line_endings = imp_lr_endings(lr);
         imp_attr_text(&at, "separator",
                       m->sep == '\t'  ? "TAB"
                       : m->sep == ' ' ? "spaces"
@@ -284,7 +285,7 @@ int imp_read_matrix(struct imp *im)
             }
             rc = put(&m, f + m.tc, m.rows * m.cols, 0, lr.line);
             if (rc == RMAT_OK)
-                rc = emit(&m, m.nframes, t, lr.line, &hdr);
+                rc = emit(&m, m.nframes, t, lr.line, &hdr, &lr);
             if (rc != RMAT_OK)
                 goto out_lr;
             continue;
@@ -318,7 +319,7 @@ int imp_read_matrix(struct imp *im)
         if (++r == m.rows) {
             label = pending_label >= 0 ? pending_label : m.nframes;
             pending_label = -1;
-            rc = emit(&m, label, 0, block_line, &hdr);
+            rc = emit(&m, label, 0, block_line, &hdr, &lr);
             if (rc != RMAT_OK)
                 goto out_lr;
             r = 0;

@@ -61,6 +61,7 @@ struct pl {
     struct rmat_import_when when;
     /* the grid */
     int grid, rows, cols, id_rule_holds;
+    const char *endings;
     int *cell; /* S: cell index, or the sensor index in a list */
     double px_cm, py_cm, x_min, W, H;
 };
@@ -276,6 +277,7 @@ static int pass1(struct pl *pl, struct imp_str *hdr, struct imp_attrs *at)
         goto out;
     }
     imp_source_done(im, &lr);
+    pl->endings = imp_lr_endings(&lr); /* of the whole file */
 out:
     imp_lr_close(&lr);
     return rc;
@@ -492,7 +494,7 @@ int imp_read_pliance(struct imp *im)
         p.content = "movie";
         p.variant = pl.grid ? "grid from the geometry table" : "sensor list with positions";
         p.encoding = "ASCII";
-        p.line_endings = "LF";
+        p.line_endings = pl.endings;
         p.model = pl.mat;
         p.start = pl.when;
         imp_attr_num(&at, "sensors", pl.S);

@@ -49,6 +49,7 @@ struct fdm {
     double w_mm, h_mm, freq, to_kpa;
     char unit[32], app[32];
     struct rmat_import_when when;
+    const char *endings;
 };
 
 /* "l force,N" / "Li Kraft,N" / "r force,N" / "Re Kraft,N": a foot's total. */
@@ -274,6 +275,7 @@ static int pass1(struct fdm *z, struct imp_str *hdr, struct imp_attrs *at)
         goto out;
     }
     imp_source_done(im, &lr);
+    z->endings = imp_lr_endings(&lr); /* of the whole file */
 out:
     imp_lr_close(&lr);
     return rc;
@@ -354,7 +356,7 @@ int imp_read_winfdm(struct imp *im)
         p.content = "movie";
         p.variant = z.app;
         p.encoding = "Latin-1";
-        p.line_endings = "CRLF";
+        p.line_endings = z.endings;
         p.start = z.when;
         p.model = z.app;
         imp_assume(im, "rows are the y lines, columns the x columns, as in the file (never "

@@ -54,6 +54,7 @@ static void test_import_emed_windows_by_hand(void **state)
     assert_string_equal(p->format, "emed");
     assert_string_equal(p->name, "measurement 1");
     assert_string_equal(p->encoding, "Latin-1");
+    assert_string_equal(p->endings, "LF");
     /* Union of the windows: columns 2..5, rows 2..4 (1-based plate labels):
      * 3 rows x 4 columns, window origin (row 1, col 1) on a 6 x 5 plate. */
     assert_int_equal(p->rows, 3);
