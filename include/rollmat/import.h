@@ -30,6 +30,9 @@
 #ifndef ROLLMAT_IMPORT_H
 #define ROLLMAT_IMPORT_H
 
+#define RMAT_HEADER_LAYER RMAT_LAYER_IMPORT
+#include "rollmat/layer.h"
+
 #include <stddef.h>
 #include <stdint.h>
 

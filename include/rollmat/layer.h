@@ -10,6 +10,7 @@
  *                               recording writer, recorder, daemon
  *   analysis  analysis/         reader, metrics, passes, holds, ..., trends
  *   report    analysis/report/  gnuplot figures, PDF reports, batch runs
+ *   import    analysis/import/  other systems' exports in, recordings out
  *   tools     tools/            the programs
  *
  * acq and analysis are siblings on common: the analysis reads recordings,
@@ -35,6 +36,7 @@
 #define RMAT_LAYER_ACQ      4
 #define RMAT_LAYER_ANALYSIS 8
 #define RMAT_LAYER_REPORT   16
+#define RMAT_LAYER_IMPORT   32
 #define RMAT_LAYER_TOOLS    64
 
 #endif

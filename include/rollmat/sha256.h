@@ -4,6 +4,9 @@
 #ifndef ROLLMAT_SHA256_H
 #define ROLLMAT_SHA256_H
 
+#define RMAT_HEADER_LAYER RMAT_LAYER_IMPORT
+#include "rollmat/layer.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
