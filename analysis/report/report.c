@@ -18,6 +18,7 @@
 #include "figures_int.h"
 #include "rollmat/numfmt.h"
 #include "rollmat/gnuplot.h"
+#include "rollmat/units.h"
 
 #define PAGE_W_IN 8.27 /* A4 */
 #define PAGE_H_IN 11.69
@@ -211,55 +212,47 @@ static int build_pdf(const char *dir, int pages, const char *pdf_path, struct rm
 
 /* --- numbers in words ----------------------------------------------------- */
 
-/* "2 min 13 s", "45 s", "1 h 02 min". */
-static const char *duration_words(char *buf, size_t cap, double s)
-{
-    if (!isfinite(s)) {
-        snprintf(buf, cap, "-");
-    } else if (s < 60) {
-        snprintf(buf, cap, "%.0f s", s);
-    } else if (s < 3600) {
-        const long t = lround(s);
-        snprintf(buf, cap, "%ld min %02ld s", t / 60, t % 60);
-    } else {
-        const long t = lround(s / 60);
-        snprintf(buf, cap, "%ld h %02ld min", t / 60, t % 60);
-    }
-    return buf;
-}
-
 /* --- the session report ---------------------------------------------------- */
 
 struct row_def {
-    const char *key;   /* in summary.json */
+    const char *key;   /* in summary.json, its calibrated name (units.h) */
     const char *label; /* what a physio reads */
-    const char *unit;  /* "" none; "P" the pressure units; "T" a duration */
+    const char *unit;  /* "" none; "U" units.h's for key; "T" a duration */
     int sig;
+    int physical; /* 1: only with a calibration (a force in counts is no force) */
 };
 
 static const struct row_def summary_rows[] = {
-    {"duration_s", "Session length", "T", 0},
-    {"contact_s", "Roller on the body", "T", 0},
-    {"rolling_s", "  of which rolling", "T", 0},
-    {"hold_s", "  of which holding on a spot", "T", 0},
-    {"passes", "Passes (strokes one way)", "", 4},
-    {"holds", "Holds (staying on one spot)", "", 3},
-    {"cadence_cpm", "Rolling rate", "cycles/min", 3},
-    {"mean_speed_mm_s", "Rolling speed, mean", "mm/s", 3},
-    {"path_mm", "Distance rolled", "mm", 3},
-    {"mean_force_n", "Force through the roller, mean", "N", 3},
-    {"peak_force_n", "Force through the roller, highest", "N", 3},
-    {"mean_force_pct_bw", "Mean force as a share of body weight", "%", 3},
-    {"mean_kpa", "Pressure under the roller, mean", "P", 3},
-    {"peak_kpa", "Pressure, highest at any point", "P", 3},
-    {"mean_area_cm2", "Contact area, mean", "cm²", 3},
-    {"mean_width_mm", "Contact width, mean", "mm", 3},
-    {"mean_compliance_mm3_n", "Tissue compliance, mean (higher: softer)", "mm³/N", 3},
-    {"coverage_cm2", "Area of the mat touched", "cm²", 3},
-    {"frames", "Frames recorded", "", 7},
-    {"frames_lost", "Frames lost on the link", "", 7},
+    {"duration_s", "Session length", "T", 0, 0},
+    {"contact_s", "Roller on the body", "T", 0, 0},
+    {"rolling_s", "  of which rolling", "T", 0, 0},
+    {"hold_s", "  of which holding on a spot", "T", 0, 0},
+    {"passes", "Passes (strokes one way)", "", 4, 0},
+    {"holds", "Holds (staying on one spot)", "", 3, 0},
+    {"cadence_cpm", "Rolling rate", "cycles/min", 3, 0},
+    {"mean_speed_mm_s", "Rolling speed, mean", "mm/s", 3, 0},
+    {"path_mm", "Distance rolled", "mm", 3, 0},
+    {"mean_force_n", "Force through the roller, mean", "U", 3, 1},
+    {"peak_force_n", "Force through the roller, highest", "U", 3, 1},
+    {"mean_force_pct_bw", "Mean force as a share of body weight", "%", 3, 1},
+    {"mean_kpa", "Pressure under the roller, mean", "U", 3, 0},
+    {"peak_kpa", "Pressure, highest at any point", "U", 3, 0},
+    {"mean_area_cm2", "Contact area, mean", "cm²", 3, 0},
+    {"mean_width_mm", "Contact width, mean", "mm", 3, 0},
+    {"mean_compliance_mm3_n", "Tissue compliance, mean (higher: softer)", "U", 3, 0},
+    {"coverage_cm2", "Area of the mat touched", "cm²", 3, 0},
+    {"frames", "Frames recorded", "", 7, 0},
+    {"frames_lost", "Frames lost on the link", "", 7, 0},
 };
 #define N_SUMMARY_ROWS (sizeof summary_rows / sizeof summary_rows[0])
+
+/* A row's unit in the analysis's units. */
+static const char *row_unit(const struct rmat_session_view *v, const struct row_def *r)
+{
+    if (r->unit[0] == 'U')
+        return rmat_units_label(r->key, v->calibrated);
+    return r->unit[0] == 'T' ? "s" : r->unit;
+}
 
 static int write_summary_table(const struct rmat_session_view *v, const char *dir,
                                struct rmat_errinfo *ei)
@@ -272,15 +265,19 @@ static int write_summary_table(const struct rmat_session_view *v, const char *di
     fputs("key,label,value,unit,display\n", f);
     for (size_t i = 0; i < N_SUMMARY_ROWS; i++) {
         const struct row_def *r = &summary_rows[i];
-        const double val = rmat_json_num(v->summary, r->key);
+        const char *key = rmat_units_name(r->key, v->calibrated);
+        const double val = rmat_summary_num(v->summary, v->calibrated, r->key);
         char num[RMAT_FMT_BUF], disp[96];
-        const char *unit = r->unit[0] == 'P' ? v->units : r->unit[0] == 'T' ? "s" : r->unit;
+        const char *unit = row_unit(v, r);
+        /* what cannot be known without a calibration is left out */
+        if (!key || (r->physical && !v->calibrated))
+            continue;
         if (r->unit[0] == 'T')
-            duration_words(disp, sizeof disp, val);
+            rmat_duration_words(disp, sizeof disp, val);
         else
             snprintf(disp, sizeof disp, "%s%s%s", rmat_show(num, val, r->sig),
                      unit[0] && isfinite(val) ? " " : "", isfinite(val) ? unit : "");
-        fprintf(f, "%s,", r->key);
+        fprintf(f, "%s,", key);
         rmat_csv_put(f, r->label[0] == ' ' ? r->label + 2 : r->label);
         fputc(',', f);
         if (isfinite(val)) {
@@ -326,7 +323,6 @@ static void page_one(struct page *p, const struct rmat_session_view *v)
 {
     const struct rmat_json *s = v->summary;
     char a[96], b[96], num[RMAT_FMT_BUF], num2[RMAT_FMT_BUF];
-    const char *started = rmat_json_str(s, "session.started_utc");
     const double diam = rmat_json_num(s, "session.roller_diameter_mm");
     const double mass = rmat_json_num(s, "session.body_mass_kg");
     const char *op = rmat_json_str(s, "session.operator");
@@ -350,13 +346,13 @@ static void page_one(struct page *p, const struct rmat_session_view *v)
             a[0] = '\0';
         snprintf(rows[0][0], sizeof rows[0][0], "Subject: %s%s%s",
                  v->subject[0] ? v->subject : "not given", sess[0] ? ", session " : "", sess);
-        snprintf(rows[0][1], sizeof rows[0][1], "Date: %s", started[0] ? started : "unknown");
+        snprintf(rows[0][1], sizeof rows[0][1], "Date: %s", v->date[0] ? v->date : "unknown");
         snprintf(rows[1][0], sizeof rows[1][0], "Body region: %s%s%s",
                  v->region[0] ? v->region : "not given",
                  v->side[0] && strcmp(v->side, "none") ? ", " : "",
                  v->side[0] && strcmp(v->side, "none") ? v->side : "");
         snprintf(rows[1][1], sizeof rows[1][1], "Length: %s",
-                 duration_words(b, sizeof b, rmat_json_num(s, "duration_s")));
+                 rmat_duration_words(b, sizeof b, rmat_json_num(s, "duration_s")));
         snprintf(rows[2][0], sizeof rows[2][0], "Roller: %s%s",
                  v->roller[0] ? v->roller : "not given", a);
         snprintf(rows[2][1], sizeof rows[2][1], "Body mass: %s%s",
@@ -371,10 +367,24 @@ static void page_one(struct page *p, const struct rmat_session_view *v)
         }
         paraf(p, 0.0, "Mat: %s", mount);
     }
-    if (!v->calibrated)
-        para(p, 0.0,
-             "NOT CALIBRATED: pressures and forces are raw sensor counts, not kPa and N. "
-             "Analyse with --calibration for physical units.");
+    if (!v->calibrated) {
+        /* Said plainly, in a box, before any number. */
+        const double top = p->y + 0.75 * LINE_H;
+        p->y -= 0.3 * LINE_H;
+        text_at(p, 0.1, p->y - 0.3 * LINE_H, "',11'", "left", RMAT_OI_VERMILLION,
+                "Not calibrated: these are raw sensor counts");
+        p->y -= 1.5 * LINE_H;
+        para(p, 0.02,
+             "This mat had no calibration, so every pressure in this report is the mat's raw "
+             "sensor counts, not a physical unit, and cannot be compared with other mats. "
+             "Force, its ratio to body weight and tissue stiffness need a calibration and are "
+             "left out. Calibrate the mat (docs/calibration.md) for physical units.");
+        fprintf(p->f,
+                "set object rect from screen 0.08, screen %.4f to screen 0.92, screen %.4f "
+                "behind fc rgb '#fdf0e6' fs solid border lc rgb '" RMAT_OI_VERMILLION "'\n",
+                p->y + 0.3 * LINE_H, top);
+        p->y -= 0.4 * LINE_H;
+    }
 
     heading(p, "The session in numbers");
     {
@@ -383,14 +393,18 @@ static void page_one(struct page *p, const struct rmat_session_view *v)
     }
     for (size_t i = 0; i < N_SUMMARY_ROWS; i++) {
         const struct row_def *r = &summary_rows[i];
-        const double val = rmat_json_num(s, r->key);
-        const char *unit = r->unit[0] == 'P' ? v->units : r->unit;
+        const double val = rmat_summary_num(s, v->calibrated, r->key);
+        const char *unit = r->unit[0] == 'U' ? rmat_units_label(r->key, v->calibrated) : r->unit;
         char disp[96];
         const char *cells[2];
+        /* Left out: what needs a calibration when there is none, and the
+         * share of body weight without a body mass. */
+        if (!rmat_units_name(r->key, v->calibrated) || (r->physical && !v->calibrated))
+            continue;
         if (!isfinite(val) && (!strcmp(r->key, "mean_force_pct_bw")))
             continue;
         if (r->unit[0] == 'T')
-            duration_words(disp, sizeof disp, val);
+            rmat_duration_words(disp, sizeof disp, val);
         else if (!strcmp(r->key, "path_mm") && isfinite(val))
             snprintf(disp, sizeof disp, "%s m", rmat_show(num, val / 1000, 3));
         else
@@ -426,6 +440,21 @@ static void page_one(struct page *p, const struct rmat_session_view *v)
         para(p, 0.0,
              "Percentages are the fitted line's change from the first pass to the last, "
              "against its value at the first pass; the 95% CI comes from the slope's.");
+        {
+            char out[300] = "";
+            size_t used = 0;
+            static const char *const what[RMAT_TISSUE_Q] = {"mean pressure", "width", "compliance",
+                                                            "speed"};
+            for (int q = 0; q < RMAT_TISSUE_Q; q++)
+                if (v->tissue[q].left_out > 0 && used < sizeof out)
+                    used += (size_t)snprintf(out + used, sizeof out - used, "%s%zu for %s",
+                                             used ? ", " : "", v->tissue[q].left_out, what[q]);
+            paraf(p, 0.0,
+                  "Each line leaves out the passes more than 3 scaled MADs (1.4826 times the "
+                  "median absolute deviation, at least 1%% of the median) off a Theil-Sen line "
+                  "through them, so one odd pass cannot drive it%s%s%s.",
+                  out[0] ? " (left out here: " : "", out, out[0] ? ")" : "");
+        }
     }
 
     heading(p, "Events and notes");
@@ -438,17 +467,18 @@ static void page_one(struct page *p, const struct rmat_session_view *v)
         char t[48];
         if (!strcmp(e->kind, "start") || !strcmp(e->kind, "stop"))
             continue;
-        if (p->y < 0.075) {
+        if (p->y < 0.09) {
             paraf(p, 0.0, "... and %zu more (all in events.csv beside the analysis).",
                   v->n_ev_listed - i);
             break;
         }
-        snprintf(t, sizeof t, "%s", duration_words(a, sizeof a, e->t_s < 0 ? 0 : e->t_s));
+        /* numbered as on page 2 */
+        snprintf(t, sizeof t, "%s", rmat_duration_words(a, sizeof a, e->t_s < 0 ? 0 : e->t_s));
         if (!strcmp(e->kind, "pain"))
-            paraf(p, 0.0, "at %s: pain rating %s of 10%s%s", t, rmat_show(num, e->value, 2),
-                  e->text[0] ? ": " : "", e->text);
+            paraf(p, 0.0, "%zu. at %s: pain rating %s of 10%s%s", i + 1, t,
+                  rmat_show(num, e->value, 2), e->text[0] ? ": " : "", e->text);
         else
-            paraf(p, 0.0, "at %s: %s%s%s", t, e->kind, e->text[0] ? ": " : "", e->text);
+            paraf(p, 0.0, "%zu. at %s: %s%s%s", i + 1, t, e->kind, e->text[0] ? ": " : "", e->text);
     }
     if (v->n_gaps > 0) {
         const double lost = rmat_json_num(s, "frames_lost");
@@ -461,19 +491,78 @@ static void page_one(struct page *p, const struct rmat_session_view *v)
     /* Footer: what made these numbers. */
     {
         char foot[512];
-        snprintf(foot, sizeof foot,
-                 "rollmat %s. Calibration: %s. Contact at %s %s and above; holds: %s s or more "
-                 "within %s mm. Definitions: docs/metrics.md.",
-                 RMAT_VERSION,
-                 v->calibrated ? (rmat_json_str(s, "calibration.name")[0]
-                                      ? rmat_json_str(s, "calibration.name")
-                                      : "unnamed")
-                               : "none (raw counts)",
-                 rmat_show(num, rmat_json_num(s, "parameters.contact_threshold_kpa"), 3), v->units,
-                 rmat_show(num2, rmat_json_num(s, "parameters.hold_min_s"), 3),
-                 rmat_show(b, rmat_json_num(s, "parameters.hold_radius_mm"), 3));
-        text_at(p, 0.08, 0.03, "smallfont", "left", "#555555", foot);
+        snprintf(
+            foot, sizeof foot,
+            "rollmat %s. Calibration: %s. Contact at %s %s and above; holds: %s s or more "
+            "within %s mm. Definitions: docs/metrics.md.",
+            RMAT_VERSION,
+            v->calibrated
+                ? (rmat_json_str(s, "calibration.name")[0] ? rmat_json_str(s, "calibration.name")
+                                                           : "unnamed")
+                : "none (raw counts)",
+            rmat_show(num, rmat_summary_num(s, v->calibrated, "parameters.contact_threshold_kpa"),
+                      3),
+            rmat_units_label("contact_threshold_kpa", v->calibrated),
+            rmat_show(num2, rmat_json_num(s, "parameters.hold_min_s"), 3),
+            rmat_show(b, rmat_json_num(s, "parameters.hold_radius_mm"), 3));
+        text_at(p, 0.08, 0.045, "smallfont", "left", "#555555", foot);
+        text_at(p, 0.08, 0.03, "smallfont", "left", "#555555",
+                "Tissue lines leave out passes over 3 scaled MADs off a Theil-Sen line "
+                "(docs/reports.md); "
+                "events are numbered as on page 2; dates are local time.");
     }
+}
+
+/* The regions' page(s): the dwell map with the regions, and their table. */
+static int regions_pages(struct page *p, const struct rmat_session_view *v, const char *dir,
+                         const char *header, int *pages, struct rmat_errinfo *ei)
+{
+    static const double cols[] = {0.09, 0.3, 0.41, 0.54, 0.62, 0.77};
+    char mean_h[64], pti_h[64];
+    const char *hdr[] = {"region", "time", "% of contact", "holds", mean_h, pti_h};
+    int rc = page_open(p, dir, ++*pages, header, ei);
+
+    if (rc != RMAT_OK)
+        return rc;
+    snprintf(mean_h, sizeof mean_h, "mean pressure (%s)",
+             rmat_units_label("mean_kpa", v->calibrated));
+    snprintf(pti_h, sizeof pti_h, "pressure-time integral (%s)",
+             rmat_units_label("pti_kpa_s", v->calibrated));
+    text_at(p, 0.08, 0.945, "titlefont", "left", "#000000", "Where on the mat: the regions");
+    page_flush_text(p);
+    rmat_fig_map(p->f, v, RMAT_MAP_DWELL, "Time in contact, with the regions", 0.12, 0.5, 0.76,
+                 0.43);
+    fputs("reset\n", p->f); /* a figure leaves its settings behind */
+    p->y = 0.49;
+    heading(p, "The regions in numbers");
+    table_row(p, cols, hdr, 6, 1);
+    for (size_t i = 0; i < v->n_regions; i++) {
+        const struct rmat_view_region *r = &v->regions[i];
+        char t[48], pct[RMAT_FMT_BUF + 2], holds[16], mean[RMAT_FMT_BUF], pti[RMAT_FMT_BUF];
+        const char *cells[] = {r->name, t, pct, holds, mean, pti};
+        if (p->y < 0.07) {
+            rc = page_close(p, ei);
+            if (rc == RMAT_OK)
+                rc = page_open(p, dir, ++*pages, header, ei);
+            if (rc != RMAT_OK)
+                return rc;
+            table_row(p, cols, hdr, 6, 1);
+        }
+        rmat_duration_words(t, sizeof t, r->time_s);
+        rmat_show(pct, r->pct, 3);
+        if (isfinite(r->pct))
+            strcat(pct, "%");
+        snprintf(holds, sizeof holds, "%d", r->holds);
+        rmat_show(mean, r->mean, 3);
+        rmat_show(pti, r->pti, 3);
+        table_row(p, cols, cells, 6, 0);
+    }
+    p->y -= 0.5 * LINE_H;
+    para(p, 0.0,
+         "Time: contact time with the centre of pressure in the region; % of all contact time; "
+         "holds whose centre lies in it; mean pressure and pressure-time integral of the "
+         "frames in it (docs/metrics.md, \"Regions\").");
+    return page_close(p, ei);
 }
 
 int rmat_report_session(const char *ana_dir, const char *pdf_path, const struct rmat_log *log,
@@ -482,7 +571,7 @@ int rmat_report_session(const char *ana_dir, const char *pdf_path, const struct 
     char dir[RMAT_PATH_BUF], pdf[RMAT_PATH_BUF], header[400];
     struct rmat_session_view *v = NULL;
     struct page p = {NULL, "", 0, 0};
-    int rc;
+    int rc, pages;
 
     if (!ana_dir)
         return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "report: no analysis folder");
@@ -506,6 +595,8 @@ int rmat_report_session(const char *ana_dir, const char *pdf_path, const struct 
     snprintf(header, sizeof header, "Session report: %s%s", v->title_tail,
              v->calibrated ? "" : " (RAW COUNTS, uncalibrated)");
 
+    v->page_w_in = PAGE_W_IN;
+    v->page_h_in = PAGE_H_IN;
     rc = page_open(&p, dir, 1, header, ei);
     if (rc != RMAT_OK)
         goto out;
@@ -542,12 +633,16 @@ int rmat_report_session(const char *ana_dir, const char *pdf_path, const struct 
     fputs("reset\n", p.f); /* a figure leaves its settings behind */
     rmat_fig_map(p.f, v, RMAT_MAP_PTI, "Pressure-time integral", 0.02, 0.02, 0.48, 0.36);
     fputs("reset\n", p.f); /* a figure leaves its settings behind */
-    rmat_fig_cadence(p.f, v, "Cadence", 0.55, 0.05, 0.43, 0.3);
+    rmat_fig_cadence(p.f, v, "Cadence", 0.58, 0.05, 0.4, 0.3);
     fputs("reset\n", p.f); /* a figure leaves its settings behind */
     rc = page_close(&p, ei);
     if (rc != RMAT_OK)
         goto out;
-    rc = build_pdf(dir, 3, pdf_path, ei);
+    pages = 3;
+    if (v->n_regions > 0)
+        rc = regions_pages(&p, v, dir, header, &pages, ei);
+    if (rc == RMAT_OK)
+        rc = build_pdf(dir, pages, pdf_path, ei);
 out:
     if (p.f)
         fclose(p.f);
@@ -737,7 +832,7 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
                 snprintf(where, sizeof where, "%s%s%s", r->region,
                          r->side[0] && strcmp(r->side, "none") ? ", " : "",
                          r->side[0] && strcmp(r->side, "none") ? r->side : "");
-                duration_words(len, sizeof len, r->num[rmat_session_num_index("duration_s")]);
+                rmat_duration_words(len, sizeof len, r->num[rmat_session_num_index("duration_s")]);
                 rmat_show(pas, r->num[rmat_session_num_index("passes")], 4);
                 rmat_show(kpa, r->num[rmat_session_num_index("mean_kpa")], 3);
                 rmat_show(comp, r->num[rmat_session_num_index("mean_compliance_mm3_n")], 3);
