@@ -517,7 +517,7 @@ static void page_one(struct page *p, const struct rmat_session_view *v)
 static int regions_pages(struct page *p, const struct rmat_session_view *v, const char *dir,
                          const char *header, int *pages, struct rmat_errinfo *ei)
 {
-    static const double cols[] = {0.09, 0.3, 0.41, 0.54, 0.62, 0.77};
+    static const double cols[] = {0.09, 0.26, 0.37, 0.5, 0.58, 0.72};
     char mean_h[64], pti_h[64];
     const char *hdr[] = {"region", "time", "% of contact", "holds", mean_h, pti_h};
     int rc = page_open(p, dir, ++*pages, header, ei);

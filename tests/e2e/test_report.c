@@ -742,6 +742,136 @@ static void test_report_uncalibrated_says_counts(void **state)
     assert_int_equal(pdf_collisions(pdf, root, 1, 3), 0);
 }
 
+/* `--regions FILE` for plot and report: the analysis writes regions.csv,
+ * the maps draw and name the rectangles, and the session report gets a
+ * page with their table, in the analysis's units. */
+static void test_report_regions(void **state)
+{
+    static const char regions[] = "rollmat-regions 1\n"
+                                  "# name    x0_mm  y0_mm  x1_mm  y1_mm\n"
+                                  "proximal  0      0      406.4  150\n"
+                                  "mid       0      150    406.4  250\n"
+                                  "distal    0      250    406.4  406.4\n";
+    char rec[700], root[512], reg[700], ana[700], ana2[700], pdf[800], log[800], path[900];
+    char cal[700];
+    char *s;
+    FILE *f;
+    (void)state;
+
+    readable_recording(rec, sizeof rec);
+    assert_int_equal(rmat_test_tmpdir("report_regions", root, sizeof root), 0);
+    rmat_test_source_path(cal, sizeof cal, "firmware/boards/sim/virtual-mat.cal");
+    snprintf(reg, sizeof reg, "%s/thigh.regions", root);
+    f = fopen(reg, "w");
+    assert_non_null(f);
+    fputs(regions, f);
+    fclose(f);
+    snprintf(ana, sizeof ana, "%s/plotted", root);
+    snprintf(ana2, sizeof ana2, "%s/reported", root);
+    snprintf(pdf, sizeof pdf, "%s/report.pdf", root);
+
+    /* plot: regions.csv, and the rectangles and names on every map */
+    snprintf(log, sizeof log, "%s/plot.out", root);
+    {
+        char *argv[] = {(char *)RMAT_CLI_EXE,
+                        (char *)"plot",
+                        rec,
+                        (char *)"-o",
+                        ana,
+                        (char *)"--regions",
+                        reg,
+                        (char *)"--calibration",
+                        cal,
+                        NULL};
+        must_run(argv, log);
+    }
+    snprintf(path, sizeof path, "%s/regions.csv", ana);
+    s = rmat_test_slurp(path, NULL);
+    assert_non_null(s);
+    assert_non_null(strstr(s, "mid,"));
+    free(s);
+    {
+        static const char *const maps[] = {"map_peak_kpa", "map_pti_kpa_s", "map_dwell_s"};
+        for (int i = 0; i < 3; i++) {
+            snprintf(path, sizeof path, "%s/plots/%s.gp", ana, maps[i]);
+            s = rmat_test_slurp(path, NULL);
+            assert_non_null(s);
+            assert_non_null(strstr(s, "rect from 0, 150 to 406.4, 250"));
+            assert_non_null(strstr(s, "'proximal'"));
+            assert_non_null(strstr(s, "'distal'"));
+            free(s);
+        }
+    }
+
+    /* report: a fourth page, the regions' table in kPa */
+    snprintf(log, sizeof log, "%s/report.out", root);
+    {
+        char *argv[] = {(char *)RMAT_CLI_EXE,
+                        (char *)"report",
+                        rec,
+                        (char *)"--analysis-dir",
+                        ana2,
+                        (char *)"-o",
+                        pdf,
+                        (char *)"--regions",
+                        reg,
+                        (char *)"--calibration",
+                        cal,
+                        NULL};
+        must_run(argv, log);
+    }
+    /* an analysis folder cannot take regions (exit 2), nor a file that is
+     * not there (exit 1) */
+    snprintf(log, sizeof log, "%s/again.out", root);
+    {
+        char *argv[] = {(char *)RMAT_CLI_EXE, (char *)"plot", ana, (char *)"--regions", reg, NULL};
+        assert_int_equal(rmat_test_run(argv, log, 60000), 2);
+        s = rmat_test_slurp(log, NULL);
+        assert_non_null(strstr(s, "rollmat plot: error: --regions is for a recording"));
+        free(s);
+    }
+    {
+        char missing[800];
+        snprintf(missing, sizeof missing, "%s/nowhere.regions", root);
+        char *argv[] = {(char *)RMAT_CLI_EXE, (char *)"report", rec, (char *)"--analysis-dir", ana2,
+                        (char *)"--regions",  missing,          NULL};
+        assert_int_equal(rmat_test_run(argv, log, 60000), 1);
+        s = rmat_test_slurp(log, NULL);
+        assert_non_null(strstr(s, "nowhere.regions"));
+        free(s);
+    }
+    if (!have_poppler()) {
+        print_message("poppler-utils missing: text not checked\n");
+        return;
+    }
+    assert_int_equal(pdf_pages(pdf, root), 4);
+    assert_int_equal(pdf_collisions(pdf, root, 1, 4), 0);
+    {
+        char *text = pdf_text(pdf, root), want[64];
+        double pct[3];
+        int bad = 0;
+        snprintf(path, sizeof path, "%s/regions.csv", ana2);
+        assert_int_equal(csv_column(path, "pct", pct, 3), 3);
+        bad += !has(text, "Where on the mat: the regions");
+        bad += !has(text, "mean pressure (kPa)");
+        bad += !has(text, "pressure-time integral (kPa·s)");
+        bad += !has(text, "% of contact");
+        for (int i = 0; i < 3; i++) {
+            static const char *const names[] = {"proximal", "mid", "distal"};
+            char num[32];
+            /* the table's share of contact time, as regions.csv has it */
+            snprintf(num, sizeof num, "%.3g", pct[i]);
+            snprintf(want, sizeof want, "%s", names[i]);
+            bad += !has(text, want);
+            snprintf(want, sizeof want, " %s%% ", num);
+            bad += !has(text, want);
+            print_message("  %s: %s%% of contact time\n", names[i], num);
+        }
+        free(text);
+        assert_int_equal(bad, 0);
+    }
+}
+
 static void test_report_progress_pdf(void **state)
 {
     static const char *const dates[] = {"2026-02-02T10:00:00Z", "2026-02-09T10:00:00Z",
@@ -874,6 +1004,7 @@ int main(void)
         cmocka_unit_test(test_report_progress_pdf),
         cmocka_unit_test(test_report_readable),
         cmocka_unit_test(test_report_uncalibrated_says_counts),
+        cmocka_unit_test(test_report_regions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
