@@ -199,6 +199,68 @@ void rmat_fig_cadence(FILE *f, const struct rmat_session_view *v, const char *ti
 void rmat_fig_tissue(FILE *f, const struct rmat_session_view *v, const char *title, double x0,
                      double y0, double w, double h);
 
+/* --- the session summary's rows (the reports and the comparison) --------- */
+
+struct rmat_summary_row {
+    const char *key;   /* in summary.json, its calibrated name (units.h) */
+    const char *label; /* what a physio reads */
+    const char *unit;  /* "" none; "U" units.h's for key; "T" a duration */
+    int sig;
+    int physical; /* 1: only with a calibration (a force in counts is no force) */
+};
+extern const struct rmat_summary_row rmat_summary_rows[];
+extern const size_t rmat_summary_nrows;
+/* The row's unit for an analysis calibrated or not ("s" for a duration). */
+const char *rmat_summary_row_unit(const struct rmat_summary_row *r, int calibrated);
+/* 0 for a row an analysis without calibration cannot give. */
+int rmat_summary_row_shown(const struct rmat_summary_row *r, int calibrated);
+/* The value as shown: "2 min 13 s", "4.43 m", "36.2 kPa", "-". */
+void rmat_summary_row_display(const struct rmat_summary_row *r, double val, int calibrated,
+                              char *buf, size_t cap);
+
+/* --- text pages of the PDF reports (pages.c) ------------------------------ */
+
+#define RMAT_PAGE_W_IN 8.27 /* A4 */
+#define RMAT_PAGE_H_IN 11.69
+/* Text is 9-point DejaVu Sans (gnuplot's "sans" on Debian): a line of 12
+ * points, and about 5.4 points a character in running text (0.6 em), so a
+ * line 0.84 of A4 wide (500 points) holds some 90. */
+#define RMAT_LINE_H    0.0145
+#define RMAT_MAX_PAGES 64
+
+struct rmat_page {
+    FILE *f;
+    char path[RMAT_PATH_BUF];
+    double y; /* the next line's baseline, screen fraction from the bottom */
+    int rows; /* table rows drawn, for alternate shading */
+};
+
+/* Opens dir/page_<number>.gp (pdfcairo, A4, fonts titlefont and smallfont
+ * set) with the running header and the page number; p->y at the top. */
+int rmat_page_open(struct rmat_page *p, const char *dir, int number, const char *header,
+                   struct rmat_errinfo *ei);
+/* Draws the labels set so far (a plot of nothing) and clears them, so
+ * figures can follow on the page. */
+void rmat_page_flush_text(struct rmat_page *p);
+/* Flushes the text, ends the page and closes its script. */
+int rmat_page_close(struct rmat_page *p, struct rmat_errinfo *ei);
+/* One line of text at (x, y) of the screen. */
+void rmat_page_text(struct rmat_page *p, double x, double y, const char *font, const char *align,
+                    const char *color, const char *s);
+/* A heading with a rule under it, at p->y. */
+void rmat_page_heading(struct rmat_page *p, const char *s);
+/* A paragraph wrapped at word boundaries, indented by indent (screen
+ * fraction), from p->y down. */
+void rmat_page_para(struct rmat_page *p, double indent, const char *s);
+void rmat_page_paraf(struct rmat_page *p, double indent, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* A table row: cells at the given x positions (screen fractions), shaded
+ * every other row; bold: a header row. */
+void rmat_page_row(struct rmat_page *p, const double *x, const char *const *cells, int n, int bold);
+/* Runs gnuplot on dir/page_1.gp .. page_<pages>.gp and joins the pages
+ * into pdf_path with pdfunite. */
+int rmat_pages_pdf(const char *dir, int pages, const char *pdf_path, struct rmat_errinfo *ei);
+
 /* --- trends (trend.c) ------------------------------------------------------ */
 
 /* Writes plot_dir/trend_<key>.csv (the sessions' values against weeks) and

@@ -332,3 +332,55 @@ const char *rmat_duration_words(char *buf, size_t cap, double s)
     }
     return buf;
 }
+
+/* --- the session summary's rows ------------------------------------------- */
+
+const struct rmat_summary_row rmat_summary_rows[] = {
+    {"duration_s", "Session length", "T", 0, 0},
+    {"contact_s", "Roller on the body", "T", 0, 0},
+    {"rolling_s", "  of which rolling", "T", 0, 0},
+    {"hold_s", "  of which holding on a spot", "T", 0, 0},
+    {"passes", "Passes (strokes one way)", "", 4, 0},
+    {"holds", "Holds (staying on one spot)", "", 3, 0},
+    {"cadence_cpm", "Rolling rate", "cycles/min", 3, 0},
+    {"mean_speed_mm_s", "Rolling speed, mean", "mm/s", 3, 0},
+    {"path_mm", "Distance rolled", "mm", 3, 0},
+    {"mean_force_n", "Force through the roller, mean", "U", 3, 1},
+    {"peak_force_n", "Force through the roller, highest", "U", 3, 1},
+    {"mean_force_pct_bw", "Mean force as a share of body weight", "%", 3, 1},
+    {"mean_kpa", "Pressure under the roller, mean", "U", 3, 0},
+    {"peak_kpa", "Pressure, highest at any point", "U", 3, 0},
+    {"mean_area_cm2", "Contact area, mean", "cm²", 3, 0},
+    {"mean_width_mm", "Contact width, mean", "mm", 3, 0},
+    {"mean_compliance_mm3_n", "Tissue compliance, mean (higher: softer)", "U", 3, 0},
+    {"coverage_cm2", "Area of the mat touched", "cm²", 3, 0},
+    {"frames", "Frames recorded", "", 7, 0},
+    {"frames_lost", "Frames lost on the link", "", 7, 0},
+};
+const size_t rmat_summary_nrows = sizeof rmat_summary_rows / sizeof rmat_summary_rows[0];
+
+const char *rmat_summary_row_unit(const struct rmat_summary_row *r, int calibrated)
+{
+    if (r->unit[0] == 'U')
+        return rmat_units_label(r->key, calibrated);
+    return r->unit[0] == 'T' ? "s" : r->unit;
+}
+
+int rmat_summary_row_shown(const struct rmat_summary_row *r, int calibrated)
+{
+    return rmat_units_name(r->key, calibrated) && !(r->physical && !calibrated);
+}
+
+void rmat_summary_row_display(const struct rmat_summary_row *r, double val, int calibrated,
+                              char *buf, size_t cap)
+{
+    const char *unit = rmat_summary_row_unit(r, calibrated);
+    char num[RMAT_FMT_BUF];
+    if (r->unit[0] == 'T')
+        rmat_duration_words(buf, cap, val);
+    else if (!strcmp(r->key, "path_mm") && isfinite(val))
+        snprintf(buf, cap, "%s m", rmat_show(num, val / 1000, 3));
+    else
+        snprintf(buf, cap, "%s%s%s", rmat_show(num, val, r->sig),
+                 unit[0] && isfinite(val) ? " " : "", isfinite(val) ? unit : "");
+}
