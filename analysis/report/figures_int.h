@@ -268,17 +268,30 @@ int rmat_pages_pdf(const char *dir, int pages, const char *pdf_path, struct rmat
  * (rmat_trend_group_key()) into key. */
 int rmat_trend_group_data(const struct rmat_trend_set *t, size_t gi, const char *plot_dir,
                           char *key, size_t key_cap, struct rmat_errinfo *ei);
-/* "+42 mm³/N a week (95% CI 35 to 49)", or why there is no line. */
+/* Why group gi of t has no trend yet, a sentence ("too early for a trend:
+ * 3 sessions over 0.03 days ..."), or "" when its trends have lines. The
+ * group's "trend_note" of trend_json (trend.json as rmat_trends_write()
+ * wrote it for t; NULL: none) where that has one; else the same rule as
+ * the analysis's (docs/metrics.md): fewer than RMAT_TREND_MIN_SESSIONS
+ * sessions, or fewer than RMAT_TREND_MIN_DAYS days from the first to the
+ * last. A group with a note gets no line, whatever its fits say. */
+#define RMAT_TREND_MIN_DAYS 7.0
+void rmat_trend_note(const struct rmat_trend_set *t, size_t gi, const struct rmat_json *trend_json,
+                     char *buf, size_t cap);
+/* "+42 mm³/N a week (95% CI 35 to 49)", or why there is no line (note:
+ * the group's, "" for none). */
 void rmat_trend_phrase(const struct rmat_trend_set *t, const struct rmat_trend_group *g, int m,
-                       char *buf, size_t cap);
+                       const char *note, char *buf, size_t cap);
 /* "+41 (35 to 46)": the slope per week and its interval, or "-". */
 void rmat_trend_slope_text(const struct rmat_trend_set *t, const struct rmat_trend_group *g, int m,
-                           char *buf, size_t cap);
+                           const char *note, char *buf, size_t cap);
 const char *rmat_trend_metric_label(int m);
 /* The trend figure of group gi (data files of rmat_trend_group_data()
- * under key): seven panels and a legend. */
+ * under key): seven panels and a legend; with a note (rmat_trend_note()),
+ * the points without lines and the note under the title. Dates in local
+ * time; the time axis in weeks, or in days or hours for a short span. */
 void rmat_fig_trend(FILE *f, const struct rmat_trend_set *t, size_t gi, const char *key,
-                    const char *title, double x0, double y0, double w, double h);
+                    const char *title, const char *note, double x0, double y0, double w, double h);
 
 /* A number with sig significant digits into buf (RMAT_FMT_BUF), "-" for
  * NaN. */

@@ -416,10 +416,24 @@ out:
 
 /* --- the progress report -------------------------------------------------- */
 
-/* "rising"/"falling" when the interval excludes zero, "unclear" when it
- * holds zero, "too few" without a line. */
-static const char *verdict(const struct rmat_trend_metric *tm)
+/* A number of a session row by its calibrated name: sessions.csv may hold
+ * it under its counts name (units.h). */
+static double row_num(const struct rmat_session_row *r, const char *name)
 {
+    int i = rmat_session_num_index(name);
+    if (i < 0 && rmat_units_name(name, 0))
+        i = rmat_session_num_index(rmat_units_name(name, 0));
+    return i >= 0 ? r->num[i] : NAN;
+}
+
+/* "rising"/"falling" when the interval excludes zero, "unclear" when it
+ * holds zero, "too few" without a line, "too early" when the sessions
+ * span too short a time for one. */
+static const char *verdict(const struct rmat_trend_group *g, const struct rmat_trend_metric *tm,
+                           const char *note)
+{
+    if (note[0])
+        return g->n < RMAT_TREND_MIN_SESSIONS ? "too few" : "too early";
     if (!tm->fit.valid)
         return "too few";
     if (tm->fit.ci95_low > 0)
@@ -435,7 +449,9 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
 {
     struct rmat_trend_set t;
     struct rmat_page p = {NULL, "", 0, 0};
-    char header[300], d0[16], d1[16], num[RMAT_FMT_BUF], path[RMAT_PATH_BUF];
+    char header[300], d0[48], d1[48], num[RMAT_FMT_BUF], path[RMAT_PATH_BUF];
+    char(*notes)[300] = NULL;
+    struct rmat_json *tj = NULL;
     size_t sessions = 0;
     double t_first = INFINITY, t_last = -INFINITY;
     int rc, pages = 0;
@@ -462,10 +478,23 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
     rc = rmat_mkdirs(work_dir, ei);
     if (rc == RMAT_OK)
         rc = rmat_trends_write(&t, work_dir, ei);
+    if (rc == RMAT_OK)
+        rc = rmat_path_join(path, sizeof path, work_dir, "trend.json", ei);
+    if (rc == RMAT_OK)
+        rc = rmat_json_load(path, &tj, ei);
     if (rc != RMAT_OK)
         goto out;
-    rmat_unix_to_date(t_first, d0, sizeof d0);
-    rmat_unix_to_date(t_last, d1, sizeof d1);
+    /* Why a group has no trend yet, in the analysis's words where
+     * trend.json has them. */
+    notes = calloc(t.n ? t.n : 1, sizeof *notes);
+    if (!notes) {
+        rc = rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "progress report: out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < t.n; i++)
+        rmat_trend_note(&t, i, tj, notes[i], sizeof notes[i]);
+    rmat_local_time(t_first, d0, sizeof d0);
+    rmat_local_time(t_last, d1, sizeof d1);
     snprintf(header, sizeof header, "Progress report: %s, %zu session%s, %s to %s", subject,
              sessions, sessions == 1 ? "" : "s", d0, d1);
 
@@ -483,16 +512,29 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
     p.y -= 0.045;
     rmat_page_heading(&p, "Who and when");
     rmat_page_paraf(&p, 0.0, "Subject: %s", subject);
-    rmat_page_paraf(&p, 0.0,
-                    "%zu session%s from %s to %s (%s weeks), in %zu body region%s and side%s.",
-                    sessions, sessions == 1 ? "" : "s", d0, d1,
-                    rmat_show(num, (t_last - t_first) / (7 * 86400.0), 2), t.n, t.n == 1 ? "" : "s",
-                    t.n == 1 ? "" : "s");
+    {
+        /* The span in the unit it reads in. */
+        const double span_d = (t_last - t_first) / 86400.0;
+        rmat_page_paraf(&p, 0.0,
+                        "%zu session%s from %s to %s (%s %s), in %zu body region%s and side%s.",
+                        sessions, sessions == 1 ? "" : "s", d0, d1,
+                        rmat_show(num,
+                                  span_d >= 14  ? span_d / 7
+                                  : span_d >= 1 ? span_d
+                                                : span_d * 24,
+                                  2),
+                        span_d >= 14  ? "weeks"
+                        : span_d >= 1 ? "days"
+                                      : "hours",
+                        t.n, t.n == 1 ? "" : "s", t.n == 1 ? "" : "s");
+    }
     rmat_page_para(
         &p, 0.0,
         "Each trend is a least-squares line through the sessions' values against their dates, "
         "with its 95% confidence interval; a change counts as clear when the interval "
-        "excludes zero. Lasting tissue change takes months: read a few weeks with care.");
+        "excludes zero. A trend needs at least 3 sessions over at least 7 days: before that "
+        "the sessions are listed and drawn without a line. Lasting tissue change takes months: "
+        "read a few weeks with care. Dates are local time.");
     for (size_t i = 0; i < t.n; i++) {
         const struct rmat_trend_group *g = &t.g[i];
         static const double cols[] = {0.09, 0.47, 0.51, 0.64, 0.71, 0.85};
@@ -511,6 +553,13 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
                 goto out;
         }
         rmat_page_heading(&p, title);
+        if (notes[i][0]) {
+            char sent[400];
+            snprintf(sent, sizeof sent, "%s.", notes[i]);
+            sent[0] = (char)(sent[0] >= 'a' && sent[0] <= 'z' ? sent[0] - 'a' + 'A' : sent[0]);
+            rmat_page_para(&p, 0.0, sent);
+            p.y -= 0.3 * RMAT_LINE_H;
+        }
         {
             const char *hdr[] = {"what", "n", "first to last", "change", "per week (95% CI)",
                                  "trend"};
@@ -533,13 +582,13 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
                          tm->change_pct);
             else
                 snprintf(ch, sizeof ch, "-");
-            rmat_trend_slope_text(&t, g, m, sl, sizeof sl);
+            rmat_trend_slope_text(&t, g, m, notes[i], sl, sizeof sl);
             cells[0] = what;
             cells[1] = nbuf;
             cells[2] = fl;
             cells[3] = ch;
             cells[4] = sl;
-            cells[5] = verdict(tm);
+            cells[5] = verdict(g, tm, notes[i]);
             rmat_page_row(&p, cols, cells, 6, 0);
             rmat_csv_put(tab, g->subject);
             fputc(',', tab);
@@ -548,12 +597,13 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
             rmat_csv_put(tab, g->side);
             fprintf(tab, ",%s,%zu,", rmat_trend_metric_names[m], tm->n);
             {
+                const int ok = tm->fit.valid && !notes[i][0];
                 const double vals[] = {tm->first,
                                        tm->last,
                                        tm->change_pct,
-                                       tm->fit.valid ? tm->fit.slope : NAN,
-                                       tm->fit.valid ? tm->fit.ci95_low : NAN,
-                                       tm->fit.valid ? tm->fit.ci95_high : NAN};
+                                       ok ? tm->fit.slope : NAN,
+                                       ok ? tm->fit.ci95_low : NAN,
+                                       ok ? tm->fit.ci95_high : NAN};
                 for (size_t k = 0; k < sizeof vals / sizeof vals[0]; k++) {
                     if (isfinite(vals[k])) {
                         rmat_fmt_sig(a, vals[k], 10);
@@ -562,7 +612,7 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
                     fputc(',', tab);
                 }
             }
-            rmat_csv_put(tab, verdict(tm));
+            rmat_csv_put(tab, verdict(g, tm, notes[i]));
             fputc('\n', tab);
         }
     }
@@ -576,15 +626,18 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
     }
     rmat_page_heading(&p, "The sessions");
     {
-        static const double cols[] = {0.09, 0.2, 0.38, 0.49, 0.58, 0.7, 0.83};
-        const char *hdr[] = {"date",     "region, side", "length", "passes",
-                             "mean kPa", "compliance",   "pain"};
+        /* Every number in its own session's units. */
+        static const double cols[] = {0.09, 0.3, 0.45, 0.55, 0.62, 0.74, 0.88};
+        const char *hdr[] = {"date (local time)", "region, side", "length", "passes",
+                             "mean pressure",     "compliance",   "pain"};
         rmat_page_row(&p, cols, hdr, 7, 1);
         for (size_t i = 0; i < t.n; i++) {
             const struct rmat_trend_group *g = &t.g[i];
             for (size_t k = 0; k < g->n; k++) {
                 const struct rmat_session_row *r = &s->rows[g->row[k]];
-                char date[16], where[100], len[32], pas[16], kpa[16], comp[16], pain[16];
+                const int cal = strcmp(r->units, "counts") != 0;
+                char date[48], where[100], len[32], pas[16], kpa[48], comp[48], pain[16];
+                char a[RMAT_FMT_BUF];
                 const char *cells[7];
                 if (p.y < 0.06) {
                     rc = rmat_page_close(&p, ei);
@@ -594,14 +647,17 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
                         goto out;
                     rmat_page_row(&p, cols, hdr, 7, 1);
                 }
-                rmat_unix_to_date(r->t_unix, date, sizeof date);
+                rmat_local_time(r->t_unix, date, sizeof date);
                 snprintf(where, sizeof where, "%s%s%s", r->region,
                          r->side[0] && strcmp(r->side, "none") ? ", " : "",
                          r->side[0] && strcmp(r->side, "none") ? r->side : "");
                 rmat_duration_words(len, sizeof len, r->num[rmat_session_num_index("duration_s")]);
                 rmat_show(pas, r->num[rmat_session_num_index("passes")], 4);
-                rmat_show(kpa, r->num[rmat_session_num_index("mean_kpa")], 3);
-                rmat_show(comp, r->num[rmat_session_num_index("mean_compliance_mm3_n")], 3);
+                snprintf(kpa, sizeof kpa, "%s %s", rmat_show(a, row_num(r, "mean_kpa"), 3),
+                         rmat_units_label("mean_kpa", cal));
+                snprintf(comp, sizeof comp, "%s %s",
+                         rmat_show(a, row_num(r, "mean_compliance_mm3_n"), 3),
+                         rmat_units_label("mean_compliance_mm3_n", cal));
                 rmat_show(pain, r->num[rmat_session_num_index("pain_mean")], 2);
                 cells[0] = date;
                 cells[1] = where;
@@ -614,9 +670,10 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
             }
         }
     }
-    rmat_page_text(&p, 0.08, 0.03, "smallfont", "left", "#555555",
-                   "rollmat " RMAT_VERSION ". Trends: docs/metrics.md, \"Trends across "
-                   "sessions\". compliance in mm³/N (higher: softer); pain: mean rating 0-10.");
+    rmat_page_text(
+        &p, 0.08, 0.03, "smallfont", "left", "#555555",
+        "rollmat " RMAT_VERSION ". Trends: docs/metrics.md, \"Trends across "
+        "sessions\". Compliance: higher is softer. Pain: the session's mean rating, 0-10.");
     rc = rmat_page_close(&p, ei);
     if (rc != RMAT_OK)
         goto out;
@@ -635,7 +692,7 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
                  g->side[0] && strcmp(g->side, "none") ? ", " : "",
                  g->side[0] && strcmp(g->side, "none") ? g->side : "", g->n, g->n == 1 ? "" : "s");
         rmat_page_flush_text(&p);
-        rmat_fig_trend(p.f, &t, i, key, title, 0.03, 0.03, 0.94, 0.92);
+        rmat_fig_trend(p.f, &t, i, key, title, notes[i], 0.03, 0.03, 0.94, 0.92);
         fputs("reset\n", p.f); /* a figure leaves its settings behind */
         rc = rmat_page_close(&p, ei);
         if (rc != RMAT_OK)
@@ -653,6 +710,8 @@ out:
         fclose(tab);
     if (p.f)
         fclose(p.f);
+    free(notes);
+    rmat_json_free(tj);
     rmat_trends_fini(&t);
     return rc;
 }

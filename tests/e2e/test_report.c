@@ -932,6 +932,8 @@ static void test_report_progress_pdf(void **state)
     snprintf(dir, sizeof dir, "%s/sessions", root);
     snprintf(pdf, sizeof pdf, "%s/progress.pdf", root);
     snprintf(log, sizeof log, "%s/report.out", root);
+    /* Dates are local time: UTC here, so the expected text is known. */
+    setenv("TZ", "UTC0", 1);
     {
         char *argv[] = {(char *)RMAT_CLI_EXE,
                         (char *)"report",
@@ -943,6 +945,7 @@ static void test_report_progress_pdf(void **state)
                         NULL};
         must_run(argv, log);
     }
+    unsetenv("TZ");
 
     /* The table holds the sessions' own numbers: calf compliance from the
      * first session's summary to the third's. */
@@ -987,13 +990,190 @@ static void test_report_progress_pdf(void **state)
     int bad = 0;
     bad += !has(text, "Foam-rolling progress report");
     bad += !has(text, "Subject: P020");
-    bad += !has(text, "5 sessions from 2026-02-02 to 2026-02-16");
+    /* (was "5 sessions from 2026-02-02 to 2026-02-16": dates are now local
+     * times with their zone) */
+    bad += !has(text, "5 sessions from 2026-02-02 10:00 UTC to 2026-02-16 10:00 UTC");
     bad += !has(text, "calf, right: 3 sessions");
     bad += !has(text, "quadriceps, left: 2 sessions");
     bad += !has(text, "Tissue compliance (softness) (mm³/N)");
     bad += !has(text, "too few"); /* two quadriceps sessions: no line */
     bad += !has(text, "weeks since 2026-02-02");
     free(text);
+    assert_int_equal(bad, 0);
+    assert_int_equal(pdf_collisions(pdf, root, 1, 3), 0);
+}
+
+/* The PDF's text with its layout (pdftotext -layout), lines kept. */
+static char *pdf_layout(const char *pdf, const char *tmp)
+{
+    char out[800], log[800];
+    snprintf(out, sizeof out, "%s/layout.txt", tmp);
+    snprintf(log, sizeof log, "%s/pdftotext-layout.out", tmp);
+    char *argv[] = {(char *)"/usr/bin/pdftotext", (char *)"-layout", (char *)pdf, out, NULL};
+    assert_int_equal(rmat_test_run(argv, log, 30000), 0);
+    char *s = rmat_test_slurp(out, NULL);
+    assert_non_null(s);
+    return s;
+}
+
+/* A progress report where three sessions of one region fall on one
+ * morning (too early for a trend: the points, no line, the sentence) and
+ * another region's session is uncalibrated (its row in counts, the others
+ * in kPa); dates in local time (US Eastern). */
+static void test_report_progress_too_early_and_units(void **state)
+{
+    static const char *const dates[] = {"2026-03-10T09:00:00Z", "2026-03-10T09:20:00Z",
+                                        "2026-03-10T09:40:00Z", "2026-03-11T15:00:00Z"};
+    char root[512], cal[700], dir[700], log[800], pdf[800], path[900];
+    struct play p[4];
+    char recs[4][700];
+    (void)state;
+
+    assert_int_equal(rmat_test_tmpdir("report_early", root, sizeof root), 0);
+    rmat_test_source_path(cal, sizeof cal, "firmware/boards/sim/virtual-mat.cal");
+    for (int i = 0; i < 4; i++) {
+        char scene[700], name[32];
+        FILE *f;
+        const int ham = i < 3;
+        snprintf(name, sizeof name, "e%d", i);
+        snprintf(scene, sizeof scene, "%s/%s.scene", root, name);
+        f = fopen(scene, "w");
+        assert_non_null(f);
+        fprintf(f,
+                "mat rows=32 cols=32 pitch_mm=12.7 rate_hz=100 adc_bits=12\n"
+                "roller cylinder radius_mm=75 length_mm=150 axis_deg=0\n"
+                "tissue estar_kpa=%g soften_pct=0\nforce force_n=250\nseed %d\n"
+                "roll passes=12 cadence_cpm=30 stroke_mm=200\n",
+                400.0 - 20 * i, 7 + i);
+        fclose(f);
+        snprintf(recs[i], sizeof recs[i], "%s/%s.h5", root, name);
+        char *extra[] = {(char *)"--subject",
+                         (char *)"P050",
+                         (char *)"--region",
+                         (char *)(ham ? "hamstrings" : "calf"),
+                         (char *)"--side",
+                         (char *)"left",
+                         (char *)"--started-utc",
+                         (char *)dates[i],
+                         NULL};
+        start_session(root, name, scene, "40", extra, recs[i], &p[i]);
+    }
+    for (int i = 0; i < 4; i++)
+        finish_session(&p[i]);
+    for (int i = 0; i < 4; i++) {
+        char ana[800];
+        snprintf(ana, sizeof ana, "%s/sessions/e%d", root, i);
+        snprintf(log, sizeof log, "%s/analyze%d.out", root, i);
+        /* the calf session without a calibration: raw counts */
+        char *argv[] = {(char *)RMAT_CLI_EXE,
+                        (char *)"analyze",
+                        recs[i],
+                        (char *)"-o",
+                        ana,
+                        (char *)"--no-plot",
+                        (char *)(i < 3 ? "--calibration" : NULL),
+                        cal,
+                        NULL};
+        must_run(argv, log);
+    }
+    snprintf(dir, sizeof dir, "%s/sessions", root);
+    snprintf(pdf, sizeof pdf, "%s/progress.pdf", root);
+    snprintf(log, sizeof log, "%s/report.out", root);
+    setenv("TZ", "EST5EDT,M3.2.0,M11.1.0", 1);
+    {
+        char *argv[] = {(char *)RMAT_CLI_EXE,
+                        (char *)"report",
+                        (char *)"--subject",
+                        (char *)"P050",
+                        dir,
+                        (char *)"-o",
+                        pdf,
+                        NULL};
+        must_run(argv, log);
+    }
+    unsetenv("TZ");
+
+    int bad = 0;
+    /* The hamstrings' trend page draws the points and no line. */
+    {
+        int found = 0;
+        for (int k = 1; k <= 4; k++) {
+            char *gp;
+            snprintf(path, sizeof path, "%s/progress-P050/page_%d.gp", dir, k);
+            gp = rmat_test_slurp(path, NULL);
+            if (!gp || !strstr(gp, "'trend_P050_hamstrings_left.csv'")) {
+                free(gp);
+                continue;
+            }
+            found = 1;
+            if (strstr(gp, "trend_P050_hamstrings_left_fit.csv")) {
+                print_error("the hamstrings' chart draws a line through sessions of one "
+                            "morning\n");
+                bad++;
+            }
+            if (!strstr(gp, "too early for a trend")) {
+                print_error("the hamstrings' chart does not say why it has no line\n");
+                bad++;
+            }
+            free(gp);
+        }
+        assert_true(found);
+    }
+    /* No slope for them in the table's data. */
+    {
+        char line[1024];
+        FILE *f;
+        snprintf(path, sizeof path, "%s/progress-P050/progress_table.csv", dir);
+        f = fopen(path, "r");
+        assert_non_null(f);
+        while (fgets(line, sizeof line, f))
+            if (!strncmp(line, "P050,hamstrings,left,", 21) && !strstr(line, ",too early")) {
+                print_error("progress_table.csv: %s", line);
+                bad++;
+            }
+        fclose(f);
+    }
+    if (!have_poppler()) {
+        print_message("poppler-utils missing: text not checked\n");
+        assert_int_equal(bad, 0);
+        return;
+    }
+    bad += pdf_collisions(pdf, root, 1, 3);
+    {
+        char *text = pdf_text(pdf, root), *lay = pdf_layout(pdf, root), *save = NULL;
+        int rows_kpa = 0, rows_counts = 0;
+        bad += !has(text, "too early for a trend");
+        /* 09:00 UTC on 10 March 2026 is 05:00 EDT (summer time from 8 March) */
+        bad += !has(text, "2026-03-10 05:00 EDT");
+        bad += !has(text, "2026-03-11 11:00 EDT");
+        bad += strstr(text, "e-05") != NULL;
+        /* the sessions' table: each row in its own session's units */
+        for (char *l = strtok_r(lay, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+            if (!strstr(l, "2026-03-1") || !strstr(l, "EDT") || !strstr(l, "left"))
+                continue;
+            if (strstr(l, "hamstrings")) {
+                rows_kpa++;
+                if (!strstr(l, " kPa") || !strstr(l, "mm³/N") || strstr(l, "count")) {
+                    print_error("a calibrated session's row: %s\n", l);
+                    bad++;
+                }
+            } else if (strstr(l, "calf")) {
+                rows_counts++;
+                if (!strstr(l, " counts") || !strstr(l, "mm³/count") || strstr(l, "kPa") ||
+                    strstr(l, "mm³/N")) {
+                    print_error("the uncalibrated session's row: %s\n", l);
+                    bad++;
+                }
+            }
+        }
+        if (rows_kpa != 3 || rows_counts != 1) {
+            print_error("the sessions' table has %d rows in kPa and %d in counts, want 3 and 1\n",
+                        rows_kpa, rows_counts);
+            bad++;
+        }
+        free(text);
+        free(lay);
+    }
     assert_int_equal(bad, 0);
 }
 
@@ -1005,6 +1185,7 @@ int main(void)
         cmocka_unit_test(test_report_readable),
         cmocka_unit_test(test_report_uncalibrated_says_counts),
         cmocka_unit_test(test_report_regions),
+        cmocka_unit_test(test_report_progress_too_early_and_units),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
