@@ -303,6 +303,26 @@ static int write_summary_csv(const struct change *c, size_t n, int calibrated, c
     return rmat_out_close(f, path, ei);
 }
 
+/* d rounded to the last digit the values a and b are shown with (sig
+ * significant digits of the larger): a change of 0.00002 cycles/min
+ * between two rates shown as 19.8 is no change. */
+static double on_values_scale(double d, double a, double b, int sig)
+{
+    const double scale = fmax(fabs(a), fabs(b));
+    int dec;
+    double p, r;
+    if (!isfinite(d) || !(scale > 0) || !isfinite(scale))
+        return d;
+    dec = sig - 1 - (int)floor(log10(scale));
+    if (dec > 9)
+        dec = 9;
+    if (dec < -9)
+        dec = -9;
+    p = pow(10.0, dec);
+    r = round(d * p) / p;
+    return r == 0 ? 0 : r; /* no "-0" */
+}
+
 /* "+50 kPa", "-1 min 05 s", "0 s", "-". */
 static void change_words(char *buf, size_t cap, const struct change *c, int calibrated)
 {
@@ -311,16 +331,19 @@ static void change_words(char *buf, size_t cap, const struct change *c, int cali
     if (!isfinite(c->diff)) {
         snprintf(buf, cap, "-");
     } else if (c->r->unit[0] == 'T') {
+        /* to the second, as the durations are shown */
+        const double d = round(c->diff);
         snprintf(buf, cap, "%s%s",
-                 c->diff > 0   ? "+"
-                 : c->diff < 0 ? "-"
-                               : "",
-                 rmat_duration_words(t, sizeof t, fabs(c->diff)));
+                 d > 0   ? "+"
+                 : d < 0 ? "-"
+                         : "",
+                 rmat_duration_words(t, sizeof t, fabs(d)));
     } else if (!strcmp(c->r->key, "path_mm")) {
-        snprintf(buf, cap, "%s%s m", c->diff > 0 ? "+" : "",
-                 rmat_show(num, c->diff / 1000, c->r->sig));
+        const double d = on_values_scale(c->diff / 1000, c->a / 1000, c->b / 1000, 3);
+        snprintf(buf, cap, "%s%s m", d > 0 ? "+" : "", rmat_show(num, d, 3));
     } else {
-        snprintf(buf, cap, "%s%s%s%s", c->diff > 0 ? "+" : "", rmat_show(num, c->diff, c->r->sig),
+        const double d = on_values_scale(c->diff, c->a, c->b, c->r->sig);
+        snprintf(buf, cap, "%s%s%s%s", d > 0 ? "+" : "", rmat_show(num, d, c->r->sig),
                  unit[0] ? " " : "", unit);
     }
 }

@@ -835,6 +835,45 @@ static int read_events(struct rmat_session_view *v, struct rmat_errinfo *ei)
     return rc;
 }
 
+/* The regions' outlines (closed rectangles, a blank line between them)
+ * and their names at their top left corners, for the maps. */
+static int write_regions(const struct rmat_session_view *v, struct rmat_errinfo *ei)
+{
+    char path[RMAT_PATH_BUF];
+    FILE *f;
+    int rc = rmat_out_open(v->plot_dir, "regions_xy.csv", &f, path, ei);
+    if (rc != RMAT_OK)
+        return rc;
+    fputs("# x_mm,y_mm\n", f);
+    for (size_t i = 0; i < v->n_regions; i++) {
+        const struct rmat_view_region *r = &v->regions[i];
+        const double x[5] = {r->x0, r->x1, r->x1, r->x0, r->x0};
+        const double y[5] = {r->y0, r->y0, r->y1, r->y1, r->y0};
+        for (int k = 0; k < 5; k++) {
+            put_num(f, x[k]);
+            fputc(',', f);
+            put_num(f, y[k]);
+            fputc('\n', f);
+        }
+        fputc('\n', f);
+    }
+    rc = rmat_out_close(f, path, ei);
+    if (rc == RMAT_OK)
+        rc = rmat_out_open(v->plot_dir, "regions_names.csv", &f, path, ei);
+    if (rc != RMAT_OK)
+        return rc;
+    fputs("# x_mm,y_mm,name\n", f);
+    for (size_t i = 0; i < v->n_regions; i++) {
+        put_num(f, v->regions[i].x0);
+        fputc(',', f);
+        put_num(f, v->regions[i].y0);
+        fputc(',', f);
+        rmat_csv_put(f, v->regions[i].name);
+        fputc('\n', f);
+    }
+    return rmat_out_close(f, path, ei);
+}
+
 /* regions.csv, if the analysis had regions: the rectangles to draw on the
  * maps and the numbers of the report's table. */
 static int read_regions(struct rmat_session_view *v, struct rmat_errinfo *ei)
@@ -891,7 +930,9 @@ static int read_regions(struct rmat_session_view *v, struct rmat_errinfo *ei)
         r->pti = cpti >= 0 ? rmat_csv_num(&c, cpti) : NAN;
     }
     rmat_csv_close(&c);
-    return rc < 0 ? rc : RMAT_OK;
+    if (rc < 0)
+        return rc;
+    return write_regions(v, ei);
 }
 
 int rmat_session_view_load(struct rmat_session_view *v, const char *ana_dir, const char *plot_dir,
@@ -1127,26 +1168,21 @@ void rmat_fig_map(FILE *f, const struct rmat_session_view *v, enum rmat_map_kind
                         "font smallfont\n"
                       : "set key outside below horizontal samplen 1.5\n",
           f);
-    /* The regions of the analysis: a white edge under a dashed black one,
-     * so they show on dark and light parts of the map alike, named in
-     * their top left corner. */
-    for (size_t i = 0; i < v->n_regions; i++) {
-        const struct rmat_view_region *r = &v->regions[i];
-        fprintf(f,
-                "set object %zu rect from %.6g, %.6g to %.6g, %.6g front fillstyle empty "
-                "border lc rgb 'white' lw 3\n"
-                "set object %zu rect from %.6g, %.6g to %.6g, %.6g front fillstyle empty "
-                "border lc rgb '" RMAT_OI_BLACK "' lw 1.2 dashtype 2\n",
-                100 + 2 * i, r->x0, r->y0, r->x1, r->y1, 101 + 2 * i, r->x0, r->y0, r->x1, r->y1);
-        fprintf(f, "set label %zu ", 100 + i);
-        rmat_gp_string(f, r->name);
-        fprintf(f, " at %.6g, %.6g left offset 0.5,-0.8 front boxed font smallfont\n", r->x0,
-                r->y0);
-    }
     fprintf(f,
             "plot '%s' matrix using (($1 + 0.5) * %.6g):(($2 + 0.5) * %.6g):3 "
             "with image notitle",
             files[k], v->pitch_x_mm, v->pitch_y_mm);
+    /* The regions of the analysis, drawn before the path and the holds so
+     * their labels stay on top: a white edge under a dashed black one,
+     * which show on dark and light parts of the map alike, each named in
+     * its top left corner. */
+    if (v->n_regions > 0)
+        fputs(", \\\n"
+              "  'regions_xy.csv' using 1:2 with lines lw 3 lc rgb 'white' notitle, \\\n"
+              "  '' using 1:2 with lines lw 1.2 dt 2 lc rgb '" RMAT_OI_BLACK "' notitle, \\\n"
+              "  'regions_names.csv' using 1:2:3 with labels left offset 0.5,-0.8 boxed "
+              "font smallfont notitle",
+              f);
     if (v->cop_points > 0)
         fputs(", \\\n"
               "  'cop_path.csv' using 1:2 with lines lw 3.5 lc rgb 'white' notitle, \\\n"

@@ -537,7 +537,7 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
         "read a few weeks with care. Dates are local time.");
     for (size_t i = 0; i < t.n; i++) {
         const struct rmat_trend_group *g = &t.g[i];
-        static const double cols[] = {0.09, 0.47, 0.51, 0.64, 0.71, 0.85};
+        static const double cols[] = {0.09, 0.44, 0.48, 0.6, 0.67, 0.86};
         char title[200];
         snprintf(title, sizeof title, "%s%s%s: %zu session%s",
                  g->region[0] ? g->region
@@ -577,7 +577,9 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
                          rmat_show(b, tm->last, 3));
             else
                 snprintf(fl, sizeof fl, "%s", tm->n ? rmat_show(a, tm->first, 3) : "-");
-            if (isfinite(tm->change_pct))
+            if (isfinite(tm->change_pct) && fabs(tm->change_pct) < 0.05)
+                snprintf(ch, sizeof ch, "0%%"); /* no "-0.0%" */
+            else if (isfinite(tm->change_pct))
                 snprintf(ch, sizeof ch, fabs(tm->change_pct) >= 10 ? "%+.0f%%" : "%+.1f%%",
                          tm->change_pct);
             else

@@ -170,12 +170,16 @@ void rmat_trend_note(const struct rmat_trend_set *t, size_t gi, const struct rma
         return;
     }
     days = g->n ? 7.0 * (g->week[g->n - 1] - g->week[0]) : 0;
-    if (g->n < RMAT_TREND_MIN_SESSIONS || !(days >= RMAT_TREND_MIN_DAYS))
+    if (g->n < RMAT_TREND_MIN_SESSIONS || !(days >= RMAT_TREND_MIN_DAYS)) {
+        /* the span in the unit it reads in */
+        const double v = days >= 1 ? days : days * 24 >= 1 ? days * 24 : days * 1440;
+        const char *u = days >= 1 ? "day" : days * 24 >= 1 ? "hour" : "minute";
         snprintf(buf, cap,
-                 "too early for a trend: %zu session%s over %s day%s (a trend needs at least %d "
+                 "too early for a trend: %zu session%s over %s %s%s (a trend needs at least %d "
                  "sessions over at least %.0f days)",
-                 g->n, g->n == 1 ? "" : "s", rmat_show(num, days, 2), days == 1 ? "" : "s",
+                 g->n, g->n == 1 ? "" : "s", rmat_show(num, v, 2), u, v == 1 ? "" : "s",
                  RMAT_TREND_MIN_SESSIONS, RMAT_TREND_MIN_DAYS);
+    }
 }
 
 /* "+41 mm³/N a week (95% CI 35 to 46)" or why there is none. */
@@ -201,7 +205,11 @@ void rmat_trend_phrase(const struct rmat_trend_set *t, const struct rmat_trend_g
     fmt_on_scale(a, sizeof a, tm->fit.slope, scale, 1);
     fmt_on_scale(b, sizeof b, tm->fit.ci95_low, scale, 0);
     fmt_on_scale(c, sizeof c, tm->fit.ci95_high, scale, 0);
-    snprintf(buf, cap, "%s %s a week (95%% CI %s to %s)", a, rmat_trend_metric_unit(t, g, m), b, c);
+    /* a rating's slope is in points of its 0-10 scale */
+    snprintf(buf, cap, "%s %s a week (95%% CI %s to %s)", a,
+             strcmp(rmat_trend_metric_unit(t, g, m), "0-10") ? rmat_trend_metric_unit(t, g, m)
+                                                             : "points",
+             b, c);
 }
 
 void rmat_trend_slope_text(const struct rmat_trend_set *t, const struct rmat_trend_group *g, int m,

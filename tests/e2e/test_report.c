@@ -770,7 +770,8 @@ static void test_report_regions(void **state)
     snprintf(ana2, sizeof ana2, "%s/reported", root);
     snprintf(pdf, sizeof pdf, "%s/report.pdf", root);
 
-    /* plot: regions.csv, and the rectangles and names on every map */
+    /* plot: regions.csv, and the rectangles and names on every map (their
+     * outlines and names in data files the maps draw) */
     snprintf(log, sizeof log, "%s/plot.out", root);
     {
         char *argv[] = {(char *)RMAT_CLI_EXE,
@@ -796,11 +797,23 @@ static void test_report_regions(void **state)
             snprintf(path, sizeof path, "%s/plots/%s.gp", ana, maps[i]);
             s = rmat_test_slurp(path, NULL);
             assert_non_null(s);
-            assert_non_null(strstr(s, "rect from 0, 150 to 406.4, 250"));
-            assert_non_null(strstr(s, "'proximal'"));
-            assert_non_null(strstr(s, "'distal'"));
+            assert_non_null(strstr(s, "'regions_xy.csv'"));
+            assert_non_null(strstr(s, "'regions_names.csv'"));
             free(s);
         }
+        /* the mid region's outline, corner to corner, and the names */
+        snprintf(path, sizeof path, "%s/plots/regions_xy.csv", ana);
+        s = rmat_test_slurp(path, NULL);
+        assert_non_null(s);
+        assert_non_null(strstr(s, "\n0,150\n406.4,150\n406.4,250\n0,250\n0,150\n\n"));
+        free(s);
+        snprintf(path, sizeof path, "%s/plots/regions_names.csv", ana);
+        s = rmat_test_slurp(path, NULL);
+        assert_non_null(s);
+        assert_non_null(strstr(s, "0,0,proximal\n"));
+        assert_non_null(strstr(s, "0,150,mid\n"));
+        assert_non_null(strstr(s, "0,250,distal\n"));
+        free(s);
     }
 
     /* report: a fourth page, the regions' table in kPa */
