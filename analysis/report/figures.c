@@ -1488,7 +1488,7 @@ static size_t list_lines(const struct rmat_session_view *v, int width, struct li
         for (int j = 0; j < k; j++) {
             l[n].number = j == 0 ? (int)i + 1 : 0;
             l[n].pain = !strcmp(e->kind, "pain");
-            snprintf(l[n].text, sizeof l[n].text, "%s", w[j]);
+            snprintf(l[n].text, sizeof l[n].text, "%.159s", w[j]);
             n++;
         }
     }
