@@ -555,7 +555,7 @@ static void cmd_start(struct daemon *d, char **w, int n, char *reply, size_t cap
         return;
     }
     rmat_device_desc_from_info(&dev, &d->info, d->rate_hz);
-    if (rmat_capture_open(path, &dev, &meta, &d->cap, &ei) != RMAT_OK) {
+    if (rmat_capture_open(path, &dev, &meta, NULL, &d->cap, &ei) != RMAT_OK) {
         set_error(d, ei.msg);
         snprintf(reply, cap, "error %s", ei.msg);
         return;

@@ -141,7 +141,7 @@ int rmat_record_run(const struct rmat_record_config *cfg, struct rmat_record_res
     rmat_device_desc_from_info(&dev, &res->info, cmd.rate_hz);
     if (!meta.started_utc[0])
         rmat_utc_now(meta.started_utc, sizeof meta.started_utc);
-    rc = rmat_capture_open(cfg->out_path, &dev, &meta, &r.cap, ei);
+    rc = rmat_capture_open(cfg->out_path, &dev, &meta, NULL, &r.cap, ei);
     if (rc != RMAT_OK)
         goto out;
     rmat_capture_event(r.cap, rmat_host_time_ns(), "start", NAN, "recording started", NULL);
