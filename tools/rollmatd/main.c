@@ -1,12 +1,23 @@
-/* rollmatd: the acquisition daemon. A thin main over rmat_daemon_run(). */
+/* rollmatd: the acquisition daemon. A thin main over rmat_daemon_run(),
+ * and the observer that gives `status` the force on the mat in newtons:
+ * the daemon (acq) may not compute metrics, the program may, with the
+ * analysis's own per-frame functions (metrics.h), so `status` and a
+ * report agree on what a newton is. */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "rollmat/analyze.h"
+#include "rollmat/calib.h"
 #include "rollmat/daemon.h"
+#include "rollmat/metrics.h"
+#include "rollmat/wire.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -24,22 +35,137 @@ static void log_stderr(void *ctx, enum rmat_log_level level, const char *msg)
     fprintf(stderr, "rollmatd: %s%s\n", names[level], msg);
 }
 
+/* --- the force on the mat, for status ----------------------------------- */
+
+/* The latest frame and what turns its counts into kPa. on_frame only
+ * copies the frame (a memcpy between reads); the metrics are computed when
+ * status asks, on that frame. */
+struct live_force {
+    int calibrated;
+    struct rmat_grid grid;
+    size_t sensels;
+    double *lut;  /* kPa per count, 2^adc_bits entries */
+    float *gains; /* a copy: the daemon's calibration may be replaced */
+    struct rmat_counts_scale sc;
+    uint16_t *frame;
+    double *p;
+    uint8_t live[RMAT_SCAN_MAX_ROWS];
+    int have_frame;
+};
+
+static void live_force_reset(struct live_force *lf)
+{
+    free(lf->lut);
+    free(lf->gains);
+    free(lf->frame);
+    free(lf->p);
+    memset(lf, 0, sizeof *lf);
+}
+
+static void live_on_connect(void *ctx, const struct rmat_info *info, const struct rmat_calib *calib)
+{
+    struct live_force *lf = ctx;
+    struct rmat_analysis_params params;
+    const int bits = info->adc_bits >= 1 && info->adc_bits <= 16 ? info->adc_bits : 16;
+    int n;
+
+    live_force_reset(lf);
+    if (!calib)
+        return; /* no newtons without one: status says load_counts */
+    lf->grid = (struct rmat_grid){info->rows, info->cols, info->pitch_x_um / 1000.0,
+                                  info->pitch_y_um / 1000.0};
+    lf->sensels = (size_t)info->rows * info->cols;
+    lf->lut = malloc(((size_t)1 << bits) * sizeof *lf->lut);
+    lf->frame = malloc(lf->sensels * sizeof *lf->frame);
+    lf->p = malloc(lf->sensels * sizeof *lf->p);
+    if (calib->gains) {
+        lf->gains = malloc(lf->sensels * sizeof *lf->gains);
+        if (lf->gains)
+            memcpy(lf->gains, calib->gains, lf->sensels * sizeof *lf->gains);
+    }
+    if (!lf->lut || !lf->frame || !lf->p || (calib->gains && !lf->gains) || info->rows < 1 ||
+        info->cols < 1 || lf->grid.pitch_x_mm <= 0 || lf->grid.pitch_y_mm <= 0) {
+        live_force_reset(lf);
+        return;
+    }
+    /* Contact as the analysis counts it: its default threshold. */
+    rmat_analysis_params_init(&params);
+    n = rmat_calib_lut(calib, bits, lf->lut);
+    if (n < 1 || rmat_counts_scale_init(&lf->sc, lf->lut, (uint16_t)(n - 1), lf->gains, lf->sensels,
+                                        params.contact_threshold_kpa) != RMAT_OK) {
+        live_force_reset(lf);
+        return;
+    }
+    lf->calibrated = 1;
+}
+
+static void live_on_frame(void *ctx, const struct rmat_frame_hdr *hdr, const uint16_t *samples)
+{
+    struct live_force *lf = ctx;
+
+    if (!lf->calibrated || hdr->rows != lf->grid.rows || hdr->cols != lf->grid.cols)
+        return;
+    memcpy(lf->frame, samples, lf->sensels * sizeof *samples);
+    lf->have_frame = 1;
+}
+
+static void live_status(void *ctx, char *buf, size_t cap)
+{
+    struct live_force *lf = ctx;
+    struct rmat_counts_scan scan;
+    struct rmat_frame_metrics m;
+
+    if (!lf->calibrated || !lf->have_frame || cap == 0)
+        return;
+    rmat_counts_scan(&lf->sc, lf->frame, lf->grid.rows, lf->grid.cols, NULL, lf->live, &scan);
+    rmat_frame_metrics_from_counts(&lf->grid, lf->frame, &lf->sc, lf->live, &scan, lf->p, &m);
+    snprintf(buf, cap, " force_n=%.1f", m.force_n);
+}
+
+/* --- options ------------------------------------------------------------- */
+
 static void usage(FILE *f)
 {
     fputs("usage: rollmatd --device DEV [options]\n\n"
           "Keeps a mat connected and records sessions on command (rollmat record start,\n"
-          "rollmat mark, rollmat record stop, rollmat status).\n\n"
+          "rollmat mark, rollmat record stop, rollmat status). Each recording gets the\n"
+          "mat's calibration, found by its serial number when it connects.\n\n"
           "  -d, --device DEV        serial port (/dev/ttyACM0) or tcp://HOST:PORT\n"
-          "  -D, --dir DIR           recordings folder (default: current folder)\n"
+          "  -D, --dir DIR           recordings folder (default: current folder); made if\n"
+          "                          missing, and checked to be writable at start\n"
           "  -s, --socket PATH       control socket (default $XDG_RUNTIME_DIR/rollmat/\n"
           "                          rollmatd.sock, or /run/rollmat/rollmatd.sock)\n"
+          "      --calibration-dir DIR\n"
+          "                          the mats' calibrations, DIR/mat-SERIAL.cal (default\n"
+          "                          " RMAT_CALIB_DEFAULT_DIR "; rollmat calibrate --mat-dir DIR)\n"
+          "      --calibration FILE  one calibration for whatever mat connects (its gains\n"
+          "                          must fit the mat's grid: said at connect otherwise)\n"
           "      --rate HZ           frame rate (default: the mat's own)\n"
           "      --baud N            serial baud rate (default 3000000)\n"
           "      --dense             ask the mat for dense frames only\n"
           "      --reconnect-wait S  keep a recording open this long for a mat that went\n"
           "                          away (default 60)\n"
-          "  -v, --verbose           more messages\n",
+          "  -v, --verbose           more messages (each try to reach a mat that is away)\n\n"
+          "Exit status: 0 stopped (SIGTERM, SIGINT), 1 could not start (the recordings\n"
+          "folder, the socket, the calibration), 2 wrong usage.\n\n"
+          "Example:\n"
+          "  rollmatd --device /dev/serial/by-id/usb-rollmat_mat_1234-if00 \\\n"
+          "      --dir /var/lib/rollmat/recordings --calibration-dir /var/lib/rollmat/mats\n",
           f);
+}
+
+/* A usage mistake: one line, where to look, exit status 2. */
+static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int bad_usage(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("rollmatd: error: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs(" (see `rollmatd --help`)\n", stderr);
+    return 2;
 }
 
 static int number(const char *opt, const char *s, double lo, double hi, double *out)
@@ -47,7 +173,10 @@ static int number(const char *opt, const char *s, double lo, double hi, double *
     char *end;
     double v = strtod(s, &end);
     if (end == s || *end || !isfinite(v) || v < lo || v > hi) {
-        fprintf(stderr, "rollmatd: %s wants a number from %g to %g, got '%s'\n", opt, lo, hi, s);
+        fprintf(stderr,
+                "rollmatd: error: %s wants a number from %g to %g, got '%s' (see `rollmatd "
+                "--help`)\n",
+                opt, lo, hi, s);
         return -1;
     }
     *out = v;
@@ -56,17 +185,29 @@ static int number(const char *opt, const char *s, double lo, double hi, double *
 
 int main(int argc, char **argv)
 {
-    enum { O_RATE = 256, O_BAUD, O_WAIT, O_DENSE };
-    static const struct option opts[] = {
-        {"device", required_argument, 0, 'd'},  {"dir", required_argument, 0, 'D'},
-        {"socket", required_argument, 0, 's'},  {"rate", required_argument, 0, O_RATE},
-        {"baud", required_argument, 0, O_BAUD}, {"reconnect-wait", required_argument, 0, O_WAIT},
-        {"dense", no_argument, 0, O_DENSE},     {"verbose", no_argument, 0, 'v'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    enum { O_RATE = 256, O_BAUD, O_WAIT, O_DENSE, O_CALIB, O_CALIB_DIR };
+    static const struct option opts[] = {{"device", required_argument, 0, 'd'},
+                                         {"dir", required_argument, 0, 'D'},
+                                         {"socket", required_argument, 0, 's'},
+                                         {"rate", required_argument, 0, O_RATE},
+                                         {"baud", required_argument, 0, O_BAUD},
+                                         {"reconnect-wait", required_argument, 0, O_WAIT},
+                                         {"dense", no_argument, 0, O_DENSE},
+                                         {"calibration", required_argument, 0, O_CALIB},
+                                         {"calibration-dir", required_argument, 0, O_CALIB_DIR},
+                                         {"verbose", no_argument, 0, 'v'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    static struct live_force live;
+    const struct rmat_daemon_observer observer = {.ctx = &live,
+                                                  .on_connect = live_on_connect,
+                                                  .on_frame = live_on_frame,
+                                                  .status = live_status};
     struct rmat_daemon_config cfg;
     struct rmat_errinfo ei;
     char sock[512];
-    int verbose = 0, opt;
+    const char *calib_dir = NULL;
+    int verbose = 0, opt, rc;
     struct rmat_log log = {log_stderr, &verbose};
     double v;
 
@@ -75,7 +216,9 @@ int main(int argc, char **argv)
     cfg.socket_path = sock;
     cfg.log = &log;
     cfg.stop = &stop_requested;
-    while ((opt = getopt_long(argc, argv, "d:D:s:vh", opts, NULL)) != -1) {
+    cfg.observer = &observer;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":d:D:s:vh", opts, NULL)) != -1) {
         switch (opt) {
         case 'd':
             cfg.device = optarg;
@@ -103,26 +246,59 @@ int main(int argc, char **argv)
         case O_DENSE:
             cfg.dense_only = 1;
             break;
+        case O_CALIB:
+            cfg.calib_file = optarg;
+            break;
+        case O_CALIB_DIR:
+            calib_dir = optarg;
+            break;
         case 'v':
             verbose = 1;
             break;
         case 'h':
             usage(stdout);
             return 0;
+        case ':':
+            return bad_usage("option %s needs a value", argv[optind - 1]);
         default:
-            usage(stderr);
-            return 2;
+            return bad_usage("unknown option %s", argv[optind - 1]);
         }
     }
-    if (!cfg.device || optind != argc) {
-        fprintf(stderr, "rollmatd: need --device and no other arguments (see --help)\n");
-        return 2;
+    if (optind != argc)
+        return bad_usage("unexpected argument '%s'", argv[optind]);
+    if (!cfg.device)
+        return bad_usage("need --device, the mat's serial port or tcp://HOST:PORT");
+    if (cfg.calib_file && calib_dir)
+        return bad_usage("--calibration and --calibration-dir do not go together: one file for "
+                         "whatever mat, or each mat's own");
+    /* Whatever can be checked before a mat connects is checked now: a
+     * calibration that does not parse, a folder that is not there. */
+    if (cfg.calib_file) {
+        struct rmat_calib *c = NULL;
+        if (rmat_calib_load(cfg.calib_file, &c, &ei) != RMAT_OK) {
+            fprintf(stderr, "rollmatd: error: --calibration %s\n", ei.msg);
+            return 1;
+        }
+        rmat_calib_free(c);
+        cfg.calib_dir = NULL;
+    } else if (calib_dir) {
+        struct stat st;
+        if (stat(calib_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            fprintf(stderr,
+                    "rollmatd: error: --calibration-dir %s: %s (make it, and put each mat's "
+                    "calibration there with rollmat calibrate --mat-dir %s)\n",
+                    calib_dir, errno == ENOENT ? "no such folder" : "not a folder", calib_dir);
+            return 1;
+        }
+        cfg.calib_dir = calib_dir;
     }
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGPIPE, SIG_IGN);
     signal(SIGXFSZ, SIG_IGN); /* a file-size limit is a full disk: an error, not a death */
-    if (rmat_daemon_run(&cfg, &ei) != RMAT_OK) {
+    rc = rmat_daemon_run(&cfg, &ei);
+    live_force_reset(&live);
+    if (rc != RMAT_OK) {
         fprintf(stderr, "rollmatd: error: %s\n", ei.msg);
         return 1;
     }
