@@ -82,7 +82,7 @@ static int rollmat(struct clinic *c, char **out, ...)
         argv[n++] = a;
     va_end(ap);
     argv[n] = NULL;
-    snprintf(path, sizeof path, "%s/rollmat.out", c->root);
+    rmat_test_pathf(path, sizeof path, "%s/rollmat.out", c->root);
     rc = rmat_test_wait(rmat_test_spawn(argv, path), 240000);
     *out = rmat_test_slurp(path, NULL);
     assert_non_null(*out);
@@ -128,8 +128,8 @@ static void start_daemon(struct clinic *c)
 {
     char url[80];
     char log[700];
-    snprintf(url, sizeof url, "tcp://%s", c->listen);
-    snprintf(log, sizeof log, "%s/daemon.log", c->root);
+    rmat_test_pathf(url, sizeof url, "tcp://%s", c->listen);
+    rmat_test_pathf(log, sizeof log, "%s/daemon.log", c->root);
     c->daemon = fork();
     assert_true(c->daemon >= 0);
     if (c->daemon == 0) {
@@ -158,17 +158,17 @@ static void start_daemon(struct clinic *c)
 static void start_sim(struct clinic *c, double estar_kpa, int seed, const char *serial)
 {
     char scene[700], text[1024];
-    snprintf(scene, sizeof scene, "%s/scene-%d.scene", c->root, seed);
-    snprintf(text, sizeof text,
-             "mat rows=32 cols=32 pitch_mm=12.7 rate_hz=100 adc_bits=12\n"
-             "roller cylinder radius_mm=75 length_mm=150 axis_deg=0\n"
-             "tissue estar_kpa=%g soften_pct=0\n"
-             "force force_n=260\n"
-             "seed %d\n"
-             "roll passes=16 cadence_cpm=30 stroke_mm=200 force_n=250..270\n"
-             "hold duration_s=6 force_n=280\n"
-             "roll passes=8 cadence_cpm=30 stroke_mm=200 first=-\n",
-             estar_kpa, seed);
+    rmat_test_pathf(scene, sizeof scene, "%s/scene-%d.scene", c->root, seed);
+    rmat_test_pathf(text, sizeof text,
+                    "mat rows=32 cols=32 pitch_mm=12.7 rate_hz=100 adc_bits=12\n"
+                    "roller cylinder radius_mm=75 length_mm=150 axis_deg=0\n"
+                    "tissue estar_kpa=%g soften_pct=0\n"
+                    "force force_n=260\n"
+                    "seed %d\n"
+                    "roll passes=16 cadence_cpm=30 stroke_mm=200 force_n=250..270\n"
+                    "hold duration_s=6 force_n=280\n"
+                    "roll passes=8 cadence_cpm=30 stroke_mm=200 first=-\n",
+                    estar_kpa, seed);
     write_file(scene, text);
     char *argv[] = {(char *)RMAT_SIM_EXE,
                     (char *)"--listen",
@@ -182,7 +182,7 @@ static void start_sim(struct clinic *c, double estar_kpa, int seed, const char *
                     (char *)serial,
                     NULL};
     char out[700];
-    snprintf(out, sizeof out, "%s/sim-%d.out", c->root, seed);
+    rmat_test_pathf(out, sizeof out, "%s/sim-%d.out", c->root, seed);
     c->sim = rmat_test_spawn(argv, out);
     assert_true(c->sim > 0);
 }
@@ -209,7 +209,7 @@ static char *daemon_session(struct clinic *c, const char *subject, const char *d
                              "--socket", c->sock, NULL),
                      0);
     out[strcspn(out, "\n")] = '\0';
-    snprintf(path_out, cap, "%s", out);
+    rmat_test_pathf(path_out, cap, "%s", out);
     free(out);
     wait_frames(c, 1000);
     if (kill_daemon) {
@@ -221,7 +221,7 @@ static char *daemon_session(struct clinic *c, const char *subject, const char *d
                      0);
     assert_non_null(strstr(out, "mark at"));
     free(out);
-    snprintf(painbuf, sizeof painbuf, "%d", pain);
+    rmat_test_pathf(painbuf, sizeof painbuf, "%d", pain);
     assert_int_equal(rollmat(c, &out, "mark", "--pain", painbuf, "--socket", c->sock, NULL), 0);
     free(out);
     wait_frames(c, 2000);
@@ -246,7 +246,7 @@ static int count_lines(const char *path, const char *needle)
 static char *pdf_text(const char *pdf, const char *root)
 {
     char txt[900];
-    snprintf(txt, sizeof txt, "%s/pdf.txt", root);
+    rmat_test_pathf(txt, sizeof txt, "%s/pdf.txt", root);
     char *argv[] = {(char *)"/usr/bin/pdftotext", (char *)"-layout", (char *)pdf, txt, NULL};
     assert_int_equal(rmat_test_run(argv, NULL, 60000), 0);
     char *s = rmat_test_slurp(txt, NULL);
@@ -290,10 +290,10 @@ static void test_clinic_weeks(void **state)
 
     memset(c, 0, sizeof *c);
     assert_int_equal(rmat_test_tmpdir("clinic", c->root, sizeof c->root), 0);
-    snprintf(c->mats, sizeof c->mats, "%s/mats", c->root);
-    snprintf(c->recdir, sizeof c->recdir, "%s/clinic", c->root);
-    snprintf(c->sock, sizeof c->sock, "%s/rollmatd.sock", c->root);
-    snprintf(c->listen, sizeof c->listen, "127.0.0.1:%u", free_port());
+    rmat_test_pathf(c->mats, sizeof c->mats, "%s/mats", c->root);
+    rmat_test_pathf(c->recdir, sizeof c->recdir, "%s/clinic", c->root);
+    rmat_test_pathf(c->sock, sizeof c->sock, "%s/rollmatd.sock", c->root);
+    rmat_test_pathf(c->listen, sizeof c->listen, "127.0.0.1:%u", free_port());
     assert_int_equal(mkdir(c->mats, 0755), 0);
     assert_int_equal(mkdir(c->recdir, 0755), 0);
 
@@ -304,7 +304,7 @@ static void test_clinic_weeks(void **state)
         rmat_test_source_path(src, sizeof src, "firmware/boards/sim/virtual-mat.cal");
         text = rmat_test_slurp(src, NULL);
         assert_non_null(text);
-        snprintf(path, sizeof path, "%s/mat-1.cal", c->mats);
+        rmat_test_pathf(path, sizeof path, "%s/mat-1.cal", c->mats);
         write_file(path, text);
         free(text);
     }
@@ -320,14 +320,14 @@ static void test_clinic_weeks(void **state)
         }
         p = daemon_session(c, "P_SOFT", soft_dates[w], 7 - w, 0, rec, sizeof rec);
         if (w == 0)
-            snprintf(rec_soft0, sizeof rec_soft0, "%s", p);
+            rmat_test_pathf(rec_soft0, sizeof rec_soft0, "%s", p);
         free(p);
         stop_sim(c);
         start_sim(c, 400.0, 200 + w, "1");
         /* Week 3 of P_FLAT: the daemon is killed half way. */
         p = daemon_session(c, "P_FLAT", flat_dates[w], 4, w == 3, rec, sizeof rec);
         if (w == 3) {
-            snprintf(crashed, sizeof crashed, "%s", rec);
+            rmat_test_pathf(crashed, sizeof crashed, "%s", rec);
             start_daemon(c);
         }
         free(p);
@@ -341,13 +341,13 @@ static void test_clinic_weeks(void **state)
     assert_int_equal(rmat_test_wait(c->daemon, 20000), 0);
 
     /* The crashed session: its journal beside it; recovered. */
-    snprintf(path, sizeof path, "%s.journal", crashed);
+    rmat_test_pathf(path, sizeof path, "%s.journal", crashed);
     if (access(path, R_OK) == 0) {
         assert_int_equal(rollmat(c, &out, "recover", path, NULL), 0);
         /* stdout's line is the file written; stderr's say what was done */
         for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
             if (strncmp(line, "rollmat ", 8) != 0)
-                snprintf(recovered, sizeof recovered, "%s", line);
+                rmat_test_pathf(recovered, sizeof recovered, "%s", line);
         free(out);
     } else {
         /* rollmatd completed it from its journal when it started again. */
@@ -358,9 +358,9 @@ static void test_clinic_weeks(void **state)
      * foreground; analysed in raw counts. */
     {
         char url[80], rec[900];
-        snprintf(url, sizeof url, "tcp://%s", c->listen);
+        rmat_test_pathf(url, sizeof url, "tcp://%s", c->listen);
         start_sim(c, 400.0, 300, "2");
-        snprintf(rec, sizeof rec, "%s/control.h5", c->recdir);
+        rmat_test_pathf(rec, sizeof rec, "%s/control.h5", c->recdir);
         sleep_ms(100);
         assert_int_equal(rollmat(c, &out, "record", "--device", url, "--duration", "2", "-o", rec,
                                  "--subject", "CONTROL", "--region", "calf", "--side", "right",
@@ -377,7 +377,7 @@ static void test_clinic_weeks(void **state)
     free(out);
     assert_int_equal(rollmat(c, &out, "report", crashed, NULL), 0);
     free(out);
-    snprintf(path, sizeof path, "%s/control.h5", c->recdir);
+    rmat_test_pathf(path, sizeof path, "%s/control.h5", c->recdir);
     assert_int_equal(rollmat(c, &out, "report", path, NULL), 0);
     free(out);
     if (recovered[0]) {
@@ -386,14 +386,14 @@ static void test_clinic_weeks(void **state)
     }
 
     /* Batch into another folder of the same root. */
-    snprintf(c->out, sizeof c->out, "%s/analysis", c->root);
+    rmat_test_pathf(c->out, sizeof c->out, "%s/analysis", c->root);
     assert_int_equal(rollmat(c, &out, "batch", c->recdir, "-o", c->out, "-j", "2", NULL), 0);
     free(out);
 
     /* Every session counted once: 6 + 6 + 3 + 1, whatever holds its
      * analyses (report's beside the recording, batch's; the crashed file
      * and its recovered copy). */
-    snprintf(path, sizeof path, "%s/sessions.csv", c->out);
+    rmat_test_pathf(path, sizeof path, "%s/sessions.csv", c->out);
     {
         int rows = count_lines(path, ",") - 1;
         print_message("batch: %d sessions\n", rows);
@@ -412,11 +412,11 @@ static void test_clinic_weeks(void **state)
      * the same recordings, each session once. */
     {
         char trend_out[900];
-        snprintf(trend_out, sizeof trend_out, "%s/trends-all", c->root);
+        rmat_test_pathf(trend_out, sizeof trend_out, "%s/trends-all", c->root);
         assert_int_equal(rollmat(c, &out, "trend", c->root, "-o", trend_out, NULL), 0);
         assert_non_null(strstr(out, "16 sessions"));
         free(out);
-        snprintf(path, sizeof path, "%s/trend.csv", trend_out);
+        rmat_test_pathf(path, sizeof path, "%s/trend.csv", trend_out);
 
         /* The fitted weekly trend of compliance against the programme:
          * 12 R / (pi E*) week by week, least squares over the dates. The
@@ -476,11 +476,11 @@ static void test_clinic_weeks(void **state)
     }
 
     /* Progress reports over the whole root, and every PDF read back. */
-    snprintf(report_dir, sizeof report_dir, "%s/P_SOFT-progress.pdf", c->root);
+    rmat_test_pathf(report_dir, sizeof report_dir, "%s/P_SOFT-progress.pdf", c->root);
     assert_int_equal(
         rollmat(c, &out, "report", "--subject", "P_SOFT", c->root, "-o", report_dir, NULL), 0);
     free(out);
-    snprintf(path, sizeof path, "%s/P_SAME-progress.pdf", c->root);
+    rmat_test_pathf(path, sizeof path, "%s/P_SAME-progress.pdf", c->root);
     assert_int_equal(rollmat(c, &out, "report", "--subject", "P_SAME", c->root, "-o", path, NULL),
                      0);
     free(out);
@@ -499,13 +499,13 @@ static void test_clinic_weeks(void **state)
     {
         char pdf[1000];
         char *base = strrchr(rec_soft0, '/');
-        snprintf(pdf, sizeof pdf, "%s/%.*s/report.pdf", c->recdir, (int)(strlen(base + 1) - 3),
-                 base + 1);
+        rmat_test_pathf(pdf, sizeof pdf, "%s/%.*s/report.pdf", c->recdir,
+                        (int)(strlen(base + 1) - 3), base + 1);
         char *t = pdf_text(pdf, c->root);
         assert_null(strstr(t, "shared/"));
         assert_true(has_number_in(t, "kPa"));
         free(t);
-        snprintf(pdf, sizeof pdf, "%s/control/report.pdf", c->recdir);
+        rmat_test_pathf(pdf, sizeof pdf, "%s/control/report.pdf", c->recdir);
         t = pdf_text(pdf, c->root);
         assert_null(strstr(t, "shared/"));
         assert_false(has_number_in(t, "kPa"));

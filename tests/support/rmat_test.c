@@ -240,6 +240,17 @@ void rmat_test_source_path(char *buf, size_t cap, const char *rel)
     assert_true(n > 0 && (size_t)n < cap);
 }
 
+void rmat_test_pathf(char *buf, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(buf, cap, fmt, ap);
+    va_end(ap);
+    assert_true(n >= 0 && (size_t)n < cap);
+}
+
 double rmat_test_json_num(const char *json, const char *key)
 {
     char pat[96];

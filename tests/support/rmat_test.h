@@ -42,6 +42,12 @@ int rmat_test_run(char *const argv[], const char *out_path, int timeout_ms);
 /* The path of rel inside the source tree (e.g. a shipped scene) into buf. */
 void rmat_test_source_path(char *buf, size_t cap, const char *rel);
 
+/* Formats a path (or any short text) into buf, failing the test if it does
+ * not fit: the tests' one way to build paths, so a Release build's
+ * -Wformat-truncation has nothing to guess about. */
+void rmat_test_pathf(char *buf, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* The number after "key": in a small JSON text, NaN for null; fails the
  * test if the key is not there. */
 double rmat_test_json_num(const char *json, const char *key);
