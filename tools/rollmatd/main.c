@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rmat_gitrev.h"
 #include "rollmat/daemon.h"
+#include "rollmat/version.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -38,7 +40,8 @@ static void usage(FILE *f)
           "      --dense             ask the mat for dense frames only\n"
           "      --reconnect-wait S  keep a recording open this long for a mat that went\n"
           "                          away (default 60)\n"
-          "  -v, --verbose           more messages\n",
+          "  -v, --verbose           more messages\n"
+          "      --version           print the version and the git commit\n",
           f);
 }
 
@@ -70,6 +73,10 @@ int main(int argc, char **argv)
     struct rmat_log log = {log_stderr, &verbose};
     double v;
 
+    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+        printf("rollmatd %s (git %s)\n", RMAT_VERSION, RMAT_GIT_REV);
+        return 0;
+    }
     rmat_daemon_config_init(&cfg);
     rmat_ctl_default_socket(sock, sizeof sock);
     cfg.socket_path = sock;
