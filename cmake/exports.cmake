@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 cmake_minimum_required(VERSION 3.24)
 # Writes OUT, the linker version script of librollmat.so: every rmat_
 # function (and extern object) declared in the public headers HEADERS (a

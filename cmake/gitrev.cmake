@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 cmake_minimum_required(VERSION 3.24)
 # Writes OUT, a header that defines RMAT_GIT_REV: `git describe --always
 # --dirty` of the source tree SRC, or "unknown" outside a git checkout (a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Included by install(CODE) rules (packaging/CMakeLists.txt): writes a file
 # that must name absolute installed paths (the systemd unit, rollmat.pc)
 # from its template, at install time, with the prefix in force then. So

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # librollmat as installed: one static and one shared library made of the
 # objects of the five layers (docs/architecture.md).
 #

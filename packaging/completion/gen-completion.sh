@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Writes the bash completion of rollmat, rollmatd and rollmat-sim from the
 # built programs' --help, so it cannot drift from them: the subcommands
 # from `rollmat --help`, each one's options (and their arguments) from

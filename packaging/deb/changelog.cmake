@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 cmake_minimum_required(VERSION 3.24)
 # Writes OUT, the Debian changelog of the packages (gzip -9n), from
 # CHANGELOG.md (IN): a "## X.Y.Z" section becomes an entry of version

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The Debian packages, made by cpack from the install rules of
 # packaging/CMakeLists.txt (scripts/package configures, builds and runs it):
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Writes rollmat's man pages from the built programs' --help (help2man), so
 # they cannot drift from it, plus an include per page for what --help lacks
 # (files, examples, see also: NAME.h2m beside this file), and the recording
