@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # librollmat as installed: one static and one shared library made of the
-# objects of the five layers (docs/architecture.md).
+# objects of the layers (docs/architecture.md).
 #
 # The shared library exports the public API only: every rmat_ function and
 # object declared in include/rollmat/*.h, through a linker version script
@@ -15,7 +15,13 @@
 #
 # SONAME: librollmat.so.MAJOR, and while MAJOR is 0, librollmat.so.0.MINOR:
 # a 0.x release promises no ABI, so each minor release is a new SONAME.
-set(RMAT_LAYERS rmat_core rmat_common rmat_acq rmat_analysis rmat_report)
+# Every layer there is (analysis/import, where present, included).
+set(RMAT_LAYERS "")
+foreach(layer rmat_core rmat_common rmat_acq rmat_analysis rmat_import rmat_report)
+  if(TARGET ${layer})
+    list(APPEND RMAT_LAYERS ${layer})
+  endif()
+endforeach()
 set_target_properties(${RMAT_LAYERS} PROPERTIES POSITION_INDEPENDENT_CODE ON)
 
 if(PROJECT_VERSION_MAJOR EQUAL 0)
