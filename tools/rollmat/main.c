@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "rmat_gitrev.h"
 #include "rollmat/version.h"
 
 static void usage(FILE *f)
@@ -25,7 +26,7 @@ static void usage(FILE *f)
           "  recover   rebuild a recording from its journal after a crash\n"
           "  mark      add a mark, pain rating or note to the daemon's recording\n"
           "  status    what the daemon (rollmatd) is doing\n"
-          "  version   print the version\n\n"
+          "  version   print the version and the git commit\n\n"
           "`rollmat COMMAND --help` describes each command, with an example.\n"
           "Every command exits with 0 when it did its work, 1 when it failed (the\n"
           "message says why and what to do), 2 when it was used wrongly.\n\n"
@@ -59,7 +60,7 @@ int main(int argc, char **argv)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
-        printf("rollmat %s\n", RMAT_VERSION);
+        printf("rollmat %s (git %s)\n", RMAT_VERSION, RMAT_GIT_REV);
         return 0;
     }
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||

@@ -13,10 +13,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "rmat_gitrev.h"
 #include "rollmat/analyze.h"
 #include "rollmat/calib.h"
 #include "rollmat/daemon.h"
 #include "rollmat/metrics.h"
+#include "rollmat/version.h"
 #include "rollmat/wire.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -145,7 +147,8 @@ static void usage(FILE *f)
           "      --dense             ask the mat for dense frames only\n"
           "      --reconnect-wait S  keep a recording open this long for a mat that went\n"
           "                          away (default 60)\n"
-          "  -v, --verbose           more messages (each try to reach a mat that is away)\n\n"
+          "  -v, --verbose           more messages (each try to reach a mat that is away)\n"
+          "      --version           print the version and the git commit\n\n"
           "Exit status: 0 stopped (SIGTERM, SIGINT), 1 could not start (the recordings\n"
           "folder, the socket, the calibration), 2 wrong usage.\n\n"
           "Example:\n"
@@ -211,6 +214,10 @@ int main(int argc, char **argv)
     struct rmat_log log = {log_stderr, &verbose};
     double v;
 
+    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+        printf("rollmatd %s (git %s)\n", RMAT_VERSION, RMAT_GIT_REV);
+        return 0;
+    }
     rmat_daemon_config_init(&cfg);
     rmat_ctl_default_socket(sock, sizeof sock);
     cfg.socket_path = sock;

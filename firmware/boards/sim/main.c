@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include "link.h"
+#include "rmat_gitrev.h"
 #include "rollmat/device.h"
+#include "rollmat/version.h"
 #include "rollmat/wire.h"
 #include "scene.h"
 #include "truth.h"
@@ -514,7 +516,8 @@ static void usage(FILE *f)
           "                        send nothing from T for D s; frames scanned meanwhile are\n"
           "                        dropped by the device's queue\n"
           "  --clock-ppm P         the device clock runs P ppm fast (negative: slow)\n"
-          "  -h, --help            this help\n",
+          "  -h, --help            this help\n"
+          "  --version             print the version and the git commit\n",
           f);
 }
 
@@ -571,6 +574,7 @@ static int parse_options(int argc, char **argv, struct options *o)
                                          {"stall-for", required_argument, 0, O_STALL_FOR},
                                          {"clock-ppm", required_argument, 0, O_PPM},
                                          {"help", no_argument, 0, 'h'},
+                                         {"version", no_argument, 0, 'V'},
                                          {0, 0, 0, 0}};
     int opt;
 
@@ -678,6 +682,9 @@ static int parse_options(int argc, char **argv, struct options *o)
             break;
         case 'h':
             usage(stdout);
+            return 0;
+        case 'V':
+            printf("rollmat-sim %s (git %s)\n", RMAT_VERSION, RMAT_GIT_REV);
             return 0;
         default:
             usage(stderr);
