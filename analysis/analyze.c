@@ -84,6 +84,16 @@ static void put_header(FILE *f, const char *const *cols, int calibrated)
     fputc('\n', f);
 }
 
+double rmat_analysis_contact_threshold(const struct rmat_analysis_params *p, int calibrated,
+                                       unsigned max_count)
+{
+    if (calibrated)
+        return p->contact_threshold_kpa;
+    if (!isnan(p->contact_threshold_counts))
+        return p->contact_threshold_counts;
+    return COUNTS_THRESHOLD_SHARE * (double)max_count;
+}
+
 void rmat_analysis_params_init(struct rmat_analysis_params *p)
 {
     if (!p)
@@ -1111,12 +1121,7 @@ int rmat_analyze(const char *rec_path, const char *out_dir,
 
     ps.r = r;
     ps.g = &g;
-    if (cal)
-        ps.threshold = params->contact_threshold_kpa;
-    else if (!isnan(params->contact_threshold_counts))
-        ps.threshold = params->contact_threshold_counts;
-    else
-        ps.threshold = COUNTS_THRESHOLD_SHARE * (double)(lut_n - 1);
+    ps.threshold = rmat_analysis_contact_threshold(params, cal != NULL, (unsigned)(lut_n - 1));
     s.calibrated = cal != NULL;
     rc = rmat_counts_scale_init(&ps.scale, lut, (uint16_t)(lut_n - 1), cal ? cal->gains : NULL,
                                 (size_t)g.rows * (size_t)g.cols, ps.threshold);
