@@ -272,6 +272,8 @@ static void link_try(struct daemon *d)
     d->last_data_ms = mono_ms();
     rmat_logf(cfg->log, RMAT_LOG_INFO, "mat '%s' serial %u connected on %s: %ux%u at %u Hz",
               info.model, info.serial, cfg->device, info.rows, info.cols, d->rate_hz);
+    if (cfg->observer && cfg->observer->on_connect)
+        cfg->observer->on_connect(cfg->observer->ctx, &d->info, NULL);
     if (d->cap && d->away_since_ms) {
         const double away_s = (double)(mono_ms() - d->away_since_ms) / 1000.0;
         const double lost = floor(away_s * d->rate_hz);
@@ -361,6 +363,8 @@ static int on_frame(void *ctx, const struct rmat_frame_hdr *hdr, const uint16_t 
     if (d->cap && d->armed &&
         rmat_capture_frame(d->cap, hdr, samples, pkt, pkt_len, t_host_ns, &ei) != 0)
         rec_failed(d, &ei);
+    if (d->cfg->observer && d->cfg->observer->on_frame)
+        d->cfg->observer->on_frame(d->cfg->observer->ctx, hdr, samples);
     return 0;
 }
 
@@ -659,6 +663,10 @@ static void cmd_status(const struct daemon *d, char *reply, size_t cap)
     if (st && n > 0 && (size_t)n < cap)
         n += snprintf(reply + n, cap - (size_t)n, " load_counts=%.0f link_drops=%u mat_dropped=%u",
                       d->load_counts, rmat_decoder_dropped(&st->decoder), d->dev_dropped_seen);
+    if (st && d->cfg->observer && d->cfg->observer->status && n > 0 && (size_t)n < cap) {
+        d->cfg->observer->status(d->cfg->observer->ctx, reply + n, cap - (size_t)n);
+        n = (int)strlen(reply);
+    }
     if (d->last_error[0] && n > 0 && (size_t)n < cap) {
         rmat_ctl_append_word(q, sizeof q, d->last_error);
         snprintf(reply + n, cap - (size_t)n, " last_error=%s", q);

@@ -45,6 +45,7 @@
 struct rmat_web {
     struct rmat_web_config cfg;
     char token[TOKEN_MAX + 1];
+    char address[64];
     int have_token;
     int loopback;
     unsigned port;
@@ -600,6 +601,8 @@ int rmat_web_start(const struct rmat_web_config *cfg, struct rmat_live_hub *hub,
     if (!w)
         return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "out of memory for the web server");
     w->cfg = *cfg;
+    snprintf(w->address, sizeof w->address, "%s", cfg->address);
+    w->cfg.address = w->address;
     w->hub = hub;
     w->loopback = rmat_web_is_loopback(cfg->address);
     if (cfg->token && *cfg->token) {
@@ -653,6 +656,14 @@ int rmat_web_start(const struct rmat_web_config *cfg, struct rmat_live_hub *hub,
 unsigned rmat_web_port(const struct rmat_web *w)
 {
     return w->port;
+}
+
+void rmat_web_url(const struct rmat_web *w, int with_token, char *buf, size_t cap)
+{
+    const int v6 = strchr(w->cfg.address, ':') != NULL;
+    snprintf(buf, cap, "http://%s%s%s:%u/%s%s", v6 ? "[" : "", w->cfg.address, v6 ? "]" : "",
+             w->port, with_token && w->have_token ? "?token=" : "",
+             with_token && w->have_token ? w->token : "");
 }
 
 void rmat_web_stats(struct rmat_web *w, struct rmat_web_stats *out)

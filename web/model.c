@@ -129,6 +129,20 @@ int rmat_live_targets_check(const struct rmat_live_targets *t, struct rmat_errin
     return RMAT_OK;
 }
 
+int rmat_live_band_parse(const char *s, double *lo, double *hi)
+{
+    char *end, *end2;
+    const double a = strtod(s, &end);
+    if (end == s || *end != '-')
+        return -1;
+    const double b = strtod(end + 1, &end2);
+    if (end2 == end + 1 || *end2 || !isfinite(a) || !isfinite(b) || a < 0 || b < a)
+        return -1;
+    *lo = a;
+    *hi = b;
+    return 0;
+}
+
 static int on_hold(void *ctx, const struct rmat_hold *h)
 {
     struct rmat_live_model *m = ctx;

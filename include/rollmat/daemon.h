@@ -42,15 +42,36 @@
 
 #define RMAT_CTL_LINE_MAX 1024
 
+struct rmat_info;
+struct rmat_frame_hdr;
+struct rmat_calib;
+
+/* What the program running the daemon watches: the mat and its frames as
+ * they come (a live view hangs off it). Every callback is called on the
+ * acquisition thread, between frames: it must not block, and must not keep
+ * the pointers it is given beyond the call. Any callback may be NULL. */
+struct rmat_daemon_observer {
+    void *ctx;
+    /* The mat connected (INFO): calib is what its recordings get, NULL for
+     * none. */
+    void (*on_connect)(void *ctx, const struct rmat_info *info, const struct rmat_calib *calib);
+    /* Every frame received, recorded or not: rows * cols dense counts. */
+    void (*on_frame)(void *ctx, const struct rmat_frame_hdr *hdr, const uint16_t *samples);
+    /* While the mat is connected: appends " key=value" words to the status
+     * reply (buf, cap bytes left, NUL-terminated). */
+    void (*status)(void *ctx, char *buf, size_t cap);
+};
+
 struct rmat_daemon_config {
-    const char *device;                /* serial port or tcp://HOST:PORT */
-    unsigned baud;                     /* serial only; 0 = default */
-    uint16_t rate_hz;                  /* 0 = the mat's default */
-    int dense_only;                    /* 1: ask for dense frames even where sparse is smaller */
-    const char *socket_path;           /* control socket */
-    const char *recordings_dir;        /* where recordings go (created if missing) */
-    double reconnect_wait_s;           /* keep a recording open this long for the mat to return */
-    const volatile sig_atomic_t *stop; /* set by SIGTERM/SIGINT */
+    const char *device;         /* serial port or tcp://HOST:PORT */
+    unsigned baud;              /* serial only; 0 = default */
+    uint16_t rate_hz;           /* 0 = the mat's default */
+    int dense_only;             /* 1: ask for dense frames even where sparse is smaller */
+    const char *socket_path;    /* control socket */
+    const char *recordings_dir; /* where recordings go (created if missing) */
+    double reconnect_wait_s;    /* keep a recording open this long for the mat to return */
+    const struct rmat_daemon_observer *observer; /* may be NULL */
+    const volatile sig_atomic_t *stop;           /* set by SIGTERM/SIGINT */
     const struct rmat_log *log;
 };
 

@@ -56,6 +56,10 @@ void rmat_live_targets_init(struct rmat_live_targets *t);
  * NaN), the scale positive. RMAT_E_ARG with a message naming the value. */
 int rmat_live_targets_check(const struct rmat_live_targets *t, struct rmat_errinfo *ei);
 
+/* Parses a band "LO-HI" (two non-negative numbers, LO <= HI) into lo, hi;
+ * returns 0, or -1 if s is not one. */
+int rmat_live_band_parse(const char *s, double *lo, double *hi);
+
 /* --- the model ---------------------------------------------------------- */
 
 struct rmat_live_model;

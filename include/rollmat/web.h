@@ -87,6 +87,10 @@ int rmat_web_start(const struct rmat_web_config *cfg, struct rmat_live_hub *hub,
 /* The port it listens on. */
 unsigned rmat_web_port(const struct rmat_web *w);
 
+/* The page's address, http://ADDRESS:PORT/ (with ?token=TOKEN when
+ * with_token and there is one), into buf. */
+void rmat_web_url(const struct rmat_web *w, int with_token, char *buf, size_t cap);
+
 struct rmat_web_stats {
     uint64_t requests;         /* answered */
     uint64_t refused;          /* 4xx answers */
