@@ -351,11 +351,8 @@ struct pass {
  * mean, peak, CoP, width and length stay as they are. */
 static void counts_units(struct pass *ps, const struct rmat_grid *g)
 {
-    const double a_mm2 = g->pitch_x_mm * g->pitch_y_mm;
-    for (uint64_t k = 0; k < ps->frames; k++) {
-        ps->m[k].force_n *= 1000.0 / a_mm2;
-        ps->m[k].compliance_mm3_n *= a_mm2 / 1000.0;
-    }
+    for (uint64_t k = 0; k < ps->frames; k++)
+        rmat_frame_metrics_counts_units(g, &ps->m[k]);
 }
 
 static int run_pass(struct pass *ps, struct rmat_errinfo *ei)

@@ -421,6 +421,8 @@ void rmat_live_model_frame(struct rmat_live_model *m, uint32_t seq, uint64_t t_u
     memcpy(m->raw, raw, m->n * sizeof *raw);
     rmat_counts_scan(&m->scale, raw, m->g.rows, m->g.cols, NULL, m->live, &scan);
     rmat_frame_metrics_from_counts(&m->g, raw, &m->scale, m->live, &scan, m->p, &m->m);
+    if (!m->calibrated)
+        rmat_frame_metrics_counts_units(&m->g, &m->m);
     if (m->m.contact_sensels > 0 && m->frames > 0 && m->t_s > m->last_t_s)
         m->contact_s += m->t_s - m->last_t_s;
     m->frames++;

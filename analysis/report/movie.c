@@ -194,6 +194,8 @@ int rmat_movie_write(const char *rec_path, const char *out_path, const struct rm
             goto out;
         rmat_counts_scan(&sc, raw, g.rows, g.cols, NULL, live, &scan);
         rmat_frame_metrics_from_counts(&g, raw, &sc, live, &scan, p, &m);
+        if (!cal)
+            rmat_frame_metrics_counts_units(&g, &m);
         force[f] = m.force_n;
         fmax = m.force_n > fmax ? m.force_n : fmax;
         fprintf(ff, "%.4f %.4g\n", t_s[f], m.force_n);
@@ -254,7 +256,7 @@ int rmat_movie_write(const char *rec_path, const char *out_path, const struct rm
                 "  unset multiplot\n"
                 "}\n",
                 w_mm, h_mm, g.pitch_x_mm, g.pitch_y_mm, to,
-                cal ? "force (N)" : "force (counts mm^2/1000)");
+                cal ? "force (N)" : "force (counts, sum)");
         if (gif)
             fputs("set output\n", gp);
     }

@@ -72,7 +72,7 @@ function drawScale(snap) {
     note.textContent = 'NO CALIBRATION: the map, force and pressures are raw sensor counts, not kPa or N.';
     note.className = 'units-note counts';
   }
-  $('force-u').textContent = snap.units === 'kPa' ? 'N' : 'counts\u00b7mm\u00b2/1000';
+  $('force-u').textContent = snap.units === 'kPa' ? 'N' : 'counts (sum)';
   document.querySelectorAll('.p-u').forEach((e) => { e.textContent = snap.units; });
 }
 
