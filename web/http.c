@@ -37,6 +37,7 @@
 #define HEADER_MEMORY    (16 * 1024)
 #define STREAM_KEEPALIVE 2  /* s: a comment on a quiet stream finds dead peers */
 #define THREAD_STACK     (256 * 1024)
+#define SEND_BUFFER      (64 * 1024) /* per connection: what a stalled client can hold */
 #define TOKEN_MIN        16
 #define TOKEN_MAX        128
 #define COOKIE_NAME      "rollmat_token"
@@ -348,8 +349,12 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 static void stream_free(void *cls)
 {
     struct stream *s = cls;
+    const uint64_t seq = rmat_live_hub_seq(s->w->hub);
     pthread_mutex_lock(&s->w->mu);
     s->w->st.streams--;
+    /* What a client that stalled or left never got is missed too. */
+    if (s->last_seq && seq > s->last_seq)
+        s->w->st.snapshots_missed += seq - s->last_seq;
     pthread_mutex_unlock(&s->w->mu);
     rmat_live_hub_put(s->w->hub, s->snap);
     free(s);
@@ -552,9 +557,44 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             return ret;
         }
     }
-    if (strncmp(url, "/api/", 5) == 0 && w->cfg.action)
+    if (strncmp(url, "/api/", 5) == 0 && w->cfg.action && url[5] && !strchr(url + 5, '/'))
         return error(w, c, MHD_HTTP_METHOD_NOT_ALLOWED, "actions are POST only");
     return error(w, c, MHD_HTTP_NOT_FOUND, "no such page");
+}
+
+/* libmicrohttpd's own unescaping, except that a path with an encoded NUL
+ * stays undecoded (so it matches nothing): "/index.html%00.js" must not
+ * become "/index.html". */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    if (strstr(s, "%00"))
+        return strlen(s);
+    return MHD_http_unescape(s);
+}
+
+/* A connection's kernel send buffer is kept small: a client that stops
+ * reading holds at most this much, and its stream stalls (and is timed
+ * out) in seconds instead of swallowing megabytes first. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    struct rmat_web *w = cls;
+    (void)socket_context;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const int sz = SEND_BUFFER;
+        if (ci)
+            setsockopt(ci->connect_fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+    }
+    pthread_mutex_lock(&w->mu);
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+        w->st.connections++;
+    else if (w->st.connections > 0)
+        w->st.connections--;
+    pthread_mutex_unlock(&w->mu);
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -642,7 +682,8 @@ int rmat_web_start(const struct rmat_web_config *cfg, struct rmat_live_hub *hub,
         cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MEMORY, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         w->loopback ? 0u : 16u, MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK,
-        MHD_OPTION_NOTIFY_COMPLETED, completed, w, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, w,
+        MHD_OPTION_NOTIFY_COMPLETED, completed, w, MHD_OPTION_UNESCAPE_CALLBACK, unescape, w,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, w, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, w,
         MHD_OPTION_END);
     if (!w->d) {
         rmat_web_stop(w);

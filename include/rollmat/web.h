@@ -92,6 +92,7 @@ unsigned rmat_web_port(const struct rmat_web *w);
 void rmat_web_url(const struct rmat_web *w, int with_token, char *buf, size_t cap);
 
 struct rmat_web_stats {
+    uint64_t connections;      /* open now (at most max_connections) */
     uint64_t requests;         /* answered */
     uint64_t refused;          /* 4xx answers */
     uint64_t streams;          /* /api/stream clients now */

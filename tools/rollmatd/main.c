@@ -41,9 +41,12 @@ static void obs_status(void *ctx, char *buf, size_t cap)
         const size_t n = strlen(buf);
         rmat_live_stats(o->live, &ls);
         rmat_web_stats(o->web, &ws);
-        snprintf(buf + n, cap - n, " live_port=%u live_streams=%llu live_dropped=%llu",
-                 rmat_web_port(o->web), (unsigned long long)ws.streams,
-                 (unsigned long long)ls.frames_dropped);
+        snprintf(buf + n, cap - n,
+                 " live_port=%u live_connections=%llu live_streams=%llu live_dropped=%llu "
+                 "live_missed=%llu",
+                 rmat_web_port(o->web), (unsigned long long)ws.connections,
+                 (unsigned long long)ws.streams, (unsigned long long)ls.frames_dropped,
+                 (unsigned long long)ws.snapshots_missed);
     }
 }
 
