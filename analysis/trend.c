@@ -620,12 +620,18 @@ static int fit_group(const struct rmat_session_set *s, struct rmat_trend_group *
     if (!ys)
         return -1;
     g->note[0] = '\0';
-    if (!supported)
+    if (!supported) {
+        /* The span in the unit it reads in: "over 40 minutes", not "0 days". */
+        const double v = span_days >= 1        ? span_days
+                         : span_days * 24 >= 1 ? span_days * 24
+                                               : span_days * 1440;
+        const char *u = span_days >= 1 ? "day" : span_days * 24 >= 1 ? "hour" : "minute";
         snprintf(g->note, sizeof g->note,
-                 "too early for a trend: %zu session%s over %.0f day%s (a trend needs at least "
-                 "%d sessions over at least %.0f days)",
-                 g->n, g->n == 1 ? "" : "s", floor(span_days), floor(span_days) == 1 ? "" : "s",
+                 "too early for a trend: %zu session%s over %.0f %s%s (a trend needs at least %d "
+                 "sessions over at least %.0f days)",
+                 g->n, g->n == 1 ? "" : "s", floor(v), u, floor(v) == 1 ? "" : "s",
                  RMAT_TREND_MIN_SESSIONS, RMAT_TREND_MIN_DAYS);
+    }
     for (int m = 0; m < RMAT_TREND_METRICS; m++) {
         struct rmat_trend_metric *tm = &g->m[m];
         size_t k_first = g->n, k_last = g->n;

@@ -13,9 +13,11 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rollmat/numfmt.h"
+#include "rollmat/units.h"
 
 /* --- the fitted line's band ---------------------------------------------- */
 
@@ -117,10 +119,12 @@ void rmat_gp_figure_begin(FILE *f, const char *name, const char *what, double w_
             "array term[3]\narray out[3]\n",
             name, what, name, name, name, name);
     /* One size in inches for all three, the PNG at 100 pixels an inch, so
-     * the three look alike: cairo's PNG takes a point as a pixel, so 11
-     * there is 8 points at 100 pixels an inch. pdfcairo draws fonts at 4/3
-     * of their size (fontscale 0.75 makes them points) and thin lines. The emitters name
-     * their fonts through titlefont and smallfont, set per format. */
+     * the three look alike. cairo's PNG draws a font at 96 dots an inch:
+     * 11 there is 14.7 pixels, 10.6 points of the figure's inch, a little
+     * larger than the PDF's 8 (figures.c lays text out for the larger).
+     * pdfcairo draws fonts at 4/3 of their size (fontscale 0.75 makes them
+     * points) and thin lines. The emitters name their fonts through
+     * titlefont and smallfont, set per format. */
     fprintf(f,
             "term[1] = \"pngcairo size %d,%d noenhanced font 'sans,11'\"\n"
             "term[2] = \"svg size %d,%d dynamic noenhanced font 'sans,11'\"\n"
@@ -152,4 +156,231 @@ const char *rmat_show(char *buf, double v, int sig)
     }
     rmat_fmt_sig(buf, v, sig);
     return buf;
+}
+
+void rmat_local_time(double t, char *buf, size_t cap)
+{
+    struct tm tm;
+    time_t tt;
+
+    if (cap == 0)
+        return;
+    buf[0] = '\0';
+    if (!isfinite(t) || t < -1e15 || t > 1e15)
+        return;
+    tt = (time_t)floor(t);
+    /* localtime_r need not read TZ itself (POSIX): tzset does. */
+    tzset();
+    if (!localtime_r(&tt, &tm) || strftime(buf, cap, "%Y-%m-%d %H:%M %Z", &tm) == 0)
+        buf[0] = '\0';
+}
+
+void rmat_gp_dq(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; s && *s; s++) {
+        if (*s == '\n')
+            fputs("\\n", f);
+        else if (*s == '"' || *s == '\\')
+            fprintf(f, "\\%c", *s);
+        else
+            fputc((unsigned char)*s < 0x20 ? ' ' : *s, f);
+    }
+    fputc('"', f);
+}
+
+/* --- units ------------------------------------------------------------------ */
+
+double rmat_summary_num(const struct rmat_json *summary, int calibrated, const char *key)
+{
+    /* units.h knows quantities, not the paths around them: the quantity
+     * of "tissue.compliance_mm3_n.slope_per_min" is its second part. */
+    const char *dot = strchr(key, '.');
+    const char *q = dot ? dot + 1 : key;
+    const char *tail = strchr(q, '.');
+    char qbuf[96], path[192];
+    const char *name;
+
+    snprintf(qbuf, sizeof qbuf, "%.*s", (int)(tail ? (size_t)(tail - q) : strlen(q)), q);
+    name = rmat_units_name(qbuf, calibrated);
+    if (!name)
+        return NAN;
+    snprintf(path, sizeof path, "%.*s%s%s", (int)(dot ? dot - key + 1 : 0), key, name,
+             tail ? tail : "");
+    if (rmat_json_at(summary, path))
+        return rmat_json_num(summary, path);
+    /* An analysis written before units.h: counts under the calibrated
+     * name. */
+    return rmat_json_num(summary, key);
+}
+
+int rmat_csv_col_units(const struct rmat_csv *c, const char *name, int calibrated)
+{
+    const char *u = rmat_units_name(name, calibrated);
+    const int col = u ? rmat_csv_col(c, u) : -1;
+    return col >= 0 ? col : rmat_csv_col(c, name);
+}
+
+/* --- outliers --------------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median_sorted(const double *v, size_t n)
+{
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* The Theil-Sen slope of the m points (x, y): the median of the slopes
+ * between pairs of points. Up to 2000 points every pair; beyond, the
+ * pairs (i, i + m/2) only (a median of m/2 slopes, still robust to a
+ * quarter of the points, and linear in memory). NaN if no pair has two
+ * x. */
+static double theil_sen(const double *x, const double *y, size_t m)
+{
+    const size_t pairs = m <= 2000 ? m * (m - 1) / 2 : m / 2;
+    double *s = malloc((pairs ? pairs : 1) * sizeof *s), b;
+    size_t k = 0;
+
+    if (!s)
+        return NAN;
+    if (m <= 2000) {
+        for (size_t i = 0; i < m; i++)
+            for (size_t j = i + 1; j < m; j++)
+                if (x[j] != x[i])
+                    s[k++] = (y[j] - y[i]) / (x[j] - x[i]);
+    } else {
+        for (size_t i = 0; i + m / 2 < m; i++)
+            if (x[i + m / 2] != x[i])
+                s[k++] = (y[i + m / 2] - y[i]) / (x[i + m / 2] - x[i]);
+    }
+    if (k == 0) {
+        free(s);
+        return NAN;
+    }
+    qsort(s, k, sizeof *s, cmp_double);
+    b = median_sorted(s, k);
+    free(s);
+    return b;
+}
+
+size_t rmat_outliers_mark(const double *x, const double *y, size_t n, unsigned char *keep)
+{
+    double *xs = malloc((n ? n : 1) * sizeof *xs), *ys = malloc((n ? n : 1) * sizeof *ys);
+    double *r = malloc((n ? n : 1) * sizeof *r);
+    size_t m = 0, out = 0;
+    double slope, icpt, med_y, mad, scale;
+
+    for (size_t i = 0; i < n; i++)
+        keep[i] = isfinite(x[i]) && isfinite(y[i]) ? 1 : 0;
+    if (!xs || !ys || !r)
+        goto done; /* out of memory: keep everything, as a plain fit would */
+    for (size_t i = 0; i < n; i++)
+        if (keep[i]) {
+            xs[m] = x[i];
+            ys[m++] = y[i];
+        }
+    if (m < 4)
+        goto done;
+    /* The line the passes are judged against: Theil-Sen, which one pass
+     * far off cannot tilt; its intercept the median of y - slope x. */
+    slope = theil_sen(xs, ys, m);
+    if (!isfinite(slope))
+        slope = 0;
+    for (size_t i = 0; i < m; i++)
+        r[i] = ys[i] - slope * xs[i];
+    qsort(r, m, sizeof *r, cmp_double);
+    icpt = median_sorted(r, m);
+    memcpy(r, ys, m * sizeof *r);
+    qsort(r, m, sizeof *r, cmp_double);
+    med_y = median_sorted(r, m);
+    for (size_t i = 0; i < m; i++)
+        r[i] = fabs(ys[i] - icpt - slope * xs[i]);
+    qsort(r, m, sizeof *r, cmp_double);
+    mad = median_sorted(r, m);
+    /* 1.4826 MAD estimates a normal sample's standard deviation. The
+     * floor keeps a quantity that hardly varies (a steady speed, read to
+     * a tenth of a per cent) from calling every pass an outlier. */
+    scale = fmax(1.4826 * mad, RMAT_OUTLIER_MIN_SCALE * fabs(med_y));
+    for (size_t i = 0; i < n; i++)
+        if (keep[i] && fabs(y[i] - icpt - slope * x[i]) > RMAT_OUTLIER_MADS * scale) {
+            keep[i] = 0;
+            out++;
+        }
+done:
+    free(xs);
+    free(ys);
+    free(r);
+    return out;
+}
+
+const char *rmat_duration_words(char *buf, size_t cap, double s)
+{
+    if (!isfinite(s)) {
+        snprintf(buf, cap, "-");
+    } else if (s < 60) {
+        snprintf(buf, cap, "%.0f s", s);
+    } else if (s < 3600) {
+        const long t = lround(s);
+        snprintf(buf, cap, "%ld min %02ld s", t / 60, t % 60);
+    } else {
+        const long t = lround(s / 60);
+        snprintf(buf, cap, "%ld h %02ld min", t / 60, t % 60);
+    }
+    return buf;
+}
+
+/* --- the session summary's rows ------------------------------------------- */
+
+const struct rmat_summary_row rmat_summary_rows[] = {
+    {"duration_s", "Session length", "T", 0, 0},
+    {"contact_s", "Roller on the body", "T", 0, 0},
+    {"rolling_s", "  of which rolling", "T", 0, 0},
+    {"hold_s", "  of which holding on a spot", "T", 0, 0},
+    {"passes", "Passes (strokes one way)", "", 4, 0},
+    {"holds", "Holds (staying on one spot)", "", 3, 0},
+    {"cadence_cpm", "Rolling rate", "cycles/min", 3, 0},
+    {"mean_speed_mm_s", "Rolling speed, mean", "mm/s", 3, 0},
+    {"path_mm", "Distance rolled", "mm", 3, 0},
+    {"mean_force_n", "Force through the roller, mean", "U", 3, 1},
+    {"peak_force_n", "Force through the roller, highest", "U", 3, 1},
+    {"mean_force_pct_bw", "Mean force as a share of body weight", "%", 3, 1},
+    {"mean_kpa", "Pressure under the roller, mean", "U", 3, 0},
+    {"peak_kpa", "Pressure, highest at any point", "U", 3, 0},
+    {"mean_area_cm2", "Contact area, mean", "cm²", 3, 0},
+    {"mean_width_mm", "Contact width, mean", "mm", 3, 0},
+    {"mean_compliance_mm3_n", "Tissue compliance, mean (higher: softer)", "U", 3, 0},
+    {"coverage_cm2", "Area of the mat touched", "cm²", 3, 0},
+    {"frames", "Frames recorded", "", 7, 0},
+    {"frames_lost", "Frames lost on the link", "", 7, 0},
+};
+const size_t rmat_summary_nrows = sizeof rmat_summary_rows / sizeof rmat_summary_rows[0];
+
+const char *rmat_summary_row_unit(const struct rmat_summary_row *r, int calibrated)
+{
+    if (r->unit[0] == 'U')
+        return rmat_units_label(r->key, calibrated);
+    return r->unit[0] == 'T' ? "s" : r->unit;
+}
+
+int rmat_summary_row_shown(const struct rmat_summary_row *r, int calibrated)
+{
+    return rmat_units_name(r->key, calibrated) && !(r->physical && !calibrated);
+}
+
+void rmat_summary_row_display(const struct rmat_summary_row *r, double val, int calibrated,
+                              char *buf, size_t cap)
+{
+    const char *unit = rmat_summary_row_unit(r, calibrated);
+    char num[RMAT_FMT_BUF];
+    if (r->unit[0] == 'T')
+        rmat_duration_words(buf, cap, val);
+    else if (!strcmp(r->key, "path_mm") && isfinite(val))
+        snprintf(buf, cap, "%s m", rmat_show(num, val / 1000, 3));
+    else
+        snprintf(buf, cap, "%s%s%s", rmat_show(num, val, r->sig),
+                 unit[0] && isfinite(val) ? " " : "", isfinite(val) ? unit : "");
 }

@@ -18,248 +18,9 @@
 #include "figures_int.h"
 #include "rollmat/numfmt.h"
 #include "rollmat/gnuplot.h"
-
-#define PAGE_W_IN 8.27 /* A4 */
-#define PAGE_H_IN 11.69
-/* Text is 9-point DejaVu Sans (gnuplot's "sans" on Debian): a line of 12
- * points, and about 5.4 points a character in running text (0.6 em), so a
- * line 0.84 of A4 wide (500 points) holds some 90. */
-#define LINE_H     0.0145
-#define WRAP_CHARS 88
-#define MAX_PAGES  64
-
-struct page {
-    FILE *f;
-    char path[RMAT_PATH_BUF];
-    double y; /* the next line's baseline, screen fraction from the bottom */
-    int rows; /* table rows drawn, for alternate shading */
-};
-
-/* --- writing pages ------------------------------------------------------- */
-
-static int page_open(struct page *p, const char *dir, int number, const char *header,
-                     struct rmat_errinfo *ei)
-{
-    char name[32];
-    int rc;
-
-    snprintf(name, sizeof name, "page_%d.gp", number);
-    rc = rmat_out_open(dir, name, &p->f, p->path, ei);
-    if (rc != RMAT_OK)
-        return rc;
-    fprintf(p->f,
-            "# page_%d.gp: page %d of a rollmat report. Written by rollmat " RMAT_VERSION ".\n"
-            "# Re-run in this folder: gnuplot page_%d.gp (writes page_%d.pdf).\n"
-            "# (pdfcairo draws fonts at 4/3 of their size: fontscale 0.75 makes them\n"
-            "# true points.)\n\n"
-            "set encoding utf8\n"
-            "set terminal pdfcairo size %.2fin,%.2fin noenhanced font 'sans,9' "
-            "fontscale 0.75 linewidth 1.2\n"
-            "set output 'page_%d.pdf'\n"
-            "titlefont = ',12'\nsmallfont = ',7'\n"
-            "set multiplot\n",
-            number, number, number, number, PAGE_W_IN, PAGE_H_IN, number);
-    p->y = 0.955;
-    p->rows = 0;
-    /* The running header: who and when, on every page. */
-    fputs("set label ", p->f);
-    rmat_gp_string(p->f, header);
-    fputs(" at screen 0.08, screen 0.975 left font smallfont tc rgb '#555555'\n", p->f);
-    fprintf(p->f,
-            "set label 'page %d' at screen 0.92, screen 0.975 right font smallfont "
-            "tc rgb '#555555'\n",
-            number);
-    fputs("set arrow from screen 0.08, screen 0.968 to screen 0.92, screen 0.968 nohead lw 0.5 "
-          "lc rgb '#999999'\n",
-          p->f);
-    return RMAT_OK;
-}
-
-/* Draws the labels set so far (a plot of nothing) and clears them, so
- * figures can follow on the page. */
-static void page_flush_text(struct page *p)
-{
-    fputs("unset border\nunset tics\nunset key\n"
-          "set lmargin at screen 0\nset rmargin at screen 1\n"
-          "set bmargin at screen 0\nset tmargin at screen 1\n"
-          "plot [0:1][0:1] NaN notitle\n"
-          "unset label\nunset arrow\nunset object\n",
-          p->f);
-}
-
-static int page_close(struct page *p, struct rmat_errinfo *ei)
-{
-    page_flush_text(p);
-    fputs("unset multiplot\nset output\n", p->f);
-    const int rc = rmat_out_close(p->f, p->path, ei);
-    p->f = NULL;
-    return rc;
-}
-
-/* One line of text at the left margin (x as a screen fraction). */
-static void text_at(struct page *p, double x, double y, const char *font, const char *align,
-                    const char *color, const char *s)
-{
-    fputs("set label ", p->f);
-    rmat_gp_string(p->f, s);
-    fprintf(p->f, " at screen %.4f, screen %.4f %s font %s tc rgb '%s'\n", x, y, align, font,
-            color);
-}
-
-static void heading(struct page *p, const char *s)
-{
-    p->y -= 0.6 * LINE_H;
-    text_at(p, 0.08, p->y, "titlefont", "left", "#000000", s);
-    p->y -= 0.45 * LINE_H;
-    fprintf(p->f,
-            "set arrow from screen 0.08, screen %.4f to screen 0.92, screen %.4f nohead lw 0.5 "
-            "lc rgb '" RMAT_OI_BLUE "'\n",
-            p->y, p->y);
-    p->y -= 1.2 * LINE_H;
-    p->rows = 0;
-}
-
-/* A paragraph, wrapped at word boundaries (UTF-8 continuation bytes do not
- * count as characters), indented by indent screen fractions. */
-static void para(struct page *p, double indent, const char *s)
-{
-    const int width = WRAP_CHARS - (int)(indent * WRAP_CHARS / 0.84);
-    char line[512];
-    while (*s) {
-        const char *brk = NULL, *c = s;
-        int chars = 0;
-        while (*c && chars < width) {
-            if (*c == ' ')
-                brk = c;
-            if (((unsigned char)*c & 0xc0) != 0x80)
-                chars++;
-            c++;
-        }
-        if (!*c)
-            brk = c;
-        else if (!brk)
-            brk = c;
-        const size_t len =
-            (size_t)(brk - s) < sizeof line - 1 ? (size_t)(brk - s) : sizeof line - 1;
-        memcpy(line, s, len);
-        line[len] = '\0';
-        text_at(p, 0.08 + indent, p->y, "''", "left", "#000000", line);
-        p->y -= LINE_H;
-        s = brk;
-        while (*s == ' ')
-            s++;
-    }
-}
-
-static void paraf(struct page *p, double indent, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void paraf(struct page *p, double indent, const char *fmt, ...)
-{
-    char buf[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    para(p, indent, buf);
-}
-
-/* A table row: cells at the given x positions (screen fractions), shaded
- * every other row. */
-static void table_row(struct page *p, const double *x, const char *const *cells, int n, int bold)
-{
-    if (p->rows % 2 == 1)
-        fprintf(p->f,
-                "set object rect from screen 0.08, screen %.4f to screen 0.92, screen %.4f "
-                "behind fc rgb '#eef3f8' fs solid noborder\n",
-                p->y - 0.35 * LINE_H, p->y + 0.75 * LINE_H);
-    for (int i = 0; i < n; i++)
-        text_at(p, x[i], p->y, bold ? "smallfont" : "''", "left", bold ? "#333333" : "#000000",
-                cells[i]);
-    p->y -= 1.08 * LINE_H;
-    p->rows++;
-}
-
-/* Runs gnuplot on every page and joins them. */
-static int build_pdf(const char *dir, int pages, const char *pdf_path, struct rmat_errinfo *ei)
-{
-    char *argv[MAX_PAGES + 3];
-    char names[MAX_PAGES][RMAT_PATH_BUF];
-    char log_path[RMAT_PATH_BUF];
-    int rc = RMAT_OK;
-
-    for (int k = 1; k <= pages && rc == RMAT_OK; k++) {
-        char gp[32];
-        snprintf(gp, sizeof gp, "page_%d.gp", k);
-        rc = rmat_plot_run(gp, dir, ei);
-    }
-    if (rc != RMAT_OK)
-        return rc;
-    argv[0] = (char *)"pdfunite";
-    for (int k = 1; k <= pages; k++) {
-        snprintf(names[k - 1], sizeof names[k - 1], "%s/page_%d.pdf", dir, k);
-        argv[k] = names[k - 1];
-    }
-    argv[pages + 1] = (char *)pdf_path;
-    argv[pages + 2] = NULL;
-    rc = rmat_path_join(log_path, sizeof log_path, dir, "pdfunite.log", ei);
-    if (rc == RMAT_OK)
-        rc = rmat_run_program(argv, NULL, log_path, "apt-get install poppler-utils",
-                              "joining the pages", ei);
-    return rc;
-}
-
-/* --- numbers in words ----------------------------------------------------- */
-
-/* "2 min 13 s", "45 s", "1 h 02 min". */
-static const char *duration_words(char *buf, size_t cap, double s)
-{
-    if (!isfinite(s)) {
-        snprintf(buf, cap, "-");
-    } else if (s < 60) {
-        snprintf(buf, cap, "%.0f s", s);
-    } else if (s < 3600) {
-        const long t = lround(s);
-        snprintf(buf, cap, "%ld min %02ld s", t / 60, t % 60);
-    } else {
-        const long t = lround(s / 60);
-        snprintf(buf, cap, "%ld h %02ld min", t / 60, t % 60);
-    }
-    return buf;
-}
+#include "rollmat/units.h"
 
 /* --- the session report ---------------------------------------------------- */
-
-struct row_def {
-    const char *key;   /* in summary.json */
-    const char *label; /* what a physio reads */
-    const char *unit;  /* "" none; "P" the pressure units; "T" a duration */
-    int sig;
-};
-
-static const struct row_def summary_rows[] = {
-    {"duration_s", "Session length", "T", 0},
-    {"contact_s", "Roller on the body", "T", 0},
-    {"rolling_s", "  of which rolling", "T", 0},
-    {"hold_s", "  of which holding on a spot", "T", 0},
-    {"passes", "Passes (strokes one way)", "", 4},
-    {"holds", "Holds (staying on one spot)", "", 3},
-    {"cadence_cpm", "Rolling rate", "cycles/min", 3},
-    {"mean_speed_mm_s", "Rolling speed, mean", "mm/s", 3},
-    {"path_mm", "Distance rolled", "mm", 3},
-    {"mean_force_n", "Force through the roller, mean", "N", 3},
-    {"peak_force_n", "Force through the roller, highest", "N", 3},
-    {"mean_force_pct_bw", "Mean force as a share of body weight", "%", 3},
-    {"mean_kpa", "Pressure under the roller, mean", "P", 3},
-    {"peak_kpa", "Pressure, highest at any point", "P", 3},
-    {"mean_area_cm2", "Contact area, mean", "cm²", 3},
-    {"mean_width_mm", "Contact width, mean", "mm", 3},
-    {"mean_compliance_mm3_n", "Tissue compliance, mean (higher: softer)", "mm³/N", 3},
-    {"coverage_cm2", "Area of the mat touched", "cm²", 3},
-    {"frames", "Frames recorded", "", 7},
-    {"frames_lost", "Frames lost on the link", "", 7},
-};
-#define N_SUMMARY_ROWS (sizeof summary_rows / sizeof summary_rows[0])
 
 static int write_summary_table(const struct rmat_session_view *v, const char *dir,
                                struct rmat_errinfo *ei)
@@ -270,17 +31,17 @@ static int write_summary_table(const struct rmat_session_view *v, const char *di
     if (rc != RMAT_OK)
         return rc;
     fputs("key,label,value,unit,display\n", f);
-    for (size_t i = 0; i < N_SUMMARY_ROWS; i++) {
-        const struct row_def *r = &summary_rows[i];
-        const double val = rmat_json_num(v->summary, r->key);
+    for (size_t i = 0; i < rmat_summary_nrows; i++) {
+        const struct rmat_summary_row *r = &rmat_summary_rows[i];
+        const char *key = rmat_units_name(r->key, v->calibrated);
+        const double val = rmat_summary_num(v->summary, v->calibrated, r->key);
         char num[RMAT_FMT_BUF], disp[96];
-        const char *unit = r->unit[0] == 'P' ? v->units : r->unit[0] == 'T' ? "s" : r->unit;
-        if (r->unit[0] == 'T')
-            duration_words(disp, sizeof disp, val);
-        else
-            snprintf(disp, sizeof disp, "%s%s%s", rmat_show(num, val, r->sig),
-                     unit[0] && isfinite(val) ? " " : "", isfinite(val) ? unit : "");
-        fprintf(f, "%s,", r->key);
+        const char *unit = rmat_summary_row_unit(r, v->calibrated);
+        /* what cannot be known without a calibration is left out */
+        if (!rmat_summary_row_shown(r, v->calibrated))
+            continue;
+        rmat_summary_row_display(r, val, v->calibrated, disp, sizeof disp);
+        fprintf(f, "%s,", key);
         rmat_csv_put(f, r->label[0] == ' ' ? r->label + 2 : r->label);
         fputc(',', f);
         if (isfinite(val)) {
@@ -322,11 +83,10 @@ static void tissue_sentence(char *buf, size_t cap, const struct rmat_tissue_line
                  pc >= 0 ? "+" : "-", a, b, c);
 }
 
-static void page_one(struct page *p, const struct rmat_session_view *v)
+static void page_one(struct rmat_page *p, const struct rmat_session_view *v)
 {
     const struct rmat_json *s = v->summary;
     char a[96], b[96], num[RMAT_FMT_BUF], num2[RMAT_FMT_BUF];
-    const char *started = rmat_json_str(s, "session.started_utc");
     const double diam = rmat_json_num(s, "session.roller_diameter_mm");
     const double mass = rmat_json_num(s, "session.body_mass_kg");
     const char *op = rmat_json_str(s, "session.operator");
@@ -334,10 +94,10 @@ static void page_one(struct page *p, const struct rmat_session_view *v)
     const char *sess = rmat_json_str(s, "session.session");
     static const double cols[] = {0.09, 0.56};
 
-    text_at(p, 0.08, p->y - 0.01, "',16'", "left", "#000000", "Foam-rolling session report");
+    rmat_page_text(p, 0.08, p->y - 0.01, "',16'", "left", "#000000", "Foam-rolling session report");
     p->y -= 0.045;
 
-    heading(p, "Who, what, when");
+    rmat_page_heading(p, "Who, what, when");
     {
         char rows[4][2][200];
         const char *mount =
@@ -350,13 +110,13 @@ static void page_one(struct page *p, const struct rmat_session_view *v)
             a[0] = '\0';
         snprintf(rows[0][0], sizeof rows[0][0], "Subject: %s%s%s",
                  v->subject[0] ? v->subject : "not given", sess[0] ? ", session " : "", sess);
-        snprintf(rows[0][1], sizeof rows[0][1], "Date: %s", started[0] ? started : "unknown");
+        snprintf(rows[0][1], sizeof rows[0][1], "Date: %s", v->date[0] ? v->date : "unknown");
         snprintf(rows[1][0], sizeof rows[1][0], "Body region: %s%s%s",
                  v->region[0] ? v->region : "not given",
                  v->side[0] && strcmp(v->side, "none") ? ", " : "",
                  v->side[0] && strcmp(v->side, "none") ? v->side : "");
         snprintf(rows[1][1], sizeof rows[1][1], "Length: %s",
-                 duration_words(b, sizeof b, rmat_json_num(s, "duration_s")));
+                 rmat_duration_words(b, sizeof b, rmat_json_num(s, "duration_s")));
         snprintf(rows[2][0], sizeof rows[2][0], "Roller: %s%s",
                  v->roller[0] ? v->roller : "not given", a);
         snprintf(rows[2][1], sizeof rows[2][1], "Body mass: %s%s",
@@ -365,115 +125,207 @@ static void page_one(struct page *p, const struct rmat_session_view *v)
         rows[3][0][0] = '\0';
         snprintf(rows[3][1], sizeof rows[3][1], "Operator: %s", op[0] ? op : "not given");
         for (int i = 0; i < 4; i++) {
-            text_at(p, 0.08, p->y, "''", "left", "#000000", rows[i][0]);
-            text_at(p, 0.56, p->y, "''", "left", "#000000", rows[i][1]);
-            p->y -= LINE_H;
+            rmat_page_text(p, 0.08, p->y, "''", "left", "#000000", rows[i][0]);
+            rmat_page_text(p, 0.56, p->y, "''", "left", "#000000", rows[i][1]);
+            p->y -= RMAT_LINE_H;
         }
-        paraf(p, 0.0, "Mat: %s", mount);
+        rmat_page_paraf(p, 0.0, "Mat: %s", mount);
     }
-    if (!v->calibrated)
-        para(p, 0.0,
-             "NOT CALIBRATED: pressures and forces are raw sensor counts, not kPa and N. "
-             "Analyse with --calibration for physical units.");
+    if (!v->calibrated) {
+        /* Said plainly, in a box, before any number. */
+        const double top = p->y + 0.75 * RMAT_LINE_H;
+        p->y -= 0.3 * RMAT_LINE_H;
+        rmat_page_text(p, 0.1, p->y - 0.3 * RMAT_LINE_H, "',11'", "left", RMAT_OI_VERMILLION,
+                       "Not calibrated: these are raw sensor counts");
+        p->y -= 1.5 * RMAT_LINE_H;
+        rmat_page_para(
+            p, 0.02,
+            "This mat had no calibration, so every pressure in this report is the mat's raw "
+            "sensor counts, not a physical unit, and cannot be compared with other mats. "
+            "Force, its ratio to body weight and tissue stiffness need a calibration and are "
+            "left out. Calibrate the mat (docs/calibration.md) for physical units.");
+        fprintf(p->f,
+                "set object rect from screen 0.08, screen %.4f to screen 0.92, screen %.4f "
+                "behind fc rgb '#fdf0e6' fs solid border lc rgb '" RMAT_OI_VERMILLION "'\n",
+                p->y + 0.3 * RMAT_LINE_H, top);
+        p->y -= 0.4 * RMAT_LINE_H;
+    }
 
-    heading(p, "The session in numbers");
+    rmat_page_heading(p, "The session in numbers");
     {
         const char *hdr[] = {"what", "value"};
-        table_row(p, cols, hdr, 2, 1);
+        rmat_page_row(p, cols, hdr, 2, 1);
     }
-    for (size_t i = 0; i < N_SUMMARY_ROWS; i++) {
-        const struct row_def *r = &summary_rows[i];
-        const double val = rmat_json_num(s, r->key);
-        const char *unit = r->unit[0] == 'P' ? v->units : r->unit;
+    for (size_t i = 0; i < rmat_summary_nrows; i++) {
+        const struct rmat_summary_row *r = &rmat_summary_rows[i];
+        const double val = rmat_summary_num(s, v->calibrated, r->key);
         char disp[96];
         const char *cells[2];
+        /* Left out: what needs a calibration when there is none, and the
+         * share of body weight without a body mass. */
+        if (!rmat_summary_row_shown(r, v->calibrated))
+            continue;
         if (!isfinite(val) && (!strcmp(r->key, "mean_force_pct_bw")))
             continue;
-        if (r->unit[0] == 'T')
-            duration_words(disp, sizeof disp, val);
-        else if (!strcmp(r->key, "path_mm") && isfinite(val))
-            snprintf(disp, sizeof disp, "%s m", rmat_show(num, val / 1000, 3));
-        else
-            snprintf(disp, sizeof disp, "%s%s%s", rmat_show(num, val, r->sig),
-                     unit[0] && isfinite(val) ? " " : "", isfinite(val) ? unit : "");
+        rmat_summary_row_display(r, val, v->calibrated, disp, sizeof disp);
         cells[0] = r->label;
         cells[1] = disp;
-        table_row(p, cols, cells, 2, 0);
+        rmat_page_row(p, cols, cells, 2, 0);
     }
 
-    heading(p, "How the tissue responded (over the passes, least-squares lines)");
+    rmat_page_heading(p, "How the tissue responded (over the passes, least-squares lines)");
     {
         char sent[400];
         tissue_sentence(sent, sizeof sent, &v->tissue[2],
                         "Tissue compliance (softness under "
                         "the roller)",
                         "rose", "fell", ": the tissue softened", ": the tissue stiffened");
-        para(p, 0.0, sent);
+        rmat_page_para(p, 0.0, sent);
         tissue_sentence(sent, sizeof sent, &v->tissue[1], "Contact width", "grew", "shrank", "",
                         "");
-        para(p, 0.0, sent);
+        rmat_page_para(p, 0.0, sent);
         tissue_sentence(sent, sizeof sent, &v->tissue[0], "Mean pressure under the roller", "rose",
                         "fell", "", "");
-        para(p, 0.0, sent);
+        rmat_page_para(p, 0.0, sent);
         tissue_sentence(sent, sizeof sent, &v->tissue[3], "Rolling speed", "rose", "fell", "", "");
-        para(p, 0.0, sent);
+        rmat_page_para(p, 0.0, sent);
         if (v->holds > 0 && isfinite(v->hold_area_change_pct))
-            paraf(p, 0.0,
-                  "During the hold%s the contact area %s %s%% from the first second to the "
-                  "last (on average; creep under a held load).",
-                  v->holds == 1 ? "" : "s", v->hold_area_change_pct >= 0 ? "grew" : "shrank",
-                  rmat_show(num, fabs(v->hold_area_change_pct), 2));
-        para(p, 0.0,
-             "Percentages are the fitted line's change from the first pass to the last, "
-             "against its value at the first pass; the 95% CI comes from the slope's.");
+            rmat_page_paraf(
+                p, 0.0,
+                "During the hold%s the contact area %s %s%% from the first second to the "
+                "last (on average; creep under a held load).",
+                v->holds == 1 ? "" : "s", v->hold_area_change_pct >= 0 ? "grew" : "shrank",
+                rmat_show(num, fabs(v->hold_area_change_pct), 2));
+        rmat_page_para(p, 0.0,
+                       "Percentages are the fitted line's change from the first pass to the last, "
+                       "against its value at the first pass; the 95% CI comes from the slope's.");
+        {
+            char out[300] = "";
+            size_t used = 0;
+            static const char *const what[RMAT_TISSUE_Q] = {"mean pressure", "width", "compliance",
+                                                            "speed"};
+            for (int q = 0; q < RMAT_TISSUE_Q; q++)
+                if (v->tissue[q].left_out > 0 && used < sizeof out)
+                    used += (size_t)snprintf(out + used, sizeof out - used, "%s%zu for %s",
+                                             used ? ", " : "", v->tissue[q].left_out, what[q]);
+            rmat_page_paraf(
+                p, 0.0,
+                "Each line leaves out the passes more than 3 scaled MADs (1.4826 times the "
+                "median absolute deviation, at least 1%% of the median) off a Theil-Sen line "
+                "through them, so one odd pass cannot drive it%s%s%s.",
+                out[0] ? " (left out here: " : "", out, out[0] ? ")" : "");
+        }
     }
 
-    heading(p, "Events and notes");
+    rmat_page_heading(p, "Events and notes");
     if (notes[0])
-        paraf(p, 0.0, "Notes: %s", notes);
+        rmat_page_paraf(p, 0.0, "Notes: %s", notes);
     if (v->n_ev_listed == 0 && !notes[0])
-        para(p, 0.0, "No marks, pain ratings or notes were recorded.");
+        rmat_page_para(p, 0.0, "No marks, pain ratings or notes were recorded.");
     for (size_t i = 0; i < v->n_ev_listed; i++) {
         const struct rmat_listed_event *e = &v->ev[i];
         char t[48];
         if (!strcmp(e->kind, "start") || !strcmp(e->kind, "stop"))
             continue;
-        if (p->y < 0.075) {
-            paraf(p, 0.0, "... and %zu more (all in events.csv beside the analysis).",
-                  v->n_ev_listed - i);
+        if (p->y < 0.09) {
+            rmat_page_paraf(p, 0.0, "... and %zu more (all in events.csv beside the analysis).",
+                            v->n_ev_listed - i);
             break;
         }
-        snprintf(t, sizeof t, "%s", duration_words(a, sizeof a, e->t_s < 0 ? 0 : e->t_s));
+        /* numbered as on page 2 */
+        snprintf(t, sizeof t, "%s", rmat_duration_words(a, sizeof a, e->t_s < 0 ? 0 : e->t_s));
         if (!strcmp(e->kind, "pain"))
-            paraf(p, 0.0, "at %s: pain rating %s of 10%s%s", t, rmat_show(num, e->value, 2),
-                  e->text[0] ? ": " : "", e->text);
+            rmat_page_paraf(p, 0.0, "%zu. at %s: pain rating %s of 10%s%s", i + 1, t,
+                            rmat_show(num, e->value, 2), e->text[0] ? ": " : "", e->text);
         else
-            paraf(p, 0.0, "at %s: %s%s%s", t, e->kind, e->text[0] ? ": " : "", e->text);
+            rmat_page_paraf(p, 0.0, "%zu. at %s: %s%s%s", i + 1, t, e->kind, e->text[0] ? ": " : "",
+                            e->text);
     }
     if (v->n_gaps > 0) {
         const double lost = rmat_json_num(s, "frames_lost");
-        paraf(p, 0.0,
-              "The link lost frames %zu time%s (%s frames in all); the analysis counts time "
-              "across the gaps.",
-              v->n_gaps, v->n_gaps == 1 ? "" : "s", rmat_show(num, lost, 7));
+        rmat_page_paraf(
+            p, 0.0,
+            "The link lost frames %zu time%s (%s frames in all); the analysis counts time "
+            "across the gaps.",
+            v->n_gaps, v->n_gaps == 1 ? "" : "s", rmat_show(num, lost, 7));
     }
 
     /* Footer: what made these numbers. */
     {
         char foot[512];
-        snprintf(foot, sizeof foot,
-                 "rollmat %s. Calibration: %s. Contact at %s %s and above; holds: %s s or more "
-                 "within %s mm. Definitions: docs/metrics.md.",
-                 RMAT_VERSION,
-                 v->calibrated ? (rmat_json_str(s, "calibration.name")[0]
-                                      ? rmat_json_str(s, "calibration.name")
-                                      : "unnamed")
-                               : "none (raw counts)",
-                 rmat_show(num, rmat_json_num(s, "parameters.contact_threshold_kpa"), 3), v->units,
-                 rmat_show(num2, rmat_json_num(s, "parameters.hold_min_s"), 3),
-                 rmat_show(b, rmat_json_num(s, "parameters.hold_radius_mm"), 3));
-        text_at(p, 0.08, 0.03, "smallfont", "left", "#555555", foot);
+        snprintf(
+            foot, sizeof foot,
+            "rollmat %s. Calibration: %s. Contact at %s %s and above; holds: %s s or more "
+            "within %s mm. Definitions: docs/metrics.md.",
+            RMAT_VERSION,
+            v->calibrated
+                ? (rmat_json_str(s, "calibration.name")[0] ? rmat_json_str(s, "calibration.name")
+                                                           : "unnamed")
+                : "none (raw counts)",
+            rmat_show(num, rmat_summary_num(s, v->calibrated, "parameters.contact_threshold_kpa"),
+                      3),
+            rmat_units_label("contact_threshold_kpa", v->calibrated),
+            rmat_show(num2, rmat_json_num(s, "parameters.hold_min_s"), 3),
+            rmat_show(b, rmat_json_num(s, "parameters.hold_radius_mm"), 3));
+        rmat_page_text(p, 0.08, 0.045, "smallfont", "left", "#555555", foot);
+        rmat_page_text(p, 0.08, 0.03, "smallfont", "left", "#555555",
+                       "Tissue lines leave out passes over 3 scaled MADs off a Theil-Sen line "
+                       "(docs/reports.md); "
+                       "events are numbered as on page 2; dates are local time.");
     }
+}
+
+/* The regions' page(s): the dwell map with the regions, and their table. */
+static int regions_pages(struct rmat_page *p, const struct rmat_session_view *v, const char *dir,
+                         const char *header, int *pages, struct rmat_errinfo *ei)
+{
+    static const double cols[] = {0.09, 0.26, 0.37, 0.5, 0.58, 0.72};
+    char mean_h[64], pti_h[64];
+    const char *hdr[] = {"region", "time", "% of contact", "holds", mean_h, pti_h};
+    int rc = rmat_page_open(p, dir, ++*pages, header, ei);
+
+    if (rc != RMAT_OK)
+        return rc;
+    snprintf(mean_h, sizeof mean_h, "mean pressure (%s)",
+             rmat_units_label("mean_kpa", v->calibrated));
+    snprintf(pti_h, sizeof pti_h, "pressure-time integral (%s)",
+             rmat_units_label("pti_kpa_s", v->calibrated));
+    rmat_page_text(p, 0.08, 0.945, "titlefont", "left", "#000000", "Where on the mat: the regions");
+    rmat_page_flush_text(p);
+    rmat_fig_map(p->f, v, RMAT_MAP_DWELL, "Time in contact, with the regions", 0.12, 0.5, 0.76,
+                 0.43);
+    fputs("reset\n", p->f); /* a figure leaves its settings behind */
+    p->y = 0.49;
+    rmat_page_heading(p, "The regions in numbers");
+    rmat_page_row(p, cols, hdr, 6, 1);
+    for (size_t i = 0; i < v->n_regions; i++) {
+        const struct rmat_view_region *r = &v->regions[i];
+        char t[48], pct[RMAT_FMT_BUF + 2], holds[16], mean[RMAT_FMT_BUF], pti[RMAT_FMT_BUF];
+        const char *cells[] = {r->name, t, pct, holds, mean, pti};
+        if (p->y < 0.07) {
+            rc = rmat_page_close(p, ei);
+            if (rc == RMAT_OK)
+                rc = rmat_page_open(p, dir, ++*pages, header, ei);
+            if (rc != RMAT_OK)
+                return rc;
+            rmat_page_row(p, cols, hdr, 6, 1);
+        }
+        rmat_duration_words(t, sizeof t, r->time_s);
+        rmat_show(pct, r->pct, 3);
+        if (isfinite(r->pct))
+            strcat(pct, "%");
+        snprintf(holds, sizeof holds, "%d", r->holds);
+        rmat_show(mean, r->mean, 3);
+        rmat_show(pti, r->pti, 3);
+        rmat_page_row(p, cols, cells, 6, 0);
+    }
+    p->y -= 0.5 * RMAT_LINE_H;
+    rmat_page_para(
+        p, 0.0,
+        "Time: contact time with the centre of pressure in the region; % of all contact time; "
+        "holds whose centre lies in it; mean pressure and pressure-time integral of the "
+        "frames in it (docs/metrics.md, \"Regions\").");
+    return rmat_page_close(p, ei);
 }
 
 int rmat_report_session(const char *ana_dir, const char *pdf_path, const struct rmat_log *log,
@@ -481,8 +333,8 @@ int rmat_report_session(const char *ana_dir, const char *pdf_path, const struct 
 {
     char dir[RMAT_PATH_BUF], pdf[RMAT_PATH_BUF], header[400];
     struct rmat_session_view *v = NULL;
-    struct page p = {NULL, "", 0, 0};
-    int rc;
+    struct rmat_page p = {NULL, "", 0, 0};
+    int rc, pages;
 
     if (!ana_dir)
         return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "report: no analysis folder");
@@ -506,48 +358,54 @@ int rmat_report_session(const char *ana_dir, const char *pdf_path, const struct 
     snprintf(header, sizeof header, "Session report: %s%s", v->title_tail,
              v->calibrated ? "" : " (RAW COUNTS, uncalibrated)");
 
-    rc = page_open(&p, dir, 1, header, ei);
+    v->page_w_in = RMAT_PAGE_W_IN;
+    v->page_h_in = RMAT_PAGE_H_IN;
+    rc = rmat_page_open(&p, dir, 1, header, ei);
     if (rc != RMAT_OK)
         goto out;
     page_one(&p, v);
-    rc = page_close(&p, ei);
+    rc = rmat_page_close(&p, ei);
     if (rc != RMAT_OK)
         goto out;
 
     /* Page 2: where and how hard; over time. */
-    rc = page_open(&p, dir, 2, header, ei);
+    rc = rmat_page_open(&p, dir, 2, header, ei);
     if (rc != RMAT_OK)
         goto out;
-    text_at(&p, 0.08, 0.945, "titlefont", "left", "#000000",
-            "Where the roller went and how hard it pressed");
-    page_flush_text(&p);
+    rmat_page_text(&p, 0.08, 0.945, "titlefont", "left", "#000000",
+                   "Where the roller went and how hard it pressed");
+    rmat_page_flush_text(&p);
     rmat_fig_map(p.f, v, RMAT_MAP_PEAK, "Peak pressure", 0.02, 0.56, 0.48, 0.38);
     fputs("reset\n", p.f); /* a figure leaves its settings behind */
     rmat_fig_map(p.f, v, RMAT_MAP_DWELL, "Time in contact", 0.5, 0.56, 0.48, 0.38);
     fputs("reset\n", p.f); /* a figure leaves its settings behind */
     rmat_fig_timeseries(p.f, v, "Over time", 0.03, 0.03, 0.94, 0.53);
     fputs("reset\n", p.f); /* a figure leaves its settings behind */
-    rc = page_close(&p, ei);
+    rc = rmat_page_close(&p, ei);
     if (rc != RMAT_OK)
         goto out;
 
     /* Page 3: the tissue response; the load over the mat; the rhythm. */
-    rc = page_open(&p, dir, 3, header, ei);
+    rc = rmat_page_open(&p, dir, 3, header, ei);
     if (rc != RMAT_OK)
         goto out;
-    text_at(&p, 0.08, 0.945, "titlefont", "left", "#000000",
-            "How the tissue responded, the load over the mat, the rolling rhythm");
-    page_flush_text(&p);
+    rmat_page_text(&p, 0.08, 0.945, "titlefont", "left", "#000000",
+                   "How the tissue responded, the load over the mat, the rolling rhythm");
+    rmat_page_flush_text(&p);
     rmat_fig_tissue(p.f, v, "", 0.03, 0.39, 0.94, 0.54);
     fputs("reset\n", p.f); /* a figure leaves its settings behind */
     rmat_fig_map(p.f, v, RMAT_MAP_PTI, "Pressure-time integral", 0.02, 0.02, 0.48, 0.36);
     fputs("reset\n", p.f); /* a figure leaves its settings behind */
-    rmat_fig_cadence(p.f, v, "Cadence", 0.55, 0.05, 0.43, 0.3);
+    rmat_fig_cadence(p.f, v, "Cadence", 0.58, 0.05, 0.4, 0.3);
     fputs("reset\n", p.f); /* a figure leaves its settings behind */
-    rc = page_close(&p, ei);
+    rc = rmat_page_close(&p, ei);
     if (rc != RMAT_OK)
         goto out;
-    rc = build_pdf(dir, 3, pdf_path, ei);
+    pages = 3;
+    if (v->n_regions > 0)
+        rc = regions_pages(&p, v, dir, header, &pages, ei);
+    if (rc == RMAT_OK)
+        rc = rmat_pages_pdf(dir, pages, pdf_path, ei);
 out:
     if (p.f)
         fclose(p.f);
@@ -558,10 +416,24 @@ out:
 
 /* --- the progress report -------------------------------------------------- */
 
-/* "rising"/"falling" when the interval excludes zero, "unclear" when it
- * holds zero, "too few" without a line. */
-static const char *verdict(const struct rmat_trend_metric *tm)
+/* A number of a session row by its calibrated name: sessions.csv may hold
+ * it under its counts name (units.h). */
+static double row_num(const struct rmat_session_row *r, const char *name)
 {
+    int i = rmat_session_num_index(name);
+    if (i < 0 && rmat_units_name(name, 0))
+        i = rmat_session_num_index(rmat_units_name(name, 0));
+    return i >= 0 ? r->num[i] : NAN;
+}
+
+/* "rising"/"falling" when the interval excludes zero, "unclear" when it
+ * holds zero, "too few" without a line, "too early" when the sessions
+ * span too short a time for one. */
+static const char *verdict(const struct rmat_trend_group *g, const struct rmat_trend_metric *tm,
+                           const char *note)
+{
+    if (note[0])
+        return g->n < RMAT_TREND_MIN_SESSIONS ? "too few" : "too early";
     if (!tm->fit.valid)
         return "too few";
     if (tm->fit.ci95_low > 0)
@@ -576,8 +448,9 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
                          struct rmat_errinfo *ei)
 {
     struct rmat_trend_set t;
-    struct page p = {NULL, "", 0, 0};
-    char header[300], d0[16], d1[16], num[RMAT_FMT_BUF], path[RMAT_PATH_BUF];
+    struct rmat_page p = {NULL, "", 0, 0};
+    char header[300], d0[48], d1[48], num[RMAT_FMT_BUF], path[RMAT_PATH_BUF];
+    char(*notes)[300] = NULL;
     size_t sessions = 0;
     double t_first = INFINITY, t_last = -INFINITY;
     int rc, pages = 0;
@@ -606,13 +479,21 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
         rc = rmat_trends_write(&t, work_dir, ei);
     if (rc != RMAT_OK)
         goto out;
-    rmat_unix_to_date(t_first, d0, sizeof d0);
-    rmat_unix_to_date(t_last, d1, sizeof d1);
+    /* Why a group has no trend yet, in the analysis's words. */
+    notes = calloc(t.n ? t.n : 1, sizeof *notes);
+    if (!notes) {
+        rc = rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "progress report: out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < t.n; i++)
+        rmat_trend_note(&t, i, notes[i], sizeof notes[i]);
+    rmat_local_time(t_first, d0, sizeof d0);
+    rmat_local_time(t_last, d1, sizeof d1);
     snprintf(header, sizeof header, "Progress report: %s, %zu session%s, %s to %s", subject,
              sessions, sessions == 1 ? "" : "s", d0, d1);
 
     /* Page 1: the trends in words, and the sessions. */
-    rc = page_open(&p, work_dir, ++pages, header, ei);
+    rc = rmat_page_open(&p, work_dir, ++pages, header, ei);
     if (rc == RMAT_OK)
         rc = rmat_out_open(work_dir, "progress_table.csv", &tab, path, ei);
     if (rc != RMAT_OK)
@@ -620,21 +501,37 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
     fputs("subject,region,side,metric,n,first,last,change_pct,slope_per_week,ci95_low,"
           "ci95_high,verdict\n",
           tab);
-    text_at(&p, 0.08, p.y - 0.01, "',16'", "left", "#000000", "Foam-rolling progress report");
+    rmat_page_text(&p, 0.08, p.y - 0.01, "',16'", "left", "#000000",
+                   "Foam-rolling progress report");
     p.y -= 0.045;
-    heading(&p, "Who and when");
-    paraf(&p, 0.0, "Subject: %s", subject);
-    paraf(&p, 0.0, "%zu session%s from %s to %s (%s weeks), in %zu body region%s and side%s.",
-          sessions, sessions == 1 ? "" : "s", d0, d1,
-          rmat_show(num, (t_last - t_first) / (7 * 86400.0), 2), t.n, t.n == 1 ? "" : "s",
-          t.n == 1 ? "" : "s");
-    para(&p, 0.0,
-         "Each trend is a least-squares line through the sessions' values against their dates, "
-         "with its 95% confidence interval; a change counts as clear when the interval "
-         "excludes zero. Lasting tissue change takes months: read a few weeks with care.");
+    rmat_page_heading(&p, "Who and when");
+    rmat_page_paraf(&p, 0.0, "Subject: %s", subject);
+    {
+        /* The span in the unit it reads in. */
+        const double span_d = (t_last - t_first) / 86400.0;
+        rmat_page_paraf(&p, 0.0,
+                        "%zu session%s from %s to %s (%s %s), in %zu body region%s and side%s.",
+                        sessions, sessions == 1 ? "" : "s", d0, d1,
+                        rmat_show(num,
+                                  span_d >= 14  ? span_d / 7
+                                  : span_d >= 1 ? span_d
+                                                : span_d * 24,
+                                  2),
+                        span_d >= 14  ? "weeks"
+                        : span_d >= 1 ? "days"
+                                      : "hours",
+                        t.n, t.n == 1 ? "" : "s", t.n == 1 ? "" : "s");
+    }
+    rmat_page_para(
+        &p, 0.0,
+        "Each trend is a least-squares line through the sessions' values against their dates, "
+        "with its 95% confidence interval; a change counts as clear when the interval "
+        "excludes zero. A trend needs at least 3 sessions over at least 7 days: before that "
+        "the sessions are listed and drawn without a line. Lasting tissue change takes months: "
+        "read a few weeks with care. Dates are local time.");
     for (size_t i = 0; i < t.n; i++) {
         const struct rmat_trend_group *g = &t.g[i];
-        static const double cols[] = {0.09, 0.47, 0.51, 0.64, 0.71, 0.85};
+        static const double cols[] = {0.09, 0.44, 0.48, 0.6, 0.67, 0.86};
         char title[200];
         snprintf(title, sizeof title, "%s%s%s: %zu session%s",
                  g->region[0] ? g->region
@@ -643,17 +540,24 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
                  g->side[0] && strcmp(g->side, "none") ? ", " : "",
                  g->side[0] && strcmp(g->side, "none") ? g->side : "", g->n, g->n == 1 ? "" : "s");
         if (p.y < 0.2) {
-            rc = page_close(&p, ei);
+            rc = rmat_page_close(&p, ei);
             if (rc == RMAT_OK)
-                rc = page_open(&p, work_dir, ++pages, header, ei);
+                rc = rmat_page_open(&p, work_dir, ++pages, header, ei);
             if (rc != RMAT_OK)
                 goto out;
         }
-        heading(&p, title);
+        rmat_page_heading(&p, title);
+        if (notes[i][0]) {
+            char sent[400];
+            snprintf(sent, sizeof sent, "%s.", notes[i]);
+            sent[0] = (char)(sent[0] >= 'a' && sent[0] <= 'z' ? sent[0] - 'a' + 'A' : sent[0]);
+            rmat_page_para(&p, 0.0, sent);
+            p.y -= 0.3 * RMAT_LINE_H;
+        }
         {
             const char *hdr[] = {"what", "n", "first to last", "change", "per week (95% CI)",
                                  "trend"};
-            table_row(&p, cols, hdr, 6, 1);
+            rmat_page_row(&p, cols, hdr, 6, 1);
         }
         for (int m = 0; m < RMAT_TREND_METRICS; m++) {
             const struct rmat_trend_metric *tm = &g->m[m];
@@ -667,19 +571,21 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
                          rmat_show(b, tm->last, 3));
             else
                 snprintf(fl, sizeof fl, "%s", tm->n ? rmat_show(a, tm->first, 3) : "-");
-            if (isfinite(tm->change_pct))
+            if (isfinite(tm->change_pct) && fabs(tm->change_pct) < 0.05)
+                snprintf(ch, sizeof ch, "0%%"); /* no "-0.0%" */
+            else if (isfinite(tm->change_pct))
                 snprintf(ch, sizeof ch, fabs(tm->change_pct) >= 10 ? "%+.0f%%" : "%+.1f%%",
                          tm->change_pct);
             else
                 snprintf(ch, sizeof ch, "-");
-            rmat_trend_slope_text(&t, g, m, sl, sizeof sl);
+            rmat_trend_slope_text(&t, g, m, notes[i], sl, sizeof sl);
             cells[0] = what;
             cells[1] = nbuf;
             cells[2] = fl;
             cells[3] = ch;
             cells[4] = sl;
-            cells[5] = verdict(tm);
-            table_row(&p, cols, cells, 6, 0);
+            cells[5] = verdict(g, tm, notes[i]);
+            rmat_page_row(&p, cols, cells, 6, 0);
             rmat_csv_put(tab, g->subject);
             fputc(',', tab);
             rmat_csv_put(tab, g->region);
@@ -687,12 +593,13 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
             rmat_csv_put(tab, g->side);
             fprintf(tab, ",%s,%zu,", rmat_trend_metric_names[m], tm->n);
             {
+                const int ok = tm->fit.valid && !notes[i][0];
                 const double vals[] = {tm->first,
                                        tm->last,
                                        tm->change_pct,
-                                       tm->fit.valid ? tm->fit.slope : NAN,
-                                       tm->fit.valid ? tm->fit.ci95_low : NAN,
-                                       tm->fit.valid ? tm->fit.ci95_high : NAN};
+                                       ok ? tm->fit.slope : NAN,
+                                       ok ? tm->fit.ci95_low : NAN,
+                                       ok ? tm->fit.ci95_high : NAN};
                 for (size_t k = 0; k < sizeof vals / sizeof vals[0]; k++) {
                     if (isfinite(vals[k])) {
                         rmat_fmt_sig(a, vals[k], 10);
@@ -701,46 +608,52 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
                     fputc(',', tab);
                 }
             }
-            rmat_csv_put(tab, verdict(tm));
+            rmat_csv_put(tab, verdict(g, tm, notes[i]));
             fputc('\n', tab);
         }
     }
     /* The sessions, newest last. */
     if (p.y < 0.25) {
-        rc = page_close(&p, ei);
+        rc = rmat_page_close(&p, ei);
         if (rc == RMAT_OK)
-            rc = page_open(&p, work_dir, ++pages, header, ei);
+            rc = rmat_page_open(&p, work_dir, ++pages, header, ei);
         if (rc != RMAT_OK)
             goto out;
     }
-    heading(&p, "The sessions");
+    rmat_page_heading(&p, "The sessions");
     {
-        static const double cols[] = {0.09, 0.2, 0.38, 0.49, 0.58, 0.7, 0.83};
-        const char *hdr[] = {"date",     "region, side", "length", "passes",
-                             "mean kPa", "compliance",   "pain"};
-        table_row(&p, cols, hdr, 7, 1);
+        /* Every number in its own session's units. */
+        static const double cols[] = {0.09, 0.3, 0.45, 0.55, 0.62, 0.74, 0.88};
+        const char *hdr[] = {"date (local time)", "region, side", "length", "passes",
+                             "mean pressure",     "compliance",   "pain"};
+        rmat_page_row(&p, cols, hdr, 7, 1);
         for (size_t i = 0; i < t.n; i++) {
             const struct rmat_trend_group *g = &t.g[i];
             for (size_t k = 0; k < g->n; k++) {
                 const struct rmat_session_row *r = &s->rows[g->row[k]];
-                char date[16], where[100], len[32], pas[16], kpa[16], comp[16], pain[16];
+                const int cal = strcmp(r->units, "counts") != 0;
+                char date[48], where[100], len[32], pas[16], kpa[48], comp[48], pain[16];
+                char a[RMAT_FMT_BUF];
                 const char *cells[7];
                 if (p.y < 0.06) {
-                    rc = page_close(&p, ei);
+                    rc = rmat_page_close(&p, ei);
                     if (rc == RMAT_OK)
-                        rc = page_open(&p, work_dir, ++pages, header, ei);
+                        rc = rmat_page_open(&p, work_dir, ++pages, header, ei);
                     if (rc != RMAT_OK)
                         goto out;
-                    table_row(&p, cols, hdr, 7, 1);
+                    rmat_page_row(&p, cols, hdr, 7, 1);
                 }
-                rmat_unix_to_date(r->t_unix, date, sizeof date);
+                rmat_local_time(r->t_unix, date, sizeof date);
                 snprintf(where, sizeof where, "%s%s%s", r->region,
                          r->side[0] && strcmp(r->side, "none") ? ", " : "",
                          r->side[0] && strcmp(r->side, "none") ? r->side : "");
-                duration_words(len, sizeof len, r->num[rmat_session_num_index("duration_s")]);
+                rmat_duration_words(len, sizeof len, r->num[rmat_session_num_index("duration_s")]);
                 rmat_show(pas, r->num[rmat_session_num_index("passes")], 4);
-                rmat_show(kpa, r->num[rmat_session_num_index("mean_kpa")], 3);
-                rmat_show(comp, r->num[rmat_session_num_index("mean_compliance_mm3_n")], 3);
+                snprintf(kpa, sizeof kpa, "%s %s", rmat_show(a, row_num(r, "mean_kpa"), 3),
+                         rmat_units_label("mean_kpa", cal));
+                snprintf(comp, sizeof comp, "%s %s",
+                         rmat_show(a, row_num(r, "mean_compliance_mm3_n"), 3),
+                         rmat_units_label("mean_compliance_mm3_n", cal));
                 rmat_show(pain, r->num[rmat_session_num_index("pain_mean")], 2);
                 cells[0] = date;
                 cells[1] = where;
@@ -749,34 +662,35 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
                 cells[4] = kpa;
                 cells[5] = comp;
                 cells[6] = pain;
-                table_row(&p, cols, cells, 7, 0);
+                rmat_page_row(&p, cols, cells, 7, 0);
             }
         }
     }
-    text_at(&p, 0.08, 0.03, "smallfont", "left", "#555555",
-            "rollmat " RMAT_VERSION ". Trends: docs/metrics.md, \"Trends across "
-            "sessions\". compliance in mm³/N (higher: softer); pain: mean rating 0-10.");
-    rc = page_close(&p, ei);
+    rmat_page_text(
+        &p, 0.08, 0.03, "smallfont", "left", "#555555",
+        "rollmat " RMAT_VERSION ". Trends: docs/metrics.md, \"Trends across "
+        "sessions\". Compliance: higher is softer. Pain: the session's mean rating, 0-10.");
+    rc = rmat_page_close(&p, ei);
     if (rc != RMAT_OK)
         goto out;
 
     /* A page of charts per region and side. */
-    for (size_t i = 0; i < t.n && pages < MAX_PAGES; i++) {
+    for (size_t i = 0; i < t.n && pages < RMAT_MAX_PAGES; i++) {
         const struct rmat_trend_group *g = &t.g[i];
         char key[200], title[300];
         rc = rmat_trend_group_data(&t, i, work_dir, key, sizeof key, ei);
         if (rc == RMAT_OK)
-            rc = page_open(&p, work_dir, ++pages, header, ei);
+            rc = rmat_page_open(&p, work_dir, ++pages, header, ei);
         if (rc != RMAT_OK)
             goto out;
         snprintf(title, sizeof title, "%s%s%s: %zu session%s",
                  g->region[0] ? g->region : "region not given",
                  g->side[0] && strcmp(g->side, "none") ? ", " : "",
                  g->side[0] && strcmp(g->side, "none") ? g->side : "", g->n, g->n == 1 ? "" : "s");
-        page_flush_text(&p);
-        rmat_fig_trend(p.f, &t, i, key, title, 0.03, 0.03, 0.94, 0.92);
+        rmat_page_flush_text(&p);
+        rmat_fig_trend(p.f, &t, i, key, title, notes[i], 0.03, 0.03, 0.94, 0.92);
         fputs("reset\n", p.f); /* a figure leaves its settings behind */
-        rc = page_close(&p, ei);
+        rc = rmat_page_close(&p, ei);
         if (rc != RMAT_OK)
             goto out;
     }
@@ -786,12 +700,13 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
         if (rc != RMAT_OK)
             goto out;
     }
-    rc = build_pdf(work_dir, pages, pdf_path, ei);
+    rc = rmat_pages_pdf(work_dir, pages, pdf_path, ei);
 out:
     if (tab)
         fclose(tab);
     if (p.f)
         fclose(p.f);
+    free(notes);
     rmat_trends_fini(&t);
     return rc;
 }

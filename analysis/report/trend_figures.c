@@ -151,15 +151,24 @@ static double metric_scale(const struct rmat_trend_set *t, const struct rmat_tre
     return s;
 }
 
+void rmat_trend_note(const struct rmat_trend_set *t, size_t gi, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s", gi < t->n ? t->g[gi].note : "");
+}
+
 /* "+41 mm³/N a week (95% CI 35 to 46)" or why there is none. */
 void rmat_trend_phrase(const struct rmat_trend_set *t, const struct rmat_trend_group *g, int m,
-                       char *buf, size_t cap)
+                       const char *note, char *buf, size_t cap)
 {
     const struct rmat_trend_metric *tm = &g->m[m];
     const double scale = metric_scale(t, g, m);
     char a[48], b[48], c[48];
     if (tm->n == 0) {
         snprintf(buf, cap, "no values");
+        return;
+    }
+    if (note && note[0]) {
+        snprintf(buf, cap, "too early for a trend");
         return;
     }
     if (!tm->fit.valid) {
@@ -170,16 +179,20 @@ void rmat_trend_phrase(const struct rmat_trend_set *t, const struct rmat_trend_g
     fmt_on_scale(a, sizeof a, tm->fit.slope, scale, 1);
     fmt_on_scale(b, sizeof b, tm->fit.ci95_low, scale, 0);
     fmt_on_scale(c, sizeof c, tm->fit.ci95_high, scale, 0);
-    snprintf(buf, cap, "%s %s a week (95%% CI %s to %s)", a, rmat_trend_metric_unit(t, g, m), b, c);
+    /* a rating's slope is in points of its 0-10 scale */
+    snprintf(buf, cap, "%s %s a week (95%% CI %s to %s)", a,
+             strcmp(rmat_trend_metric_unit(t, g, m), "0-10") ? rmat_trend_metric_unit(t, g, m)
+                                                             : "points",
+             b, c);
 }
 
 void rmat_trend_slope_text(const struct rmat_trend_set *t, const struct rmat_trend_group *g, int m,
-                           char *buf, size_t cap)
+                           const char *note, char *buf, size_t cap)
 {
     const struct rmat_trend_metric *tm = &g->m[m];
     const double scale = metric_scale(t, g, m);
     char a[48], b[48], c[48];
-    if (!tm->fit.valid) {
+    if (!tm->fit.valid || (note && note[0])) {
         snprintf(buf, cap, "-");
         return;
     }
@@ -195,54 +208,66 @@ const char *rmat_trend_metric_label(int m)
 }
 
 void rmat_fig_trend(FILE *f, const struct rmat_trend_set *t, size_t gi, const char *key,
-                    const char *title, double x0, double y0, double w, double h)
+                    const char *title, const char *note, double x0, double y0, double w, double h)
 {
     const struct rmat_trend_group *g = &t->g[gi];
-    const double th = title && *title ? 0.05 * h : 0;
+    const int has_note = note && note[0];
+    const double th = (title && *title ? 0.05 * h : 0) + (has_note ? 0.03 * h : 0);
     const double ph = (h - th) / 4, pw = w / 2;
-    const double span = g->n ? g->week[g->n - 1] - g->week[0] : 0;
+    const double span_w = g->n ? g->week[g->n - 1] - g->week[0] : 0;
+    /* The time axis in a unit the span reads in: sessions an hour apart
+     * on an axis of weeks read "1e-05 weeks". */
+    const double days = 7 * span_w;
+    const double per_week = days >= 14 ? 1 : days >= 1 ? 7 : 168;
+    const char *unit = days >= 14 ? "weeks" : days >= 1 ? "days" : "hours";
+    const double span = span_w * per_week;
     const double pad = span > 0 ? 0.05 * span : 0.5;
-    char d0[16];
+    const double x_lo = (g->n ? g->week[0] * per_week : 0) - pad;
+    const double x_hi = (g->n ? g->week[g->n - 1] * per_week : 0) + pad;
+    char d0[48];
 
-    rmat_unix_to_date(g->t0_unix, d0, sizeof d0);
+    rmat_local_time(g->t0_unix, d0, sizeof d0);
     if (th > 0) {
         rmat_gp_reset(f);
         fputs("unset border\nunset tics\nunset key\n", f);
         fprintf(f, "set origin %.4f,%.4f\nset size %.4f,%.4f\n", x0, y0 + h - th, w, th);
-        fputs("set lmargin 0\nset rmargin 0\nset tmargin 0\nset bmargin 0\nset label 1 ", f);
-        rmat_gp_string(f, title);
-        fputs(" at graph 0.5, graph 0.5 center font titlefont\nplot [0:1][0:1] NaN notitle\n", f);
+        fputs("set lmargin 0\nset rmargin 0\nset tmargin 0\nset bmargin 0\n", f);
+        if (title && *title) {
+            fputs("set label 1 ", f);
+            rmat_gp_string(f, title);
+            fprintf(f, " at graph 0.5, graph %s center font titlefont\n", has_note ? "0.7" : "0.5");
+        }
+        if (has_note) {
+            /* why there is no line, where the eye starts */
+            fputs("set label 2 ", f);
+            rmat_gp_string(f, note);
+            fputs(" at graph 0.5, graph 0.2 center tc rgb '" RMAT_OI_VERMILLION "'\n", f);
+        }
+        fputs("plot [0:1][0:1] NaN notitle\n", f);
     }
     for (int m = 0; m < RMAT_TREND_METRICS; m++) {
         const int row = m / 2, col = m % 2;
         const double px = x0 + col * pw, py = y0 + h - th - (row + 1) * ph;
+        const int line = g->m[m].fit.valid && !has_note;
         char phrase[160], ylab[96], xlab[96];
         rmat_gp_reset(f);
         rmat_gp_panel(f, px, py, pw, ph, 0.17, 0.04, 0.22, 0.24);
-        rmat_trend_phrase(t, g, m, phrase, sizeof phrase);
+        rmat_trend_phrase(t, g, m, note, phrase, sizeof phrase);
         fputs("set title ", f);
         {
             /* label and phrase on two lines (a double-quoted string) */
             char tt[300];
-            snprintf(tt, sizeof tt, "%s\\n%s", metric_labels[m], phrase);
-            fputc('"', f);
-            for (const char *c = tt; *c; c++)
-                if (*c == '"')
-                    fputs("\\\"", f);
-                else
-                    fputc(*c, f);
-            fputc('"', f);
+            snprintf(tt, sizeof tt, "%s\n%s", metric_labels[m], phrase);
+            rmat_gp_dq(f, tt);
         }
         snprintf(ylab, sizeof ylab, "%s (%s)", metric_short[m], rmat_trend_metric_unit(t, g, m));
-        snprintf(xlab, sizeof xlab, "weeks since %s", d0);
+        snprintf(xlab, sizeof xlab, "%s since %s", unit, d0);
         fputs(" font smallfont\nset ylabel ", f);
         rmat_gp_string(f, ylab);
         fputs("\nset xlabel ", f);
         rmat_gp_string(f, xlab);
-        fprintf(f,
-                "\nunset key\nset grid lc rgb '#e5e5e5'\nset xrange [%.6g:%.6g]\n"
-                "\n",
-                (g->n ? g->week[0] : 0) - pad, (g->n ? g->week[g->n - 1] : 0) + pad);
+        fprintf(f, "\nunset key\nset grid lc rgb '#e5e5e5'\nset xrange [%.6g:%.6g]\n\n", x_lo,
+                x_hi);
         if (m == 6) {
             fputs("set yrange [0:10]\n", f);
         } else {
@@ -260,7 +285,7 @@ void rmat_fig_trend(FILE *f, const struct rmat_trend_set *t, size_t gi, const ch
                     }
                 }
                 rmat_line_from_trend(g->week, ys, g->n, &g->m[m].fit, &ln);
-                for (size_t k = 0; ln.valid && k < g->n; k++) {
+                for (size_t k = 0; line && ln.valid && k < g->n; k++) {
                     double yh, hw;
                     rmat_line_eval(&ln, g->m[m].fit.slope, g->week[k], &yh, &hw);
                     lo = fmin(lo, yh - hw);
@@ -287,32 +312,37 @@ void rmat_fig_trend(FILE *f, const struct rmat_trend_set *t, size_t gi, const ch
                   f);
             continue;
         }
-        if (g->m[m].fit.valid)
+        if (line)
             fprintf(f,
-                    "plot 'trend_%s_fit.csv' using 1:%d:%d with filledcurves fc rgb "
+                    "plot 'trend_%s_fit.csv' using ($1 * %g):%d:%d with filledcurves fc rgb "
                     "'" RMAT_OI_VERMILLION "' fs transparent solid 0.2 noborder notitle, \\\n"
-                    "  '' using 1:%d with lines lw 2 lc rgb '" RMAT_OI_VERMILLION
+                    "  '' using ($1 * %g):%d with lines lw 2 lc rgb '" RMAT_OI_VERMILLION
                     "' notitle, \\\n  ",
-                    key, 3 + 3 * m, 4 + 3 * m, 2 + 3 * m);
+                    key, per_week, 3 + 3 * m, 4 + 3 * m, per_week, 2 + 3 * m);
         else
             fputs("plot ", f);
-        fprintf(
-            f,
-            "'trend_%s.csv' using 3:%d with linespoints lw 1 dt 3 pt 7 ps 0.9 lc rgb '" RMAT_OI_BLUE
-            "' notitle\n",
-            key, 4 + m);
+        /* Without a trend, the points alone: a line joining them would
+         * read as one. */
+        fprintf(f,
+                "'trend_%s.csv' using ($3 * %g):%d with %s pt 7 ps 0.9 lc rgb '" RMAT_OI_BLUE
+                "' notitle\n",
+                key, per_week, 4 + m, line ? "linespoints lw 1 dt 3" : "points");
     }
     /* The eighth cell: what the marks mean. */
     rmat_gp_reset(f);
     fputs("unset border\nunset tics\n", f);
     rmat_gp_panel(f, x0 + pw, y0 + h - th - 4 * ph, pw, ph, 0.1, 0.05, 0.1, 0.1);
+    /* Text left-aligned after its sample (Left reverse): right-aligned,
+     * gnuplot left the key out of a cell this narrow. */
     fputs("set xrange [0:1]\nset yrange [0:1]\n"
-          "set key inside left center vertical samplen 2.5 spacing 1.3\n"
+          "set style fill transparent solid 0.2 noborder\n"
+          "set key inside left top vertical Left reverse samplen 2.5 spacing 1.3\n"
+          "set label 1 'A line needs 3 or more sessions over 7 days or more.' at graph 0.02, "
+          "graph 0.3 left font smallfont tc rgb '#555555'\n"
           "plot NaN with points pt 7 ps 0.9 lc rgb '" RMAT_OI_BLUE "' title 'one session', \\\n"
-          "  NaN with lines lw 2 lc rgb '" RMAT_OI_VERMILLION
-          "' title 'least-squares line (3 or more sessions)', \\\n"
+          "  NaN with lines lw 2 lc rgb '" RMAT_OI_VERMILLION "' title 'least-squares line', \\\n"
           "  NaN with boxes fc rgb '" RMAT_OI_VERMILLION
-          "' fs transparent solid 0.2 title '95% confidence band of the line'\n",
+          "' title '95% confidence band of the line'\n",
           f);
 }
 
@@ -322,6 +352,7 @@ int rmat_trends_plot(const struct rmat_trend_set *t, const char *plot_dir, struc
     for (size_t i = 0; rc == RMAT_OK && i < t->n; i++) {
         const struct rmat_trend_group *g = &t->g[i];
         char key[200], name[260], fig[220], path[RMAT_PATH_BUF], title[300], side[40] = "";
+        char note[300];
         FILE *f;
         rc = rmat_trend_group_data(t, i, plot_dir, key, sizeof key, ei);
         if (rc != RMAT_OK)
@@ -340,7 +371,10 @@ int rmat_trends_plot(const struct rmat_trend_set *t, const char *plot_dir, struc
                              "the session values of one subject, region and side "
                              "against the date, with least-squares lines",
                              10.0, 11.0);
-        rmat_fig_trend(f, t, i, key, title, 0, 0, 1, 1);
+        /* (trend.json is not at hand here: the note follows the same
+         * rule.) */
+        rmat_trend_note(t, i, note, sizeof note);
+        rmat_fig_trend(f, t, i, key, title, note, 0, 0, 1, 1);
         rmat_gp_figure_end(f);
         rc = rmat_out_close(f, path, ei);
         if (rc == RMAT_OK)

@@ -291,7 +291,7 @@ static void test_batch_shards_merge_to_the_same(void **state)
                 snprintf(rel, sizeof rel, "S%d/session_%02d.h5", s, j);
                 snprintf(id, sizeof id, "\nS%d/session_%02d,", s, j);
                 for (int k = 0; k < 3; k++) {
-                    snprintf(path, sizeof path, "%s/sessions.csv", shard[k]);
+                    snprintf(path, sizeof path, "%.700s/sessions.csv", shard[k]);
                     if (contains(path, id)) {
                         assert_int_equal(where, -1);
                         where = k;

@@ -77,7 +77,7 @@ static void test_scenes_run_whole_and_follow_truth(void **state)
         assert_int_equal(rmat_vmat_new(sc, 0, &vm), 0);
         for (double t = 0; t < sc->duration_s; t += 0.02, frames++) {
             struct rmat_vmat_truth tr;
-            double x, y;
+            double x = NAN, y = NAN;
             rmat_vmat_frame(vm, t, counts, &tr);
             if (!tr.contact) {
                 lifted++;

@@ -104,7 +104,7 @@ static void test_sessions_trend_needs_a_span(void **state)
     assert_int_equal(rmat_trends_compute(&s, NULL, &t, NULL, &ei), RMAT_OK);
     assert_int_equal(t.n, 1);
     assert_false(t.g[0].m[m_kpa].fit.valid);
-    assert_non_null(strstr(t.g[0].note, "too early for a trend: 3 sessions over 0 days"));
+    assert_non_null(strstr(t.g[0].note, "too early for a trend: 3 sessions over 28 minutes"));
     assert_int_equal(t.g[0].m[m_kpa].n, 3);
     rmat_trends_fini(&t);
 

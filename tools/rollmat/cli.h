@@ -95,12 +95,15 @@ int cli_batch(int argc, char **argv);
 int cli_view(int argc, char **argv);
 int cli_movie(int argc, char **argv);
 
-/* For plot and report: the analysis folder of arg into dir. A folder with
- * summary.json is used as it is; a recording is analysed (with the
- * calibration file, NULL: its own) into out_dir, else a folder beside it
- * named after it, and its events written to events.csv. Prints why and
- * returns -1 on failure. */
+/* For plot, report and compare: the analysis folder of arg into dir. A
+ * folder with summary.json is used as it is (regions must then be NULL: a
+ * usage mistake otherwise); a recording is analysed (with the calibration
+ * file, NULL: its own, and the regions file, NULL: none) into out_dir,
+ * else a folder beside it named after it, and its events written to
+ * events.csv. Prints why and returns -1 on failure, -2 on a usage
+ * mistake. */
 int cli_session_dir(const struct cli *c, const char *arg, const char *out_dir,
-                    const char *calibration, char *dir, size_t cap);
+                    const char *calibration, const char *regions, char *dir, size_t cap);
+int cli_compare(int argc, char **argv);
 
 #endif

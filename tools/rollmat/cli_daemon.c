@@ -146,7 +146,7 @@ int cli_mark(int argc, char **argv)
                                          {"socket", required_argument, 0, 's'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    char line[RMAT_CTL_LINE_MAX], sock[512], reply[RMAT_CTL_LINE_MAX * 2], num[8];
+    char line[RMAT_CTL_LINE_MAX], sock[512], reply[RMAT_CTL_LINE_MAX * 2], num[24];
     const char *given = NULL;
     int opt, note = 0, rc;
     long pain = -1;

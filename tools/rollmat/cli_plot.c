@@ -1,6 +1,7 @@
 /* rollmat plot: every figure of a session, from a recording or an
  * analysis folder. Also the helper `plot` and `report` share: turn the
  * argument into an analysis folder, analysing the recording if need be. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,7 +20,7 @@ static int is_dir(const char *path)
 }
 
 int cli_session_dir(const struct cli *c, const char *arg, const char *out_dir,
-                    const char *calibration, char *dir, size_t cap)
+                    const char *calibration, const char *regions, char *dir, size_t cap)
 {
     struct rmat_analysis_params params;
     struct rmat_errinfo ei;
@@ -40,9 +41,20 @@ int cli_session_dir(const struct cli *c, const char *arg, const char *out_dir,
             return -1;
         if (out_dir && strcmp(out_dir, arg) != 0) {
             cli_usage(c, "-o is for a recording; %s is already analysed", arg);
-            return -1;
+            return -2;
+        }
+        if (regions) {
+            cli_usage(c,
+                      "--regions is for a recording; %s is already analysed (`rollmat analyze "
+                      "REC.h5 --regions %s -o %s` analyses it again with them)",
+                      arg, regions, arg);
+            return -2;
         }
         return 0;
+    }
+    if (regions && access(regions, R_OK) != 0) {
+        cli_fail(c, "--regions %s: cannot read it (%s)", regions, strerror(errno));
+        return -1;
     }
     /* A recording: analyse it into -o, else into a folder beside it named
      * after it (session.h5 -> session/). */
@@ -64,6 +76,7 @@ int cli_session_dir(const struct cli *c, const char *arg, const char *out_dir,
         return -1;
     rmat_analysis_params_init(&params);
     params.calibration_path = calibration;
+    params.regions_path = regions;
 
     rc = rmat_analyze(arg, dir, &params, &c->log, NULL, &ei);
     if (rc == RMAT_OK)
@@ -88,24 +101,27 @@ static void usage_plot(FILE *f)
           "-o DIR or a folder beside it named after it (session.h5 -> session/).\n\n"
           "  -o, --output DIR          analysis folder for a recording\n"
           "      --calibration FILE    counts to kPa for the analysis (docs/calibration.md)\n"
+          "      --regions FILE        named rectangles of the mat, drawn on the maps and\n"
+          "                            analysed into DIR/regions.csv (docs/metrics.md)\n"
           "      --plots-dir DIR       where the figures go (default DIR/plots)\n"
           "  -v, --verbose             more messages\n\n"
           "Exit status: 0 done, 1 failed, 2 wrong usage.\n\n"
           "Example:\n"
-          "  rollmat plot left-quad.h5 --calibration mat.cal\n",
+          "  rollmat plot left-quad.h5 --calibration mat.cal --regions thigh.regions\n",
           f);
 }
 
 int cli_plot(int argc, char **argv)
 {
-    enum { O_CAL = 256, O_PLOTS };
+    enum { O_CAL = 256, O_PLOTS, O_REGIONS };
     static const struct option opts[] = {{"output", required_argument, 0, 'o'},
                                          {"calibration", required_argument, 0, O_CAL},
+                                         {"regions", required_argument, 0, O_REGIONS},
                                          {"plots-dir", required_argument, 0, O_PLOTS},
                                          {"verbose", no_argument, 0, 'v'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *out_dir = NULL, *cal = NULL, *plots_dir = NULL;
+    const char *out_dir = NULL, *cal = NULL, *plots_dir = NULL, *regions = NULL;
     int opt, rc;
     struct cli c;
     struct rmat_errinfo ei;
@@ -124,6 +140,9 @@ int cli_plot(int argc, char **argv)
         case O_PLOTS:
             plots_dir = optarg;
             break;
+        case O_REGIONS:
+            regions = optarg;
+            break;
         case 'v':
             c.verbose = 1;
             break;
@@ -139,8 +158,9 @@ int cli_plot(int argc, char **argv)
                                             : "one recording or analysis folder at a time");
     if (plots_dir && cli_check_out_dir(&c, "--plots-dir", plots_dir) != 0)
         return CLI_FAIL;
-    if (cli_session_dir(&c, argv[optind], out_dir, cal, dir, sizeof dir) != 0)
-        return CLI_FAIL;
+    rc = cli_session_dir(&c, argv[optind], out_dir, cal, regions, dir, sizeof dir);
+    if (rc != 0)
+        return rc == -2 ? CLI_USAGE : CLI_FAIL;
     snprintf(pdir, sizeof pdir, "%s/plots", dir);
     if (!plots_dir)
         plots_dir = pdir;

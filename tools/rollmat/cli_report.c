@@ -28,11 +28,13 @@ static void usage_report(FILE *f)
           "      --subject S          a progress report of subject S\n"
           "      --analysis-dir DIR   analysis folder for a recording\n"
           "      --calibration FILE   counts to kPa for the analysis\n"
+          "      --regions FILE       named rectangles of the mat: drawn on the maps, and a\n"
+          "                           page with their time, holds and pressure\n"
           "      --force              replace the PDF given with -o if it exists\n"
           "  -v, --verbose            more messages\n\n"
           "Exit status: 0 done, 1 failed, 2 wrong usage.\n\n"
           "Examples:\n"
-          "  rollmat report left-quad.h5 --calibration mat.cal\n"
+          "  rollmat report left-quad.h5 --calibration mat.cal --regions thigh.regions\n"
           "  rollmat report --subject P012 clinic/ -o P012-progress.pdf\n",
           f);
 }
@@ -77,16 +79,17 @@ static int progress(const struct cli *c, const char *dir, const char *subject, c
 
 int cli_report(int argc, char **argv)
 {
-    enum { O_SUBJECT = 256, O_ANA, O_CAL, O_FORCE };
+    enum { O_SUBJECT = 256, O_ANA, O_CAL, O_FORCE, O_REGIONS };
     static const struct option opts[] = {{"output", required_argument, 0, 'o'},
                                          {"subject", required_argument, 0, O_SUBJECT},
                                          {"analysis-dir", required_argument, 0, O_ANA},
                                          {"calibration", required_argument, 0, O_CAL},
+                                         {"regions", required_argument, 0, O_REGIONS},
                                          {"force", no_argument, 0, O_FORCE},
                                          {"verbose", no_argument, 0, 'v'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *out = NULL, *subject = NULL, *ana = NULL, *cal = NULL;
+    const char *out = NULL, *subject = NULL, *ana = NULL, *cal = NULL, *regions = NULL;
     int opt, rc, force = 0;
     struct cli c;
     struct rmat_errinfo ei;
@@ -111,6 +114,9 @@ int cli_report(int argc, char **argv)
         case O_FORCE:
             force = 1;
             break;
+        case O_REGIONS:
+            regions = optarg;
+            break;
         case 'v':
             c.verbose = 1;
             break;
@@ -124,14 +130,18 @@ int cli_report(int argc, char **argv)
     if (optind != argc - 1)
         return cli_usage(&c, optind >= argc ? "need a recording or a folder"
                                             : "one recording or folder at a time");
-    if (subject)
+    if (subject) {
+        if (regions)
+            return cli_usage(&c, "--regions is for a session report, not with --subject");
         return progress(&c, argv[optind], subject, out, force);
+    }
     /* The PDF is checked before the analysis: no work is lost to a name
      * that was taken. */
     if (out && cli_check_out_file(&c, "-o", out, force) != 0)
         return CLI_FAIL;
-    if (cli_session_dir(&c, argv[optind], ana, cal, dir, sizeof dir) != 0)
-        return CLI_FAIL;
+    rc = cli_session_dir(&c, argv[optind], ana, cal, regions, dir, sizeof dir);
+    if (rc != 0)
+        return rc == -2 ? CLI_USAGE : CLI_FAIL;
     snprintf(pdf, sizeof pdf, "%s/report.pdf", dir);
     if (!out && cli_check_out_file(&c, "-o", pdf, 1) != 0)
         return CLI_FAIL;

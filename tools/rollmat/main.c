@@ -19,6 +19,7 @@ static void usage(FILE *f)
           "  equilibrate  per-sensel gains from a recording under a uniform load\n"
           "  plot      every figure of a session (PNG, SVG, PDF)\n"
           "  report    a PDF report of a session, or of a subject's progress\n"
+          "  compare   two sessions side by side (before/after, left/right) as a PDF\n"
           "  trend     trends across sessions (per subject, region and side)\n"
           "  batch     analyse every recording under a folder, in parallel\n"
           "  recover   rebuild a recording from its journal after a crash\n"
@@ -46,8 +47,9 @@ static const struct command commands[] = {
     {"mark", cli_mark},           {"status", cli_status},
     {"calibrate", cli_calibrate}, {"equilibrate", cli_equilibrate},
     {"plot", cli_plot},           {"report", cli_report},
-    {"trend", cli_trend},         {"batch", cli_batch},
-    {"view", cli_view},           {"movie", cli_movie},
+    {"compare", cli_compare},     {"trend", cli_trend},
+    {"batch", cli_batch},         {"view", cli_view},
+    {"movie", cli_movie},
 };
 
 int main(int argc, char **argv)
