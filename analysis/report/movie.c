@@ -44,7 +44,7 @@ static int ends_with(const char *s, const char *suffix)
 
 static void remove_tree(const char *dir)
 {
-    char cmd_path[4200];
+    char cmd_path[4400];
     static const char *const files[] = {"maps.dat",  "force.dat",  "movie.gp",
                                         "movie.log", "ffmpeg.log", NULL};
     for (int i = 0; files[i]; i++) {

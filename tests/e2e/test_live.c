@@ -210,6 +210,49 @@ static void test_live_numbers_are_the_analysis(void **state)
     assert_int_equal(n_holds, 4); /* the scene's four trigger points */
     assert_int_equal(n_starts, n_holds);
     free(holds);
+
+    /* The movie of a hold: a GIF (gnuplot's animation), an MP4 (ffmpeg);
+     * never over an existing file; only .gif or .mp4. */
+    {
+        char gif[800], mp4[800], log[800];
+        snprintf(gif, sizeof gif, "%s/hold.gif", dir);
+        snprintf(mp4, sizeof mp4, "%s/hold.mp4", dir);
+        snprintf(log, sizeof log, "%s/movie.log", dir);
+        char *g_argv[] = {(char *)RMAT_CLI_EXE,
+                          (char *)"movie",
+                          rec,
+                          (char *)"--from",
+                          (char *)"44",
+                          (char *)"--to",
+                          (char *)"46",
+                          (char *)"-o",
+                          gif,
+                          NULL};
+        assert_int_equal(rmat_test_run(g_argv, log, 120000), 0);
+        char *bytes = rmat_test_slurp(gif, NULL);
+        assert_non_null(bytes);
+        assert_memory_equal(bytes, "GIF89a", 6);
+        free(bytes);
+        assert_int_equal(rmat_test_run(g_argv, log, 120000), 2); /* exists */
+        char *m_argv[] = {(char *)RMAT_CLI_EXE,
+                          (char *)"movie",
+                          rec,
+                          (char *)"--from",
+                          (char *)"44",
+                          (char *)"--to",
+                          (char *)"46",
+                          (char *)"-o",
+                          mp4,
+                          NULL};
+        assert_int_equal(rmat_test_run(m_argv, log, 120000), 0);
+        bytes = rmat_test_slurp(mp4, NULL);
+        assert_non_null(bytes);
+        assert_memory_equal(bytes + 4, "ftyp", 4);
+        free(bytes);
+        char *b_argv[] = {(char *)RMAT_CLI_EXE, (char *)"movie", rec,
+                          (char *)"-o",         (char *)"x.avi", NULL};
+        assert_int_equal(rmat_test_run(b_argv, log, 120000), 2);
+    }
     free(raw);
     free(fc.t);
     free(fc.force);
@@ -388,7 +431,7 @@ static int post(const struct rig *g, const char *path, const char *extra, const 
 static void test_live_stalled_client_loses_no_frame(void **state)
 {
     struct rig g;
-    char reply[RMAT_CTL_LINE_MAX], req[256], file[600];
+    char reply[RMAT_CTL_LINE_MAX], req[256], file[RMAT_CTL_LINE_MAX];
     struct rmat_reader *r = NULL;
     struct rmat_errinfo ei;
     (void)state;

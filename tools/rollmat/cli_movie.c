@@ -98,7 +98,7 @@ int cli_movie(int argc, char **argv)
     }
     if (!isnan(o.to_s) && !(o.to_s > o.from_s))
         return cli_usage(&c, "--to %g must be after --from %g", o.to_s, o.from_s);
-    if (cli_check_out_file(&c, "-o", out, 0) != 0)
+    if (cli_check_out_file(&c, "-o", out, -1) != 0)
         return CLI_USAGE;
     if (rmat_movie_write(argv[optind], out, &o, &c.log, &ei) != RMAT_OK)
         return cli_fail_ei(&c, RMAT_E_EXEC, &ei);
