@@ -79,8 +79,8 @@ static int check_space(struct rmat_capture *c, struct rmat_errinfo *ei)
 }
 
 int rmat_capture_open(const char *path, const struct rmat_device_desc *dev,
-                      const struct rmat_session_meta *meta, struct rmat_capture **out,
-                      struct rmat_errinfo *ei)
+                      const struct rmat_session_meta *meta, const struct rmat_calib *calib,
+                      struct rmat_capture **out, struct rmat_errinfo *ei)
 {
     struct rmat_capture *c = calloc(1, sizeof *c);
     int rc;
@@ -92,11 +92,14 @@ int rmat_capture_open(const char *path, const struct rmat_device_desc *dev,
     snprintf(c->journal_path, sizeof c->journal_path, "%s%s", path, RMAT_JOURNAL_SUFFIX);
     /* HDF5 first: it refuses an existing recording with the clearer
      * message; the journal then refuses a stale journal of the same name. */
-    rc = rmat_rec_create(path, dev, meta, &c->rec, ei);
+    rc = rmat_rec_create_ex(path, dev, meta, calib, &c->rec, ei);
     if (rc == RMAT_OK)
         rc = check_space(c, ei);
+    /* The journal carries the recording's own id, so a rebuilt file is the
+     * same recording. */
     if (rc == RMAT_OK)
-        rc = rmat_journal_create(c->journal_path, dev, meta, &c->journal, ei);
+        rc = rmat_journal_create(c->journal_path, dev, meta, rmat_rec_recording_id(c->rec), calib,
+                                 &c->journal, ei);
     if (rc != RMAT_OK) {
         int created = c->rec != NULL;
         rmat_rec_close(c->rec, NULL);
@@ -161,6 +164,11 @@ uint64_t rmat_capture_frames(const struct rmat_capture *c)
 const char *rmat_capture_path(const struct rmat_capture *c)
 {
     return c->path;
+}
+
+const char *rmat_capture_recording_id(const struct rmat_capture *c)
+{
+    return rmat_rec_recording_id(c->rec);
 }
 
 int rmat_capture_close(struct rmat_capture *c, struct rmat_errinfo *ei)

@@ -1,6 +1,7 @@
 /* rollmatd: the acquisition daemon and its control protocol. See daemon.h. */
 #include "rollmat/daemon.h"
 #include "rollmat/dates.h"
+#include "rollmat/strutil.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -17,17 +18,32 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rollmat/calib.h"
 #include "rollmat/capture.h"
 #include "rollmat/devsession.h"
 #include "rollmat/transport.h"
 
-#define MAX_CLIENTS        16
-#define PUMP_WAIT_MS       20
-#define RECONNECT_EVERY_MS 1000
-#define PING_EVERY_MS      1000 /* a daemon's recordings last minutes: plenty for the fit */
-#define SILENCE_MS         2000
-#define CMD_TIMEOUT_MS     2000
-#define MAX_WORDS          32
+#define MAX_CLIENTS    16
+#define PUMP_WAIT_MS   20
+#define PING_EVERY_MS  1000 /* a daemon's recordings last minutes: plenty for the fit */
+#define SILENCE_MS     2000
+#define CMD_TIMEOUT_MS 2000
+#define MAX_WORDS      32
+/* A mat that is away is tried again after RETRY_FIRST_MS, then after twice
+ * as long each time, up to RETRY_MAX_MS: quick to catch a cable pushed back
+ * in, and no busier than a try every half minute for a mat switched off for
+ * the night. A serial port that reappears is tried at once. */
+#define RETRY_FIRST_MS 1000
+#define RETRY_MAX_MS   30000
+/* GET_STATUS for a mat gone quiet: tries of PROBE_WAIT_MS. */
+#define PROBE_WAIT_MS 1000
+#define PROBE_TRIES   2
+/* A started_utc later than now by more than this is a typing mistake. */
+#define FUTURE_SLACK_S 300.0
+
+/* Where the mat is. Present: frames flow. Away: it was present and left;
+ * never: not present since the daemon started. One log line per change. */
+enum mat_state { MAT_NEVER, MAT_PRESENT, MAT_AWAY };
 
 struct client {
     int fd;
@@ -49,7 +65,18 @@ struct daemon {
     int have_info;
     uint16_t rate_hz;
     int64_t last_try_ms, last_data_ms, last_ping_ms;
-    double load_counts;        /* sum of the last frame's counts */
+    enum mat_state state;
+    int64_t lost_ms;      /* when the mat left (state away) */
+    int64_t retry_ms;     /* wait before the next try */
+    int said_unreachable; /* the first failed try of state never is logged */
+    int port_seen;        /* a serial port path existed at the last look */
+    int mat_stopped;      /* a STATUS said streaming 0 after START's ACK */
+    double load_counts;   /* sum of the last frame's counts */
+    /* the mat's calibration (found at connect and at each start) */
+    struct rmat_calib *calib; /* NULL: none */
+    int calib_bad;            /* there is one but it cannot be used: starts refused */
+    char calib_desc[RMAT_ERRINFO_MSG];
+    char calib_label[RMAT_CALIB_NAME_LEN + 16];
     uint32_t dev_dropped_seen; /* the mat's frames_dropped already reported */
     uint32_t link_drops_seen;  /* the decoder's drops already reported */
     /* the recording */
@@ -75,6 +102,7 @@ void rmat_daemon_config_init(struct rmat_daemon_config *c)
     memset(c, 0, sizeof *c);
     c->recordings_dir = ".";
     c->reconnect_wait_s = 60;
+    c->calib_dir = RMAT_CALIB_DEFAULT_DIR;
 }
 
 void rmat_ctl_default_socket(char *buf, size_t cap)
@@ -228,6 +256,71 @@ static void refind_usb(struct daemon *d)
     }
 }
 
+static void set_error(struct daemon *d, const char *msg);
+
+/* Finds the mat's calibration again (at connect and at each start, so a
+ * file written meanwhile with `rollmat calibrate --mat-dir` is taken) and
+ * logs it when it changed: which calibration, none, or why it cannot be
+ * used (then recordings are refused: their numbers would be in the wrong
+ * units). The observer hears of it either way. */
+static void calib_resolve(struct daemon *d)
+{
+    const struct rmat_daemon_config *cfg = d->cfg;
+    struct rmat_calib *c = NULL;
+    struct rmat_errinfo ei;
+    char desc[RMAT_ERRINFO_MSG];
+    int rc, changed;
+
+    rc = rmat_calib_find_for_mat(cfg->calib_file, cfg->calib_dir, d->info.serial, d->info.rows,
+                                 d->info.cols, &c, desc, sizeof desc, &ei);
+    if (rc != RMAT_OK)
+        snprintf(desc, sizeof desc, "the mat's calibration cannot be used: %.440s", ei.msg);
+    changed = strcmp(desc, d->calib_desc) != 0;
+    rmat_calib_free(d->calib);
+    d->calib = c;
+    d->calib_bad = rc != RMAT_OK;
+    snprintf(d->calib_desc, sizeof d->calib_desc, "%s", desc);
+    if (c && c->name[0])
+        snprintf(d->calib_label, sizeof d->calib_label, "%s", c->name);
+    else
+        snprintf(d->calib_label, sizeof d->calib_label, "%s",
+                 c              ? "unnamed"
+                 : d->calib_bad ? "error"
+                                : "none");
+    if (changed) {
+        if (d->calib_bad)
+            set_error(d, desc);
+        else
+            rmat_logf(cfg->log, c ? RMAT_LOG_INFO : RMAT_LOG_WARN, "%s", desc);
+    }
+    if (cfg->observer && cfg->observer->on_connect)
+        cfg->observer->on_connect(cfg->observer->ctx, &d->info, d->calib);
+}
+
+static void backoff(struct daemon *d)
+{
+    d->retry_ms = d->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : d->retry_ms * 2;
+}
+
+/* A try that did not bring the mat back: a debug line, and a longer wait.
+ * Only the first failure after the daemon started is worth a warning (a
+ * mat not plugged in, a wrong --device): a mat that left said so already. */
+static void try_failed(struct daemon *d, const char *why)
+{
+    if (d->state == MAT_NEVER && !d->said_unreachable) {
+        d->said_unreachable = 1;
+        rmat_logf(d->cfg->log, RMAT_LOG_WARN,
+                  "mat not reachable on %s: %s; trying again in %d s, then less often (up to "
+                  "every %d s)",
+                  d->cfg->device, why, RETRY_FIRST_MS / 1000, RETRY_MAX_MS / 1000);
+    } else {
+        rmat_logf(d->cfg->log, RMAT_LOG_DEBUG, "mat still away: %s (next try in %lld s)", why,
+                  (long long)(d->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : d->retry_ms * 2) /
+                      1000);
+    }
+    backoff(d);
+}
+
 static void link_try(struct daemon *d)
 {
     const struct rmat_daemon_config *cfg = d->cfg;
@@ -245,8 +338,8 @@ static void link_try(struct daemon *d)
         rmat_devsess_new(d->t, &h, cfg->log, &d->s, &ei) != RMAT_OK ||
         rmat_devsess_handshake(d->s, &info, &ei) != RMAT_OK ||
         rmat_devsess_command_tries(d->s, &mode, CMD_TIMEOUT_MS, 3, &ei) != RMAT_OK) {
-        rmat_logf(cfg->log, RMAT_LOG_DEBUG, "mat not reachable: %s", ei.msg);
         link_close(d);
+        try_failed(d, ei.msg);
         refind_usb(d);
         return;
     }
@@ -261,42 +354,108 @@ static void link_try(struct daemon *d)
     d->have_info = 1;
     d->dev_dropped_seen = 0;
     d->link_drops_seen = 0;
+    d->mat_stopped = 0;
     d->rate_hz = cfg->rate_hz ? cfg->rate_hz : info.rate_hz;
     d->armed = 0;
+    calib_resolve(d);
     if (send_start(d, &ei) != RMAT_OK) {
-        rmat_logf(cfg->log, RMAT_LOG_WARN, "%s: START refused: %s", cfg->device, ei.msg);
+        char why[RMAT_ERRINFO_MSG + 32];
+        snprintf(why, sizeof why, "START refused: %s", ei.msg);
         link_close(d);
+        try_failed(d, why);
         return;
     }
     d->armed = 1;
     d->last_data_ms = mono_ms();
-    rmat_logf(cfg->log, RMAT_LOG_INFO, "mat '%s' serial %u connected on %s: %ux%u at %u Hz",
-              info.model, info.serial, cfg->device, info.rows, info.cols, d->rate_hz);
-    if (cfg->observer && cfg->observer->on_connect)
-        cfg->observer->on_connect(cfg->observer->ctx, &d->info, NULL);
+    /* Present once frames flow (mat_present()): a mat that answers but
+     * does not stream (its scene is over) is still away. */
+}
+
+/* The first frame since the link came up: the mat is here. */
+static void mat_present(struct daemon *d)
+{
+    const struct rmat_daemon_config *cfg = d->cfg;
+
+    if (d->state == MAT_NEVER)
+        rmat_logf(cfg->log, RMAT_LOG_INFO, "mat '%s' serial %u connected on %s: %ux%u at %u Hz",
+                  d->info.model, d->info.serial, cfg->device, d->info.rows, d->info.cols,
+                  d->rate_hz);
+    else
+        rmat_logf(cfg->log, RMAT_LOG_INFO, "mat back after %.1f s: '%s' serial %u on %s",
+                  (double)(mono_ms() - d->lost_ms) / 1000.0, d->info.model, d->info.serial,
+                  cfg->device);
+    d->state = MAT_PRESENT;
+    d->retry_ms = RETRY_FIRST_MS;
+    d->said_unreachable = 0;
     if (d->cap && d->away_since_ms) {
+        /* The time away is said as such; how many frames it cost is not
+         * known (the mat restarted its stream), so no gap is made up. */
         const double away_s = (double)(mono_ms() - d->away_since_ms) / 1000.0;
-        const double lost = floor(away_s * d->rate_hz);
         char text[96];
         snprintf(text, sizeof text, "mat back after %.1f s away", away_s);
         rec_event(d, rmat_host_time_ns(), "reconnect", away_s, text);
-        snprintf(text, sizeof text, "about %.0f frames not recorded while the mat was away", lost);
-        rec_event(d, d->away_since_ns, "gap", lost, text);
-        d->rec_lost += (uint64_t)lost;
         d->away_since_ms = 0;
     }
 }
 
 static void link_lost(struct daemon *d, const char *why)
 {
-    rmat_logf(d->cfg->log, RMAT_LOG_WARN, "%s: mat lost: %s", d->cfg->device, why);
     link_close(d);
+    d->mat_stopped = 0;
+    d->last_try_ms = mono_ms();
+    if (d->state != MAT_PRESENT) {
+        /* A try that connected but did not stream. */
+        try_failed(d, why);
+        return;
+    }
+    d->state = MAT_AWAY;
+    d->lost_ms = mono_ms();
+    d->retry_ms = RETRY_FIRST_MS;
+    rmat_logf(d->cfg->log, RMAT_LOG_WARN,
+              "%s: mat lost: %s; trying again in %d s, then less often (up to every %d s)",
+              d->cfg->device, why, RETRY_FIRST_MS / 1000, RETRY_MAX_MS / 1000);
     if (d->cap && !d->away_since_ms) {
         d->away_since_ms = mono_ms();
         d->away_since_ns = rmat_host_time_ns();
         rec_event(d, d->away_since_ns, "disconnect", NAN, why);
         rmat_capture_tick(d->cap, NULL);
     }
+}
+
+/* The mat has sent nothing for SILENCE_MS: ask it whether it is there. */
+static void link_probe(struct daemon *d)
+{
+    struct rmat_status st;
+    struct rmat_errinfo ei;
+    const int rc = rmat_devsess_get_status(d->s, &st, PROBE_WAIT_MS, PROBE_TRIES, &ei);
+
+    if (rc == RMAT_OK && st.streaming && !d->mat_stopped) {
+        /* It says it streams: a stall it does not know of. Wait on. */
+        d->last_data_ms = mono_ms();
+        return;
+    }
+    if (rc == RMAT_OK)
+        link_lost(d, "the mat stopped streaming (its STATUS says streaming=0)");
+    else if (rc == RMAT_E_CLOSED)
+        link_lost(d, ei.msg);
+    else
+        link_lost(d, "no frames for 2 s and no answer to GET_STATUS (switched off, or the link "
+                     "stalled)");
+}
+
+/* A serial port that comes back (the mat plugged in again) is tried at
+ * once rather than at the end of the wait. */
+static void port_watch(struct daemon *d)
+{
+    struct stat st;
+    int seen;
+
+    if (strncmp(d->port, "tcp://", 6) == 0)
+        return;
+    seen = stat(d->port, &st) == 0;
+    if (seen && !d->port_seen)
+        d->last_try_ms = 0;
+    d->port_seen = seen;
 }
 
 /* --- the recording ------------------------------------------------------- */
@@ -315,10 +474,11 @@ static void rec_close(struct daemon *d, const char *why)
     if (!d->cap)
         return;
     if (d->s && rmat_devsess_clock_fit(d->s, &fit) == RMAT_OK) {
-        char text[128];
-        snprintf(text, sizeof text, "offset_ns=%lld drift_ppm=%.3f n=%u rms_us=%.1f",
-                 (long long)fit.offset_ns, fit.drift_ppm, fit.n, fit.rms_us);
+        char text[RMAT_ERRINFO_MSG];
+        rmat_clock_fit_text(&fit, text, sizeof text);
         rmat_capture_event(d->cap, rmat_host_time_ns(), "clock_fit", fit.drift_ppm, text, NULL);
+        if (!rmat_clock_fit_describe(&fit, d->info.model, text, sizeof text))
+            rmat_logf(d->cfg->log, RMAT_LOG_WARN, "%s: %s", rmat_capture_path(d->cap), text);
     }
     rmat_capture_event(d->cap, rmat_host_time_ns(), "stop", NAN, why, NULL);
     rmat_logf(d->cfg->log, RMAT_LOG_INFO, "%s: %llu frames; %s", rmat_capture_path(d->cap),
@@ -358,13 +518,15 @@ static int on_frame(void *ctx, const struct rmat_frame_hdr *hdr, const uint16_t 
         sum += samples[i];
     d->load_counts = (double)sum;
     d->last_data_ms = mono_ms();
+    if (d->state != MAT_PRESENT && d->armed)
+        mat_present(d);
+    if (d->cfg->observer && d->cfg->observer->on_frame)
+        d->cfg->observer->on_frame(d->cfg->observer->ctx, hdr, samples);
     /* Frames still in flight from before the recording's START (its ACK
      * not yet seen) belong to the idle stream, not to the file. */
     if (d->cap && d->armed &&
         rmat_capture_frame(d->cap, hdr, samples, pkt, pkt_len, t_host_ns, &ei) != 0)
         rec_failed(d, &ei);
-    if (d->cfg->observer && d->cfg->observer->on_frame)
-        d->cfg->observer->on_frame(d->cfg->observer->ctx, hdr, samples);
     return 0;
 }
 
@@ -387,6 +549,10 @@ static void on_status(void *ctx, const struct rmat_status *st, int64_t t_host_ns
     struct daemon *d = ctx;
     char text[96];
 
+    /* The mat ended its stream itself (the loop then treats it as gone;
+     * a STATUS before START's ACK speaks of the stream before). */
+    if (d->armed && !st->streaming)
+        d->mat_stopped = 1;
     if (st->frames_dropped > d->dev_dropped_seen && d->cap && d->armed) {
         const uint32_t n = st->frames_dropped - d->dev_dropped_seen;
         snprintf(text, sizeof text, "%u frames dropped by the mat (link slower than %u Hz)", n,
@@ -430,15 +596,15 @@ static void on_clock(void *ctx, uint64_t t_device_us, int64_t t_host_ns, int64_t
     rec_event(d, t_host_ns, "clock_sync", (double)t_device_us, text);
 }
 
-/* Builds DIR/SUBJECT_REGION_SIDE_YYYYMMDD-HHMMSS[-N].h5 that exists neither
- * as a recording nor as a journal. */
+/* Builds DIR/SUBJECT_REGION_SIDE_YYYYMMDD-HHMMSS[-N].h5, the time being the
+ * session's started_utc (rmat_iso_datetime_utc()'s form, or now), that
+ * exists neither as a recording nor as a journal. */
 static int rec_name(const struct daemon *d, const struct rmat_session_meta *m, char *path,
                     size_t cap)
 {
     char stem[256], part[3][64], stamp[32];
     const char *src[3] = {m->subject, m->region, m->side};
-    time_t now = time(NULL);
-    struct tm tm;
+    const char *u = m->started_utc; /* YYYY-MM-DDTHH:MM:SSZ */
 
     for (int k = 0; k < 3; k++) {
         size_t j = 0;
@@ -448,8 +614,10 @@ static int rec_name(const struct daemon *d, const struct rmat_session_meta *m, c
         if (!j)
             snprintf(part[k], sizeof part[k], "%s", k == 0 ? "anon" : k == 1 ? "body" : "none");
     }
-    gmtime_r(&now, &tm);
-    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    if (strlen(u) < 19)
+        return RMAT_E_ARG;
+    snprintf(stamp, sizeof stamp, "%.4s%.2s%.2s-%.2s%.2s%.2s", u, u + 5, u + 8, u + 11, u + 14,
+             u + 17);
     snprintf(stem, sizeof stem, "%s_%s_%s_%s", part[0], part[1], part[2], stamp);
     for (int n = 1; n < 1000; n++) {
         char journal[4200];
@@ -482,9 +650,23 @@ static int set_meta(struct rmat_session_meta *m, const char *key, const char *v,
                 {"mounting", m->mounting, sizeof m->mounting},
                 {"operator", m->operator_name, sizeof m->operator_name},
                 {"notes", m->notes, sizeof m->notes}};
-    char *end;
-    double x;
+    char *end, why[200];
+    double x, t;
 
+    if (!strcmp(key, "started_utc")) {
+        /* For a session entered after the fact: a real date and time, not
+         * one to come. The file is named after it. */
+        if (rmat_iso_datetime_utc(v, m->started_utc, sizeof m->started_utc, &t, why, sizeof why) !=
+            0) {
+            snprintf(err, cap, "started_utc: %s", why);
+            return -1;
+        }
+        if (t > (double)time(NULL) + FUTURE_SLACK_S) {
+            snprintf(err, cap, "started_utc %s is in the future", m->started_utc);
+            return -1;
+        }
+        return 0;
+    }
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
         if (strcmp(key, strs[i].key) != 0)
             continue;
@@ -506,7 +688,7 @@ static int set_meta(struct rmat_session_meta *m, const char *key, const char *v,
     if (strcmp(key, "roller_diameter_mm") && strcmp(key, "body_mass_kg")) {
         snprintf(err, cap,
                  "unknown field '%s' (subject, session, region, side, roller, "
-                 "roller_diameter_mm, mounting, body_mass_kg, operator, notes)",
+                 "roller_diameter_mm, mounting, body_mass_kg, operator, notes, started_utc)",
                  key);
         return -1;
     }
@@ -535,7 +717,7 @@ static void cmd_start(struct daemon *d, char **w, int n, char *reply, size_t cap
                  rmat_capture_path(d->cap));
         return;
     }
-    if (!d->s) {
+    if (!d->s || d->state != MAT_PRESENT) {
         snprintf(reply, cap, "error no mat connected on %s (is it plugged in and on?)",
                  d->cfg->device);
         return;
@@ -553,13 +735,26 @@ static void cmd_start(struct daemon *d, char **w, int n, char *reply, size_t cap
             return;
         }
     }
-    rmat_utc_now(meta.started_utc, sizeof meta.started_utc);
+    /* A session filed under nobody cannot be found for a report later. */
+    if (!meta.subject[0]) {
+        snprintf(reply, cap,
+                 "error start needs subject=CODE (the patient's code), or subject=anonymous for "
+                 "a session without one");
+        return;
+    }
+    calib_resolve(d);
+    if (d->calib_bad) {
+        snprintf(reply, cap, "error %.1900s (fix it and start again)", d->calib_desc);
+        return;
+    }
+    if (!meta.started_utc[0])
+        rmat_utc_now(meta.started_utc, sizeof meta.started_utc);
     if (rec_name(d, &meta, path, sizeof path) != RMAT_OK) {
         snprintf(reply, cap, "error no free file name in %s", d->cfg->recordings_dir);
         return;
     }
     rmat_device_desc_from_info(&dev, &d->info, d->rate_hz);
-    if (rmat_capture_open(path, &dev, &meta, &d->cap, &ei) != RMAT_OK) {
+    if (rmat_capture_open(path, &dev, &meta, d->calib, &d->cap, &ei) != RMAT_OK) {
         set_error(d, ei.msg);
         snprintf(reply, cap, "error %s", ei.msg);
         return;
@@ -578,7 +773,8 @@ static void cmd_start(struct daemon *d, char **w, int n, char *reply, size_t cap
         return;
     }
     d->armed = 1;
-    rmat_logf(d->cfg->log, RMAT_LOG_INFO, "recording %s", path);
+    rmat_logf(d->cfg->log, d->calib ? RMAT_LOG_INFO : RMAT_LOG_WARN, "recording %s (id %s): %s",
+              path, rmat_capture_recording_id(d->cap), d->calib_desc);
     snprintf(reply, cap, "ok %.1900s", path);
 }
 
@@ -614,32 +810,57 @@ static void join(char **w, int from, int n, char *out, size_t cap)
 
 static void cmd_event(struct daemon *d, const char *kind, char **w, int n, char *reply, size_t cap)
 {
-    char text[RMAT_CTL_LINE_MAX];
+    char text[RMAT_CTL_LINE_MAX], q[RMAT_CTL_LINE_MAX + 8] = "", num[8] = "";
     double value = NAN;
     int from = 1;
+    int64_t at_s;
 
     if (!d->cap) {
         snprintf(reply, cap, "error not recording: start a recording first");
         return;
     }
     if (!strcmp(kind, "pain")) {
-        char *end;
-        if (n < 2 || (value = strtod(w[1], &end), end == w[1] || *end) || !(value >= 0) ||
-            value > 10) {
-            snprintf(reply, cap, "error pain wants a rating from 0 to 10");
+        /* A rating on the 0-10 numeric scale is a whole number. */
+        const char *r = n >= 2 ? w[1] : "";
+        size_t len = strlen(r);
+        if (len == 0 || len > 2 || strspn(r, "0123456789") != len || atoi(r) > 10) {
+            snprintf(reply, cap, "error pain wants a rating from 0 to 10, a whole number%s%.40s%s",
+                     len ? " (got '" : "", r, len ? "')" : "");
             return;
         }
+        value = atoi(r);
+        snprintf(num, sizeof num, " %d", atoi(r));
         from = 2;
     } else if (n < 2) {
         snprintf(reply, cap, "error %s wants a text", kind);
         return;
     }
     join(w, from, n, text, sizeof text);
+    at_s = (mono_ms() - d->rec_started_ms) / 1000;
     rec_event(d, rmat_host_time_ns(), kind, value, text);
-    if (d->cap)
-        snprintf(reply, cap, "ok");
-    else
+    if (!d->cap) {
         snprintf(reply, cap, "error %s", d->last_error);
+        return;
+    }
+    /* Say what was stored and when, so the physio sees it went in. The
+     * text is quoted as the protocol quotes (and cut as the file cuts). */
+    if (text[0]) {
+        char stored[RMAT_EVENT_TEXT_LEN];
+        rmat_utf8_copy(stored, sizeof stored, text, strlen(text));
+        q[0] = '"';
+        {
+            size_t k = 1;
+            for (const char *p = stored; *p && k + 3 < sizeof q; p++) {
+                if (*p == '"' || *p == '\\')
+                    q[k++] = '\\';
+                q[k++] = *p;
+            }
+            q[k++] = '"';
+            q[k] = '\0';
+        }
+    }
+    snprintf(reply, cap, "ok %s%s at %02lld:%02lld%s%s", kind, num, (long long)(at_s / 60),
+             (long long)(at_s % 60), q[0] ? " " : "", q);
 }
 
 static void cmd_status(const struct daemon *d, char *reply, size_t cap)
@@ -663,7 +884,15 @@ static void cmd_status(const struct daemon *d, char *reply, size_t cap)
     if (st && n > 0 && (size_t)n < cap)
         n += snprintf(reply + n, cap - (size_t)n, " load_counts=%.0f link_drops=%u mat_dropped=%u",
                       d->load_counts, rmat_decoder_dropped(&st->decoder), d->dev_dropped_seen);
-    if (st && d->cfg->observer && d->cfg->observer->status && n > 0 && (size_t)n < cap) {
+    if (d->have_info && n > 0 && (size_t)n < cap) {
+        char label[sizeof d->calib_label + 8] = "";
+        rmat_ctl_append_word(label, sizeof label, d->calib_label);
+        n += snprintf(reply + n, cap - (size_t)n, " calibration=%s", label);
+    }
+    /* What the program adds (rollmatd: the force in N through the
+     * calibration), while there is a mat to speak of. */
+    if (st && d->state == MAT_PRESENT && d->cfg->observer && d->cfg->observer->status && n > 0 &&
+        (size_t)n < cap) {
         d->cfg->observer->status(d->cfg->observer->ctx, reply + n, cap - (size_t)n);
         n = (int)strlen(reply);
     }
@@ -710,6 +939,36 @@ static void handle_line(struct daemon *d, char *line, char *reply, size_t cap)
 
 /* --- the control socket ------------------------------------------------- */
 
+/* The recordings folder: made if missing (its parent must exist), a
+ * folder, and one where a file can be created and removed. */
+static int check_recordings_dir(const char *dir, struct rmat_errinfo *ei)
+{
+    char probe[4200];
+    struct stat st;
+    int fd;
+
+    if (stat(dir, &st) != 0) {
+        if (errno != ENOENT || mkdir(dir, 0775) != 0)
+            return rmat_errinfo_set(ei, rmat_err_from_errno(errno), errno,
+                                    "cannot make the recordings folder %s: %s", dir,
+                                    strerror(errno));
+    } else if (!S_ISDIR(st.st_mode)) {
+        return rmat_errinfo_set(ei, RMAT_E_EXISTS, ENOTDIR,
+                                "the recordings folder %s is a file, not a folder: give --dir a "
+                                "folder",
+                                dir);
+    }
+    snprintf(probe, sizeof probe, "%s/.rollmatd-write-test.%ld", dir, (long)getpid());
+    fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return rmat_errinfo_set(ei, rmat_err_from_errno(errno), errno,
+                                "cannot write in the recordings folder %s: %s", dir,
+                                strerror(errno));
+    close(fd);
+    unlink(probe);
+    return RMAT_OK;
+}
+
 static int ctl_listen(struct daemon *d, struct rmat_errinfo *ei)
 {
     const char *path = d->cfg->socket_path;
@@ -723,9 +982,37 @@ static int ctl_listen(struct daemon *d, struct rmat_errinfo *ei)
     memcpy(a.sun_path, path, strlen(path) + 1);
     snprintf(dir, sizeof dir, "%s", path);
     slash = strrchr(dir, '/');
-    if (slash && slash != dir) {
+    if (slash == dir)
+        snprintf(dir, sizeof dir, "/");
+    else if (slash)
         *slash = '\0';
-        mkdir(dir, 0770);
+    else
+        snprintf(dir, sizeof dir, ".");
+    /* The default folder ($XDG_RUNTIME_DIR/rollmat) is made, in a parent
+     * that exists; a folder given with --socket must exist. */
+    {
+        char def[sizeof a.sun_path + 64];
+        rmat_ctl_default_socket(def, sizeof def);
+        if (strcmp(def, path) == 0 && slash && slash != dir)
+            mkdir(dir, 0770);
+    }
+    {
+        struct stat st;
+        if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+            return rmat_errinfo_set(ei, RMAT_E_NOTFOUND, errno,
+                                    "the control socket's folder %s does not exist: make it, or "
+                                    "give --socket a path in a folder that does",
+                                    dir);
+        if (access(dir, W_OK | X_OK) != 0)
+            return rmat_errinfo_set(ei, RMAT_E_IO, errno,
+                                    "cannot make the control socket in %s: %s (give --socket a "
+                                    "path in a folder you may write)",
+                                    dir, strerror(errno));
+        if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
+            return rmat_errinfo_set(ei, RMAT_E_EXISTS, 0,
+                                    "%s exists and is not a socket: not replacing it (give "
+                                    "--socket another path)",
+                                    path);
     }
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
@@ -866,10 +1153,11 @@ int rmat_daemon_run(const struct rmat_daemon_config *cfg, struct rmat_errinfo *e
     snprintf(d->port, sizeof d->port, "%s", cfg->device);
     for (int i = 0; i < MAX_CLIENTS; i++)
         d->clients[i].fd = -1;
-    if (mkdir(cfg->recordings_dir, 0775) != 0 && errno != EEXIST) {
-        rc = rmat_errinfo_set(ei, rmat_err_from_errno(errno), errno,
-                              "cannot make the recordings folder %s: %s", cfg->recordings_dir,
-                              strerror(errno));
+    d->retry_ms = RETRY_FIRST_MS;
+    /* Whatever would fail the first recording fails the start, before a
+     * patient is on the mat. */
+    rc = check_recordings_dir(cfg->recordings_dir, ei);
+    if (rc != RMAT_OK) {
         free(d);
         return rc;
     }
@@ -880,13 +1168,24 @@ int rmat_daemon_run(const struct rmat_daemon_config *cfg, struct rmat_errinfo *e
     }
     rmat_logf(cfg->log, RMAT_LOG_INFO, "listening on %s; recordings go to %s", cfg->socket_path,
               cfg->recordings_dir);
+    if (cfg->calib_file)
+        rmat_logf(cfg->log, RMAT_LOG_INFO, "calibration for whatever mat connects: %s",
+                  cfg->calib_file);
+    else if (cfg->calib_dir)
+        rmat_logf(cfg->log, RMAT_LOG_INFO, "calibrations of the mats: %s/mat-SERIAL.cal",
+                  cfg->calib_dir);
+    else
+        rmat_logf(cfg->log, RMAT_LOG_WARN, "no calibration: recordings are in raw counts");
 
     while (!(cfg->stop && *cfg->stop)) {
         const int64_t now = mono_ms();
         struct rmat_errinfo lei;
 
-        if (!d->s && now - d->last_try_ms >= RECONNECT_EVERY_MS)
-            link_try(d);
+        if (!d->s) {
+            port_watch(d);
+            if (now - d->last_try_ms >= d->retry_ms)
+                link_try(d);
+        }
         if (d->s) {
             int got = rmat_devsess_pump(d->s, PUMP_WAIT_MS, &lei);
             /* Drain what has arrived (a read takes at most 64 kB) before
@@ -898,10 +1197,12 @@ int rmat_daemon_run(const struct rmat_daemon_config *cfg, struct rmat_errinfo *e
             }
             if (got < 0)
                 link_lost(d, lei.msg);
+            else if (d->mat_stopped)
+                link_lost(d, "the mat stopped streaming (its STATUS says streaming=0)");
             else if (got > 0)
                 coalesce();
             else if (mono_ms() - d->last_data_ms > SILENCE_MS)
-                link_lost(d, "no data for 2 s while streaming");
+                link_probe(d);
         }
         if (d->s && mono_ms() - d->last_ping_ms >= PING_EVERY_MS) {
             d->last_ping_ms = mono_ms();
@@ -928,6 +1229,7 @@ int rmat_daemon_run(const struct rmat_daemon_config *cfg, struct rmat_errinfo *e
             close(d->clients[i].fd);
     close(d->lfd);
     unlink(cfg->socket_path);
+    rmat_calib_free(d->calib);
     free(d);
     return RMAT_OK;
 }

@@ -1,9 +1,11 @@
 /* The host side of one device link. See devsession.h. */
 #include "rollmat/devsession.h"
+#include "rollmat/device.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -41,6 +43,7 @@ struct rmat_devsess {
     int got_ack;
     struct rmat_ack ack;
     int got_info;
+    int got_status; /* a STATUS came since the last GET_STATUS was sent */
     struct rmat_info info;
     int have_grid;
     /* clock sync */
@@ -167,6 +170,7 @@ static int dispatch(struct rmat_devsess *s, const uint8_t *pkt, size_t len, int6
         if (rmat_wire_parse_status(pkt, len, &st) == RMAT_OK) {
             s->st.last_status = st;
             s->st.have_status = 1;
+            s->got_status = 1;
             if (s->h.on_status)
                 s->h.on_status(s->h.ctx, &st, t_ns);
         }
@@ -387,6 +391,71 @@ int rmat_devsess_clock_fit(const struct rmat_devsess *s, struct rmat_clock_fit *
     fit->offset_ns = y0 + (int64_t)llround(a - (double)x0 * (1000.0 + b));
     fit->rms_us = sqrt(ss / n) / 1000.0;
     return RMAT_OK;
+}
+
+int rmat_devsess_get_status(struct rmat_devsess *s, struct rmat_status *st, int timeout_ms,
+                            int tries, struct rmat_errinfo *ei)
+{
+    const struct rmat_cmd cmd = {.type = RMAT_PKT_GET_STATUS};
+    int rc = RMAT_E_TIMEOUT;
+
+    for (int i = 0; i < tries; i++) {
+        int64_t deadline;
+        s->got_status = 0;
+        rc = rmat_devsess_command(s, &cmd, timeout_ms, ei);
+        if (rc == RMAT_E_TIMEOUT)
+            continue;
+        if (rc != RMAT_OK)
+            return rc;
+        /* STATUS follows its ACK. */
+        deadline = mono_ms(s) + timeout_ms;
+        while (!s->got_status && mono_ms(s) < deadline) {
+            rc = rmat_devsess_pump(s, (int)(deadline - mono_ms(s)), ei);
+            if (rc < 0)
+                return rc;
+        }
+        if (s->got_status) {
+            *st = s->st.last_status;
+            return RMAT_OK;
+        }
+        rc = RMAT_E_TIMEOUT;
+    }
+    return rmat_errinfo_set(ei, RMAT_E_TIMEOUT, 0, "%s: no STATUS after %d tries of GET_STATUS",
+                            rmat_transport_name(s->t), tries);
+}
+
+void rmat_clock_fit_text(const struct rmat_clock_fit *fit, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "offset_ns=%lld drift_ppm=%.3f n=%u rms_us=%.1f", (long long)fit->offset_ns,
+             fit->drift_ppm, fit->n, fit->rms_us);
+}
+
+int rmat_clock_fit_describe(const struct rmat_clock_fit *fit, const char *model, char *buf,
+                            size_t cap)
+{
+    const double ratio = 1.0 + fit->drift_ppm * 1e-6;
+    int n;
+
+    if (fabs(fit->drift_ppm) <= RMAT_CLOCK_MAX_DRIFT_PPM) {
+        snprintf(buf, cap, "drift %+.1f ppm from %u round trips (rms %.0f us)", fit->drift_ppm,
+                 fit->n, fit->rms_us);
+        return 1;
+    }
+    /* Not a crystal's error: say what it is instead of a number of ppm. */
+    if (!(ratio > 0)) {
+        n = snprintf(buf, cap, "the mat's clock does not advance with this computer's: ");
+    } else {
+        n = snprintf(buf, cap,
+                     "the mat's clock runs %.2f times as fast as this computer's: ", ratio);
+    }
+    if (n < 0 || (size_t)n >= cap)
+        return 0;
+    if (model && strcmp(model, RMAT_SIM_MODEL) == 0 && ratio > 0)
+        snprintf(buf + n, cap - (size_t)n, "a virtual mat sped up (--speed %g)?",
+                 round(ratio * 100.0) / 100.0);
+    else
+        snprintf(buf + n, cap - (size_t)n, "not a drift, so not applied: check the mat's firmware");
+    return 0;
 }
 
 int rmat_devsess_handshake(struct rmat_devsess *s, struct rmat_info *info, struct rmat_errinfo *ei)

@@ -10,7 +10,11 @@
 #include <unistd.h>
 
 #include "rollmat/bytes.h"
+#include "rollmat/calib.h"
 #include "rollmat/crc32.h"
+#include "rollmat/devsession.h"
+#include "rollmat/strutil.h"
+#include "rollmat/uuid.h"
 #include "rollmat/wire.h"
 
 #define MAGIC      "RMATJNL1"
@@ -19,6 +23,11 @@
 #define REC_META   1
 #define REC_PACKET 2
 #define REC_EVENT  3
+#define REC_IDENT  4
+#define REC_CALIB  5
+/* A CALIB record's text: no longer than a PACKET record, so any reader
+ * that takes packets takes it (total u32 and offset u32 come first). */
+#define CALIB_PIECE (RMAT_WIRE_MAX_PACKET - 8)
 /* Records are buffered here between syncs: 64 KiB is ~30 dense 32x32
  * frames, so a write() per few hundred ms at 100 Hz, and the buffer never
  * holds more than the second that docs/format.md allows to be lost. */
@@ -219,8 +228,59 @@ static void get_meta(struct cursor *c, struct rmat_device_desc *d, struct rmat_s
     get_str(c, m->started_utc, sizeof m->started_utc);
 }
 
+/* The IDENT record: the recording's id, u16 length + bytes. */
+static int put_ident(struct rmat_journal *j, const char *recording_id, struct rmat_errinfo *ei)
+{
+    const size_t n = strlen(recording_id);
+    uint8_t *p;
+
+    if (n >= RMAT_RECORDING_ID_LEN)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "%s: recording_id too long", j->path);
+    p = rec_begin(j, REC_IDENT, 0, 2 + n, ei);
+    if (!p)
+        return ei ? ei->code : RMAT_E_IO;
+    rmat_put_le16(p, (uint16_t)n);
+    memcpy(p + 2, recording_id, n);
+    rec_end(j, 2 + n);
+    return RMAT_OK;
+}
+
+/* The CALIB records: the calibration's text in pieces of at most
+ * CALIB_PIECE bytes, each saying the whole length and where it goes, so
+ * recovery can tell a complete text from one cut by a crash. */
+static int put_calib(struct rmat_journal *j, const struct rmat_calib *calib,
+                     struct rmat_errinfo *ei)
+{
+    char *text = NULL;
+    size_t len = 0, off = 0;
+    int rc = rmat_calib_to_text(calib, &text, &len, ei);
+
+    if (rc != RMAT_OK)
+        return rc;
+    if (len > UINT32_MAX) {
+        free(text);
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "%s: calibration too large", j->path);
+    }
+    do {
+        const size_t n = len - off < CALIB_PIECE ? len - off : CALIB_PIECE;
+        uint8_t *p = rec_begin(j, REC_CALIB, 0, 8 + n, ei);
+        if (!p) {
+            free(text);
+            return ei ? ei->code : RMAT_E_IO;
+        }
+        rmat_put_le32(p, (uint32_t)len);
+        rmat_put_le32(p + 4, (uint32_t)off);
+        memcpy(p + 8, text + off, n);
+        rec_end(j, 8 + n);
+        off += n;
+    } while (off < len);
+    free(text);
+    return RMAT_OK;
+}
+
 int rmat_journal_create(const char *path, const struct rmat_device_desc *dev,
-                        const struct rmat_session_meta *meta, struct rmat_journal **out,
+                        const struct rmat_session_meta *meta, const char *recording_id,
+                        const struct rmat_calib *calib, struct rmat_journal **out,
                         struct rmat_errinfo *ei)
 {
     struct rmat_journal *j;
@@ -256,7 +316,11 @@ int rmat_journal_create(const char *path, const struct rmat_device_desc *dev,
     }
     memcpy(p, meta_buf, c.len);
     rec_end(j, c.len);
-    rc = rmat_journal_sync(j, ei);
+    rc = recording_id ? put_ident(j, recording_id, ei) : RMAT_OK;
+    if (rc == RMAT_OK && calib)
+        rc = put_calib(j, calib, ei);
+    if (rc == RMAT_OK)
+        rc = rmat_journal_sync(j, ei);
     if (rc != RMAT_OK) {
         rmat_journal_close(j, 1, NULL);
         return rc;
@@ -364,6 +428,103 @@ static int next_record(struct jreader *r, uint8_t *type, int64_t *t_ns, uint8_t 
     return 1;
 }
 
+/* What a journal holds between META and its first packet: IDENT and CALIB
+ * (none in a journal of an older rollmat). */
+struct preamble {
+    char recording_id[RMAT_RECORDING_ID_LEN];
+    char *calib_text; /* calib_len + 1 bytes */
+    size_t calib_len, calib_got;
+    int calib_bad; /* pieces out of order, of another length, or torn */
+};
+
+/* The largest calibration text taken back (rmat_calib_load()'s limit). */
+#define CALIB_TEXT_MAX (16u * 1024 * 1024)
+
+static void preamble_calib(struct preamble *pre, const uint8_t *payload, size_t len)
+{
+    uint32_t total, off;
+    size_t n;
+
+    if (len < 8) {
+        pre->calib_bad = 1;
+        return;
+    }
+    total = rmat_get_le32(payload);
+    off = rmat_get_le32(payload + 4);
+    n = len - 8;
+    if (!pre->calib_text && !pre->calib_bad) {
+        if (total > CALIB_TEXT_MAX || !(pre->calib_text = malloc((size_t)total + 1))) {
+            pre->calib_bad = 1;
+            return;
+        }
+        pre->calib_len = total;
+    }
+    if (pre->calib_bad || total != pre->calib_len || off != pre->calib_got ||
+        n > pre->calib_len - pre->calib_got) {
+        pre->calib_bad = 1;
+        return;
+    }
+    memcpy(pre->calib_text + off, payload + 8, n);
+    pre->calib_got += n;
+}
+
+/* Reads the IDENT and CALIB records that follow META and leaves the file
+ * at the first record that is neither (or at a torn one), for the loop
+ * over packets and events to take from there. */
+static void read_preamble(struct jreader *r, struct preamble *pre)
+{
+    for (;;) {
+        const long pos = ftell(r->f);
+        uint8_t type, *payload;
+        size_t len;
+        int64_t t_ns;
+        const int more = next_record(r, &type, &t_ns, &payload, &len);
+
+        if (more != 1 || (type != REC_IDENT && type != REC_CALIB)) {
+            if (pos < 0 || fseek(r->f, pos, SEEK_SET) != 0)
+                pre->calib_bad = 1;
+            return;
+        }
+        if (type == REC_IDENT) {
+            const size_t n = len >= 2 ? rmat_get_le16(payload) : 0;
+            if (len >= 2 && 2 + n <= len && n < sizeof pre->recording_id) {
+                memcpy(pre->recording_id, payload + 2, n);
+                pre->recording_id[n] = '\0';
+            }
+        } else {
+            preamble_calib(pre, payload, len);
+        }
+    }
+}
+
+/* The journal's calibration, when whole and good for the mat; NULL (with
+ * *unreadable set if there was one) otherwise. */
+static struct rmat_calib *preamble_take_calib(struct preamble *pre, const char *journal_path,
+                                              const struct rmat_device_desc *dev, int *unreadable,
+                                              char *why, size_t cap)
+{
+    struct rmat_calib *c = NULL;
+    struct rmat_errinfo cei;
+
+    *unreadable = 0;
+    if (!pre->calib_text && !pre->calib_bad)
+        return NULL;
+    if (pre->calib_bad || pre->calib_got != pre->calib_len) {
+        *unreadable = 1;
+        snprintf(why, cap, "its calibration was cut short");
+        return NULL;
+    }
+    pre->calib_text[pre->calib_len] = '\0';
+    if (rmat_calib_parse(pre->calib_text, journal_path, &c, &cei) != RMAT_OK ||
+        rmat_calib_check(c, dev->rows, dev->cols, journal_path, &cei) != RMAT_OK) {
+        rmat_calib_free(c);
+        *unreadable = 1;
+        snprintf(why, cap, "%s", cei.msg);
+        return NULL;
+    }
+    return c;
+}
+
 int rmat_journal_recover(const char *journal_path, const char *h5_path,
                          struct rmat_recover_result *res, struct rmat_errinfo *ei)
 {
@@ -371,14 +532,18 @@ int rmat_journal_recover(const char *journal_path, const char *h5_path,
     struct rmat_rec *rec = NULL;
     struct rmat_device_desc dev;
     struct rmat_session_meta meta;
+    struct preamble pre;
+    struct rmat_rec_ident ident;
+    struct rmat_calib *calib = NULL;
     uint16_t *samples = NULL;
-    char magic[MAGIC_LEN];
+    char magic[MAGIC_LEN], calib_why[RMAT_ERRINFO_MSG];
     uint8_t type, *payload;
     size_t payload_len;
-    int64_t t_ns;
+    int64_t t_ns = 0, last_t_ns = 0;
     int rc = RMAT_OK, more;
 
     memset(res, 0, sizeof *res);
+    memset(&pre, 0, sizeof pre);
     r.f = fopen(journal_path, "rb");
     if (!r.f)
         return rmat_errinfo_set(ei, rmat_err_from_errno(errno), errno, "%s: %s", journal_path,
@@ -407,10 +572,28 @@ int rmat_journal_recover(const char *journal_path, const char *h5_path,
             goto out;
         }
     }
-    rc = rmat_rec_create(h5_path, &dev, &meta, &rec, ei);
+    /* The same recording as the journal's, marked as rebuilt from it. */
+    read_preamble(&r, &pre);
+    memset(&ident, 0, sizeof ident);
+    if (rmat_uuid_valid(pre.recording_id))
+        memcpy(ident.recording_id, pre.recording_id, sizeof ident.recording_id);
+    else
+        res->new_id = 1;
+    {
+        const char *base = strrchr(journal_path, '/');
+        rmat_utf8_copy(ident.recovered_from, sizeof ident.recovered_from,
+                       base ? base + 1 : journal_path, strlen(base ? base + 1 : journal_path));
+    }
+    calib = preamble_take_calib(&pre, journal_path, &dev, &res->calib_unreadable, calib_why,
+                                sizeof calib_why);
+    res->calibrated = calib != NULL;
+    rc = rmat_rec_create_ident(h5_path, &dev, &meta, calib, &ident, &rec, ei);
     if (rc != RMAT_OK)
         goto out;
+    snprintf(res->recording_id, sizeof res->recording_id, "%s", rmat_rec_recording_id(rec));
     while ((more = next_record(&r, &type, &t_ns, &payload, &payload_len)) == 1) {
+        if (t_ns)
+            last_t_ns = t_ns;
         if (type == REC_PACKET) {
             struct rmat_frame_hdr hdr;
             if (payload_len < 1 || payload[0] != RMAT_PKT_FRAME ||
@@ -451,6 +634,20 @@ int rmat_journal_recover(const char *journal_path, const char *h5_path,
         snprintf(text, sizeof text, "recovered from the journal; its last record was torn");
         rmat_rec_event(rec, t_ns, "note", NAN, text, NULL);
     }
+    /* Notes at the end of what was recorded, like the torn tail's. */
+    if (!last_t_ns)
+        last_t_ns = rmat_host_time_ns();
+    if (res->new_id)
+        rmat_rec_event(rec, last_t_ns, "note", NAN,
+                       "recovered from a journal without a recording_id (an older rollmat's): "
+                       "this recording got a new one",
+                       NULL);
+    if (res->calib_unreadable) {
+        char text[RMAT_EVENT_TEXT_LEN];
+        /* The event keeps 127 bytes of it; the writer cuts the rest. */
+        snprintf(text, sizeof text, "recovered without /calibration: %.90s", calib_why);
+        rmat_rec_event(rec, last_t_ns, "note", NAN, text, NULL);
+    }
 
 out:
     if (rec) {
@@ -458,6 +655,8 @@ out:
         if (rc == RMAT_OK)
             rc = crc;
     }
+    rmat_calib_free(calib);
+    free(pre.calib_text);
     free(samples);
     free(r.rec);
     if (r.f)

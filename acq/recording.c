@@ -59,6 +59,7 @@
 #include "h5util.h"
 #include "recfile_h5.h"
 #include "rollmat/strutil.h"
+#include "rollmat/uuid.h"
 
 /* A raw chunk of about 128 KiB: large enough that an hour at 1 kHz is a few
  * thousand chunks, small enough that a partial chunk rewritten at each
@@ -112,6 +113,7 @@ struct rmat_rec {
     off_t reserve_bytes;        /* 0: the file system cannot reserve */
     int full;                   /* the last reservation failed */
     unsigned full_events;       /* events taken while full */
+    char recording_id[RMAT_RECORDING_ID_LEN];
 };
 
 /* --- HDF5 errors --------------------------------------------------------- */
@@ -463,8 +465,17 @@ int rmat_rec_create_ex(const char *path, const struct rmat_device_desc *dev,
                        const struct rmat_session_meta *meta, const struct rmat_calib *calib,
                        struct rmat_rec **out, struct rmat_errinfo *ei)
 {
+    return rmat_rec_create_ident(path, dev, meta, calib, NULL, out, ei);
+}
+
+int rmat_rec_create_ident(const char *path, const struct rmat_device_desc *dev,
+                          const struct rmat_session_meta *meta, const struct rmat_calib *calib,
+                          const struct rmat_rec_ident *ident, struct rmat_rec **out,
+                          struct rmat_errinfo *ei)
+{
     struct rmat_session_meta unknown;
     struct rmat_rec *rec = NULL;
+    struct rmat_rec_ident id;
     hid_t fapl = H5I_INVALID_HID;
     int created = 0, fd, rc;
 
@@ -475,6 +486,17 @@ int rmat_rec_create_ex(const char *path, const struct rmat_device_desc *dev,
     rc = check_desc(path, dev, ei);
     if (rc != RMAT_OK)
         return rc;
+    memset(&id, 0, sizeof id);
+    if (ident)
+        id = *ident;
+    if (!id.recording_id[0]) {
+        rc = rmat_uuid_v4(id.recording_id, ei);
+        if (rc != RMAT_OK)
+            return rc;
+    } else if (!rmat_uuid_valid(id.recording_id)) {
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "%s: recording_id '%s' is not a UUID", path,
+                                id.recording_id);
+    }
     if (!meta) {
         rmat_session_meta_init(&unknown);
         meta = &unknown;
@@ -509,6 +531,7 @@ int rmat_rec_create_ex(const char *path, const struct rmat_device_desc *dev,
         goto out;
     }
     rec->file = H5I_INVALID_HID;
+    snprintf(rec->recording_id, sizeof rec->recording_id, "%s", id.recording_id);
     rec->sensels = (size_t)dev->rows * (size_t)dev->cols;
     table_init(&rec->frames, frames_per_chunk(rec->sensels));
     table_init(&rec->events, EVENT_CHUNK);
@@ -541,7 +564,7 @@ int rmat_rec_create_ex(const char *path, const struct rmat_device_desc *dev,
     /* Like every attribute, /calibration must exist before SWMR writing
      * starts (see the top of this file). */
     errno = 0;
-    rc = rmat_recfile_write_header(rec->file, path, dev, meta, calib, ei);
+    rc = rmat_recfile_write_header(rec->file, path, dev, meta, calib, &id, ei);
     if (rc == RMAT_E_HDF5)
         rc = h5_fail(path, ei, "writing the attributes");
     if (rc != RMAT_OK)
@@ -678,6 +701,11 @@ int rmat_rec_event(struct rmat_rec *rec, int64_t t_host_ns, const char *kind, do
     if (rc != RMAT_OK)
         return rc;
     return maybe_flush(rec, ei);
+}
+
+const char *rmat_rec_recording_id(const struct rmat_rec *rec)
+{
+    return rec ? rec->recording_id : "";
 }
 
 uint64_t rmat_rec_frames(const struct rmat_rec *rec)

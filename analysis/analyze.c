@@ -831,6 +831,12 @@ static int write_summary_json(const char *dir, const struct json_ctx *c, struct 
     rmat_jw_begin(&j, f);
     rmat_jw_str(&j, "software", "rollmat " RMAT_VERSION);
     rmat_jw_str(&j, "recording", c->rec_path);
+    /* The session's identity, so trends count it once wherever this
+     * analysis lies ("" for a recording of format version 1). */
+    rmat_jw_str(&j, "recording_id", c->info->recording_id);
+    rmat_jw_bool(&j, "recovered", c->info->recovered_from[0] != '\0');
+    if (c->info->recovered_from[0])
+        rmat_jw_str(&j, "recovered_from", c->info->recovered_from);
     {
         char now[32];
         rmat_utc_now(now, sizeof now);

@@ -323,6 +323,12 @@ int rmat_reader_open(const char *path, struct rmat_reader **out, struct rmat_err
                                 sizeof r->info.software, ei);
     if (rc != RMAT_OK)
         goto out;
+    {
+        struct rmat_rec_ident id;
+        rmat_recfile_read_ident(r->file, &id);
+        memcpy(r->info.recording_id, id.recording_id, sizeof id.recording_id);
+        memcpy(r->info.recovered_from, id.recovered_from, sizeof id.recovered_from);
+    }
     rc = rmat_recfile_read_device(r->file, r->path, &r->info.dev, ei);
     if (rc != RMAT_OK)
         goto out;

@@ -668,16 +668,9 @@ static void put_num(FILE *f, const char *key, double v, const char *comment)
     fputc('\n', f);
 }
 
-int rmat_calib_save(const struct rmat_calib *c, const char *path, struct rmat_errinfo *ei)
+/* The text of c (the format at the top of calib.h, gains inline) to f. */
+static void write_text(FILE *f, const struct rmat_calib *c)
 {
-    FILE *f;
-    int rc;
-
-    if (!c || !path)
-        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "rmat_calib_save: calibration and path needed");
-    rc = rmat_out_open_path(path, &f, ei);
-    if (rc != RMAT_OK)
-        return rc;
     fprintf(f, RMAT_CALIB_FORMAT " %d\n", RMAT_CALIB_VERSION);
     fputs("# rollmat calibration: raw counts to kPa (docs/calibration.md)\n", f);
     if (c->name[0])
@@ -720,7 +713,46 @@ int rmat_calib_save(const struct rmat_calib *c, const char *path, struct rmat_er
             fputc('\n', f);
         }
     }
+}
+
+int rmat_calib_save(const struct rmat_calib *c, const char *path, struct rmat_errinfo *ei)
+{
+    FILE *f;
+    int rc;
+
+    if (!c || !path)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "rmat_calib_save: calibration and path needed");
+    rc = rmat_out_open_path(path, &f, ei);
+    if (rc != RMAT_OK)
+        return rc;
+    write_text(f, c);
     return rmat_out_close(f, path, ei);
+}
+
+int rmat_calib_to_text(const struct rmat_calib *c, char **text, size_t *len,
+                       struct rmat_errinfo *ei)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f;
+
+    *text = NULL;
+    if (len)
+        *len = 0;
+    if (!c)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "rmat_calib_to_text: no calibration");
+    f = open_memstream(&buf, &n);
+    if (!f)
+        return rmat_errinfo_set(ei, RMAT_E_NOMEM, errno, "out of memory");
+    write_text(f, c);
+    if (fclose(f) != 0 || !buf) {
+        free(buf);
+        return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "out of memory");
+    }
+    *text = buf;
+    if (len)
+        *len = n;
+    return RMAT_OK;
 }
 
 int rmat_calib_mat_path(const char *dir, uint32_t serial, char *buf, size_t cap)
@@ -741,4 +773,78 @@ int rmat_calib_load_for_mat(const char *dir, uint32_t serial, struct rmat_calib 
     if (stat(path, &st) != 0 && errno == ENOENT)
         return RMAT_OK;
     return rmat_calib_load(path, out, ei);
+}
+
+/* The name a calibration goes by in messages: its own, else its file's. */
+static void calib_label(const struct rmat_calib *c, const char *path, char *buf, size_t cap)
+{
+    const char *base = strrchr(path, '/');
+    size_t n;
+
+    if (c->name[0]) {
+        snprintf(buf, cap, "%s", c->name);
+        return;
+    }
+    base = base ? base + 1 : path;
+    n = strlen(base);
+    if (n > 4 && strcmp(base + n - 4, ".cal") == 0)
+        n -= 4;
+    snprintf(buf, cap, "%.*s", (int)n, base);
+}
+
+int rmat_calib_find_for_mat(const char *file, const char *dir, uint32_t serial, int rows, int cols,
+                            struct rmat_calib **out, char *desc, size_t cap,
+                            struct rmat_errinfo *ei)
+{
+    char path[4096], label[RMAT_CALIB_NAME_LEN + 64];
+    struct rmat_calib *c = NULL;
+    int rc;
+
+    *out = NULL;
+    if (desc && cap)
+        desc[0] = '\0';
+    if (file) {
+        snprintf(path, sizeof path, "%s", file);
+        rc = rmat_calib_load(file, &c, ei);
+    } else if (dir) {
+        if (rmat_calib_mat_path(dir, serial, path, sizeof path) != RMAT_OK)
+            return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "%s: calibration folder name too long", dir);
+        rc = rmat_calib_load_for_mat(dir, serial, &c, ei);
+    } else {
+        if (desc)
+            snprintf(desc, cap,
+                     "NO CALIBRATION for mat serial %lu: recordings are in raw counts; give "
+                     "--calibration FILE or --calibration-dir DIR",
+                     (unsigned long)serial);
+        return RMAT_OK;
+    }
+    if (rc != RMAT_OK)
+        return rc;
+    if (!c) {
+        if (desc)
+            snprintf(desc, cap,
+                     "NO CALIBRATION for mat serial %lu: recordings are in raw counts; put one "
+                     "at %s (rollmat calibrate --mat-dir %s)",
+                     (unsigned long)serial, path, dir);
+        return RMAT_OK;
+    }
+    /* A gains file, or gains of another mat, cannot convert this mat's
+     * counts: an error now, not a recording that cannot be created. */
+    {
+        char what[4200];
+        snprintf(what, sizeof what, "%s (for mat serial %lu, %dx%d)", path, (unsigned long)serial,
+                 rows, cols);
+        rc = rmat_calib_check(c, rows, cols, what, ei);
+    }
+    if (rc != RMAT_OK) {
+        rmat_calib_free(c);
+        return rc;
+    }
+    if (desc) {
+        calib_label(c, path, label, sizeof label);
+        snprintf(desc, cap, "calibration '%s' (%s curve%s) from %s", label,
+                 rmat_curve_name(c->curve), c->gains ? ", equilibrated" : "", path);
+    }
+    *out = c;
+    return RMAT_OK;
 }

@@ -59,6 +59,62 @@ double rmat_iso_to_unix(const char *iso)
     return *p == '\0' ? t : NAN;
 }
 
+static int digits(const char *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+int rmat_iso_datetime_utc(const char *iso, char *out, size_t cap, double *t, char *why,
+                          size_t why_cap)
+{
+    int y, mo, d, h, mi, n = 0;
+    double unix_s;
+    char date[16], back[16] = "";
+    time_t whole;
+    struct tm tm;
+
+    if (why && why_cap)
+        why[0] = '\0';
+    if (!iso || sscanf(iso, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10 ||
+        (iso[10] != 'T' && iso[10] != ' ') || sscanf(iso + 11, "%2d:%2d", &h, &mi) != 2 ||
+        iso[13] != ':' || !digits(iso + 11, 2) || !digits(iso + 14, 2) || h < 0 || h > 23 ||
+        mi < 0 || mi > 59 ||
+        (iso[16] == ':' &&
+         !(iso[17] >= '0' && iso[17] <= '5' && iso[18] >= '0' && iso[18] <= '9'))) {
+        if (why)
+            snprintf(why, why_cap, "'%s' is not a date and time such as 2026-03-02T09:30:00Z",
+                     iso ? iso : "");
+        return -1;
+    }
+    unix_s = rmat_iso_to_unix(iso);
+    /* 2026-02-30 would count on into March: the date must read back. */
+    snprintf(date, sizeof date, "%.10s", iso);
+    if (isfinite(unix_s)) {
+        double local = (double)days_from_civil(y, mo, d) * 86400.0;
+        rmat_unix_to_date(local, back, sizeof back);
+    }
+    if (!isfinite(unix_s) || strcmp(date, back) != 0) {
+        if (why)
+            snprintf(why, why_cap,
+                     "'%s' is not a date and time such as 2026-03-02T09:30:00Z (no such day, or "
+                     "a zone other than Z or +HH:MM)",
+                     iso);
+        return -1;
+    }
+    whole = (time_t)floor(unix_s);
+    if (!gmtime_r(&whole, &tm) || strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+        if (why)
+            snprintf(why, why_cap, "'%s' is out of range", iso);
+        return -1;
+    }
+    if (t)
+        *t = unix_s;
+    return 0;
+}
+
 void rmat_unix_to_date(double t, char *buf, size_t cap)
 {
     if (!isfinite(t)) {

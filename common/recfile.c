@@ -11,6 +11,7 @@
 #include "rollmat/version.h"
 #include "rollmat/dates.h"
 #include "rollmat/strutil.h"
+#include "rollmat/uuid.h"
 
 const char *const rmat_recfile_frame_paths[RMAT_RECFILE_NFRAMES] = {
     "/frames/raw", "/frames/seq", "/frames/t_device_us", "/frames/t_host_ns"};
@@ -43,7 +44,7 @@ void rmat_device_desc_from_info(struct rmat_device_desc *d, const struct rmat_in
 
 /* --- writing ------------------------------------------------------------- */
 
-static int write_root(hid_t file)
+static int write_root(hid_t file, const struct rmat_rec_ident *id)
 {
     static const char software[] = "rollmat " RMAT_VERSION;
     char created[32];
@@ -53,7 +54,12 @@ static int write_root(hid_t file)
     if (rmat_h5_put_str(file, "format", RMAT_FORMAT_NAME, sizeof RMAT_FORMAT_NAME) < 0 ||
         rmat_h5_put_num(file, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT, &version) < 0 ||
         rmat_h5_put_str(file, "created_utc", created, sizeof created) < 0 ||
-        rmat_h5_put_str(file, "software", software, sizeof software) < 0)
+        rmat_h5_put_str(file, "software", software, sizeof software) < 0 ||
+        rmat_h5_put_str(file, "recording_id", id->recording_id, strlen(id->recording_id) + 1) < 0)
+        return -1;
+    /* Only a rebuilt file says so: its absence means an original. */
+    if (id->recovered_from[0] && rmat_h5_put_str(file, "recovered_from", id->recovered_from,
+                                                 strlen(id->recovered_from) + 1) < 0)
         return -1;
     return 0;
 }
@@ -109,11 +115,15 @@ out:
 
 int rmat_recfile_write_header(hid_t file, const char *path, const struct rmat_device_desc *dev,
                               const struct rmat_session_meta *meta, const struct rmat_calib *calib,
-                              struct rmat_errinfo *ei)
+                              const struct rmat_rec_ident *ident, struct rmat_errinfo *ei)
 {
     char detail[300];
 
-    if (write_root(file) < 0 || write_device(file, dev) < 0 || write_session(file, meta) < 0) {
+    if (!ident || !rmat_uuid_valid(ident->recording_id))
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "%s: a recording needs a recording_id (a UUID)",
+                                path);
+    if (write_root(file, ident) < 0 || write_device(file, dev) < 0 ||
+        write_session(file, meta) < 0) {
         rmat_h5_last_error(detail, sizeof detail);
         return rmat_errinfo_set(ei, RMAT_E_HDF5, 0, "%s: writing the attributes failed: %s", path,
                                 detail);
@@ -151,15 +161,23 @@ int rmat_recfile_read_root(hid_t file, const char *path, int *format_version, ch
     if (*format_version > RMAT_FORMAT_VERSION)
         return rmat_errinfo_set(ei, RMAT_E_NEWER, 0,
                                 "%s: written by a newer rollmat (format_version %d); this build "
-                                "reads %d: upgrade rollmat",
-                                path, *format_version, RMAT_FORMAT_VERSION);
-    if (*format_version < 1)
+                                "reads %d to %d: upgrade rollmat",
+                                path, *format_version, RMAT_FORMAT_VERSION_MIN,
+                                RMAT_FORMAT_VERSION);
+    if (*format_version < RMAT_FORMAT_VERSION_MIN)
         return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
                                 "%s: malformed rollmat recording: format_version %d", path,
                                 *format_version);
     (void)rmat_h5_get_str(file, "created_utc", created_utc, created_cap);
     (void)rmat_h5_get_str(file, "software", software, software_cap);
     return RMAT_OK;
+}
+
+void rmat_recfile_read_ident(hid_t file, struct rmat_rec_ident *id)
+{
+    memset(id, 0, sizeof *id);
+    (void)rmat_h5_get_str(file, "recording_id", id->recording_id, sizeof id->recording_id);
+    (void)rmat_h5_get_str(file, "recovered_from", id->recovered_from, sizeof id->recovered_from);
 }
 
 int rmat_recfile_read_device(hid_t file, const char *path, struct rmat_device_desc *d,

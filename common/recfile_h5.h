@@ -22,19 +22,25 @@ extern const char *const rmat_recfile_frame_paths[RMAT_RECFILE_NFRAMES];
 extern const char *const rmat_recfile_event_paths[RMAT_RECFILE_NEVENTS];
 
 /* Writes what a recording holds before its first frame: the root
- * attributes (format, version, created_utc now, software), /device,
- * /session and, when calib is not NULL, /calibration. Everything must exist
- * before SWMR writing starts. path names the file in messages. Errors:
- * RMAT_E_HDF5 (with HDF5's detail), those of rmat_calib_h5_write(). */
+ * attributes (format, version, created_utc now, software, recording_id and,
+ * when not "", recovered_from, both from ident), /device, /session and,
+ * when calib is not NULL, /calibration. Everything must exist before SWMR
+ * writing starts. path names the file in messages. Errors: RMAT_E_ARG (an
+ * ident without a valid UUID), RMAT_E_HDF5 (with HDF5's detail), those of
+ * rmat_calib_h5_write(). */
 int rmat_recfile_write_header(hid_t file, const char *path, const struct rmat_device_desc *dev,
                               const struct rmat_session_meta *meta, const struct rmat_calib *calib,
-                              struct rmat_errinfo *ei);
+                              const struct rmat_rec_ident *ident, struct rmat_errinfo *ei);
 
 /* The root attributes: checks format and format_version (RMAT_E_FORMAT,
  * RMAT_E_NEWER naming path) and fills the rest ("" where missing). */
 int rmat_recfile_read_root(hid_t file, const char *path, int *format_version, char *created_utc,
                            size_t created_cap, char *software, size_t software_cap,
                            struct rmat_errinfo *ei);
+
+/* The identity attributes into id, tolerantly: "" where missing (every
+ * version-1 file). */
+void rmat_recfile_read_ident(hid_t file, struct rmat_rec_ident *id);
 
 /* /device into d; rows and cols are required (RMAT_E_FORMAT), the rest is
  * read tolerantly (empty, 0 or NaN where missing). */

@@ -66,6 +66,8 @@ struct rmat_live {
     char status[STATUS_REPLY_MAX];
     char recording_file[512];
     int ctl_ok;
+    int was_connected;   /* the last status said connected=1 */
+    uint64_t reconnects; /* connected=0 then 1 again, as status saw it */
 };
 
 void rmat_live_config_init(struct rmat_live_config *c)
@@ -161,6 +163,15 @@ static void poll_status(struct rmat_live *l)
                 strncmp(l->status, "ok", 2) == 0;
     if (!l->ctl_ok)
         return;
+    /* The mat's comings and goings, as twice-a-second status sees them. */
+    status_get(l->status, "connected", rec, sizeof rec);
+    if (strcmp(rec, "1") == 0) {
+        if (l->was_connected == 0)
+            l->reconnects++;
+        l->was_connected = 1;
+    } else if (l->was_connected == 1) {
+        l->was_connected = 0;
+    }
     /* A new recording starts the session's counts. */
     status_get(l->status, "recording", rec, sizeof rec);
     status_get(l->status, "file", file, sizeof file);
@@ -187,7 +198,7 @@ static int link_json(struct rmat_live *l, struct rmat_live_text *t, const struct
                 rc |= json_str(t, keys[k], v);
     rc |= rmat_live_text_printf(t,
                                 ",\"reconnects\":%llu,\"live_frames\":%llu,\"live_dropped\":%llu}",
-                                (unsigned long long)(st->connects ? st->connects - 1 : 0),
+                                (unsigned long long)l->reconnects,
                                 (unsigned long long)st->frames_done,
                                 (unsigned long long)st->frames_dropped);
     return rc;
@@ -305,6 +316,7 @@ int rmat_live_new(const struct rmat_live_config *cfg, struct rmat_live_hub *hub,
     l = calloc(1, sizeof *l);
     if (!l)
         return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "out of memory for the live view");
+    l->was_connected = -1; /* not known yet: the first connection is none */
     l->cfg = *cfg;
     l->hub = hub;
     if (cfg->params)
@@ -360,6 +372,21 @@ void rmat_live_free(struct rmat_live *l)
     free(l);
 }
 
+/* Whether calibrations a and b (either NULL) give the same pressures. */
+static int calib_same(const struct rmat_calib *a, const struct rmat_calib *b)
+{
+    if (!a || !b)
+        return a == b;
+    struct rmat_calib x = *a, y = *b;
+    x.gains = y.gains = NULL;
+    if (memcmp(&x, &y, sizeof x) != 0)
+        return 0;
+    if (!a->gains || !b->gains)
+        return a->gains == b->gains;
+    return memcmp(a->gains, b->gains,
+                  (size_t)a->gain_rows * (size_t)a->gain_cols * sizeof *a->gains) == 0;
+}
+
 void rmat_live_on_connect(struct rmat_live *l, const struct rmat_info *info,
                           const struct rmat_calib *calib)
 {
@@ -373,6 +400,19 @@ void rmat_live_on_connect(struct rmat_live *l, const struct rmat_info *info,
     if (cap < RING_MIN_FRAMES)
         cap = RING_MIN_FRAMES;
     rmat_device_desc_from_info(&dev, info, info->rate_hz);
+    /* The daemon says it again at each recording's start (the mat's
+     * calibration found anew): the same mat with the same calibration
+     * changes nothing, so a hold goes on across the start. */
+    pthread_mutex_lock(&l->mu);
+    if (l->gen > 0 && l->cap > 0 && dev.serial == l->dev.serial && dev.rows == l->dev.rows &&
+        dev.cols == l->dev.cols && dev.adc_bits == l->dev.adc_bits &&
+        dev.pitch_x_mm == l->dev.pitch_x_mm && dev.pitch_y_mm == l->dev.pitch_y_mm &&
+        calib_same(calib, l->calib)) {
+        pthread_mutex_unlock(&l->mu);
+        rmat_calib_free(c);
+        return;
+    }
+    pthread_mutex_unlock(&l->mu);
     /* Allocated outside the lock: a (re)connection, not a frame. */
     hdrs = malloc(cap * sizeof *hdrs);
     frames = malloc(cap * (n ? n : 1) * sizeof *frames);

@@ -483,7 +483,10 @@ void rmat_live_model_numbers(const struct rmat_live_model *m, struct rmat_live_n
         const size_t k = m->n_turns - first;
         if (k >= 3) {
             const double span = m->turns[m->n_turns - 1] - m->turns[first];
-            if (span > 0)
+            /* Rolling has stopped (a hold, a lift) when the last turn is
+             * three strokes old: no cadence then. */
+            const double stroke = span / (double)(k - 1);
+            if (span > 0 && m->t_s - m->turns[m->n_turns - 1] <= 3 * stroke)
                 out->cadence_cpm = 60.0 * (double)(k - 1) / span / 2.0;
         }
     }

@@ -116,6 +116,15 @@ static void send_status(struct rmat_dev *d, uint64_t now)
     send_answer(d, rmat_wire_build_status(d->pkt, sizeof d->pkt, &st));
 }
 
+int rmat_dev_end_stream(struct rmat_dev *d)
+{
+    if (!d->streaming)
+        return 0;
+    d->streaming = 0;
+    send_status(d, d->port.now_us(d->port.ctx));
+    return 1;
+}
+
 static uint8_t start_status(const struct rmat_dev *d, const struct rmat_cmd *cmd)
 {
     const struct rmat_info *info = &d->cfg->info;

@@ -127,6 +127,14 @@ int rmat_calib_check(const struct rmat_calib *c, int rows, int cols, const char 
  * codes, naming path. */
 int rmat_calib_save(const struct rmat_calib *c, const char *path, struct rmat_errinfo *ei);
 
+/* c as text (the format above, gains inline, numbers that read back
+ * exactly) in a new buffer *text of *len bytes (NUL-terminated; len may be
+ * NULL) that the caller frees with free(). The journal of a recording keeps
+ * its calibration this way. RMAT_E_ARG, RMAT_E_NOMEM; *text is NULL on
+ * error. */
+int rmat_calib_to_text(const struct rmat_calib *c, char **text, size_t *len,
+                       struct rmat_errinfo *ei);
+
 /* The curve's pressure in kPa at `counts` (a real number: fitting uses
  * means), for an ADC whose full scale is full_scale_counts (used where
  * c_max_counts is NaN). NaN if c has no curve. Never negative. */
@@ -146,7 +154,9 @@ int rmat_calib_set_gains(struct rmat_calib *c, int rows, int cols, const float *
 
 /* Each mat has its calibration in a folder of them, found by the serial
  * number its INFO reports: DIR/mat-SERIAL.cal (serial in decimal). The
- * daemon and the recorder copy it into every recording of that mat. */
+ * daemon and the recorder copy it into every recording of that mat. They
+ * look in RMAT_CALIB_DEFAULT_DIR unless told otherwise. */
+#define RMAT_CALIB_DEFAULT_DIR "/var/lib/rollmat/mats"
 
 /* DIR/mat-SERIAL.cal into buf; RMAT_E_ARG if it does not fit. */
 int rmat_calib_mat_path(const char *dir, uint32_t serial, char *buf, size_t cap);
@@ -155,6 +165,22 @@ int rmat_calib_mat_path(const char *dir, uint32_t serial, char *buf, size_t cap)
  * when there is no such file (a mat without a calibration); a file that is
  * there but does not parse is an error (rmat_calib_load()'s). */
 int rmat_calib_load_for_mat(const char *dir, uint32_t serial, struct rmat_calib **out,
+                            struct rmat_errinfo *ei);
+
+/* The calibration the recordings of a mat get, found when it connects
+ * (serial number and grid from its INFO): the file `file` when given (one
+ * calibration for whatever mat), else DIR/mat-SERIAL.cal when dir is given,
+ * else none. *out is a new calibration (free with rmat_calib_free()) or
+ * NULL for none; desc (cap bytes, may be NULL) gets one line for the log:
+ *   calibration 'NAME' (CURVE curve[, equilibrated]) from PATH
+ *   NO CALIBRATION for mat serial N: recordings are in raw counts; put one
+ *     at DIR/mat-N.cal (rollmat calibrate --mat-dir DIR)
+ * (NAME is the file's `name`, else its file name without .cal). Errors,
+ * naming the file: rmat_calib_load()'s (a file that does not parse, a
+ * given file that is missing) and rmat_calib_check()'s (no curve, gains
+ * for another grid than rows x cols). */
+int rmat_calib_find_for_mat(const char *file, const char *dir, uint32_t serial, int rows, int cols,
+                            struct rmat_calib **out, char *desc, size_t cap,
                             struct rmat_errinfo *ei);
 
 /* --- in recordings (/calibration) --------------------------------------- */

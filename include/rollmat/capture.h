@@ -27,11 +27,16 @@
 
 struct rmat_capture;
 
-/* Creates path and path.journal (neither may exist). *out is NULL on error;
- * close with rmat_capture_close(). */
+struct rmat_calib;
+
+/* Creates path and path.journal (neither may exist), both carrying a new
+ * recording_id and, when calib is not NULL, the mat's calibration (copied:
+ * /calibration in the recording, CALIB records in the journal, so
+ * `rollmat recover` keeps it). *out is NULL on error; close with
+ * rmat_capture_close(). */
 int rmat_capture_open(const char *path, const struct rmat_device_desc *dev,
-                      const struct rmat_session_meta *meta, struct rmat_capture **out,
-                      struct rmat_errinfo *ei);
+                      const struct rmat_session_meta *meta, const struct rmat_calib *calib,
+                      struct rmat_capture **out, struct rmat_errinfo *ei);
 
 /* Records one frame: pkt is the raw packet as received (for the journal),
  * hdr and samples its parsed form (for HDF5). Allocates nothing. */
@@ -50,6 +55,7 @@ int rmat_capture_tick(struct rmat_capture *c, struct rmat_errinfo *ei);
 
 uint64_t rmat_capture_frames(const struct rmat_capture *c);
 const char *rmat_capture_path(const struct rmat_capture *c);
+const char *rmat_capture_recording_id(const struct rmat_capture *c);
 
 /* Closes both files and frees c (NULL allowed). The journal is removed only
  * if the HDF5 file closed cleanly and every write succeeded. */

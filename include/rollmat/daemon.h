@@ -1,31 +1,45 @@
 /* rollmat: the acquisition daemon (rollmatd) and its control protocol.
  *
- * One daemon per mat. It keeps the mat connected (reconnecting once a second
- * while it is away), streams frames continuously so `status` can show the
- * current load, and records sessions on command: each recording is an HDF5
- * file with its write-ahead journal (capture.h), named
- * SUBJECT_REGION_SIDE_YYYYMMDD-HHMMSS.h5 under the recordings folder and
- * never overwritten. A mat that goes away during a recording leaves the file
- * open: when it comes back (same serial number) within reconnect_wait_s the
- * recording resumes in the same file with `reconnect` and `gap` events;
- * otherwise the recording is closed. A full disk or a write error stops the
- * recording, keeps what was written readable, and is reported; the daemon
- * goes on.
+ * One daemon per mat. It keeps the mat connected, streams frames
+ * continuously so `status` can show the current load, and records sessions
+ * on command: each recording is an HDF5 file with its write-ahead journal
+ * (capture.h), named SUBJECT_REGION_SIDE_YYYYMMDD-HHMMSS.h5 (the session's
+ * started_utc) under the recordings folder and never overwritten. Each
+ * recording gets the mat's calibration (calib.h, rmat_calib_find_for_mat():
+ * --calibration FILE, else DIR/mat-SERIAL.cal), found when the mat connects
+ * and again at each start.
+ *
+ * The mat comes and goes. It is present while frames flow; it leaves when
+ * the link closes, when its STATUS says it stopped streaming, or when it
+ * sends nothing for 2 s and then does not answer GET_STATUS. The daemon
+ * then tries it again after 1 s, doubling the wait up to 30 s, and logs one
+ * line when the mat leaves and one when it is back, not one per try. A mat
+ * that leaves during a recording leaves the file open with a `disconnect`
+ * event saying why: when it comes back (same serial number) within
+ * reconnect_wait_s the recording resumes in the same file with a
+ * `reconnect` event (value: seconds away); no `gap` is invented for the
+ * time away (gap events are seq jumps actually seen); otherwise the
+ * recording is closed. A full disk or a write error stops the recording,
+ * keeps what was written readable, and is reported; the daemon goes on.
  *
  * Control: a Unix-domain stream socket (mode 0660), one command per line,
  * one reply line per command, "ok ..." or "error ...". Words are separated
  * by spaces; a value with spaces is put in double quotes (\" and \\ inside).
- *   start [subject=S] [session=S] [region=R] [side=left|right|none]
+ *   start subject=S [session=S] [region=R] [side=left|right|none]
  *         [roller=NAME] [roller_diameter_mm=MM] [mounting=tissue|floor]
- *         [body_mass_kg=KG] [operator=NAME] [notes=TEXT]
- *                      -> ok PATH
+ *         [body_mass_kg=KG] [operator=NAME] [notes=TEXT] [started_utc=ISO]
+ *                      -> ok PATH   (subject=anonymous for a session without
+ *                         one; started_utc an ISO-8601 date-time, default now)
  *   stop               -> ok PATH frames=N lost=N
- *   mark TEXT          -> ok
- *   pain N [TEXT]      -> ok   (N from 0 to 10)
- *   note TEXT          -> ok
- *   status             -> ok key=value ... (device, connected, rate_hz,
- *                         recording, file, duration_s, frames, lost,
- *                         load_counts, last_error)
+ *   mark TEXT          -> ok mark at MM:SS "TEXT"
+ *   pain N [TEXT]      -> ok pain N at MM:SS ["TEXT"]  (N a whole number 0-10)
+ *   note TEXT          -> ok note at MM:SS "TEXT"
+ *                         (MM:SS: time since the recording started)
+ *   status             -> ok key=value ... (device, connected, model, serial,
+ *                         rows, cols, rate_hz, recording, file, duration_s,
+ *                         frames, lost, away, load_counts, link_drops,
+ *                         mat_dropped, calibration, what the observer adds
+ *                         (rollmatd: force_n), last_error)
  *   ping               -> ok pong
  */
 #ifndef ROLLMAT_DAEMON_H
@@ -47,13 +61,14 @@ struct rmat_frame_hdr;
 struct rmat_calib;
 
 /* What the program running the daemon watches: the mat and its frames as
- * they come (a live view hangs off it). Every callback is called on the
+ * they come (rollmatd computes the force in N for `status` through it; a
+ * live view hangs off the same hook). Every callback is called on the
  * acquisition thread, between frames: it must not block, and must not keep
  * the pointers it is given beyond the call. Any callback may be NULL. */
 struct rmat_daemon_observer {
     void *ctx;
-    /* The mat connected (INFO): calib is what its recordings get, NULL for
-     * none. */
+    /* The mat connected (INFO), or its calibration was found again (at each
+     * start): calib is what its recordings get, NULL for none. */
     void (*on_connect)(void *ctx, const struct rmat_info *info, const struct rmat_calib *calib);
     /* Every frame received, recorded or not: rows * cols dense counts. */
     void (*on_frame)(void *ctx, const struct rmat_frame_hdr *hdr, const uint16_t *samples);
@@ -70,6 +85,9 @@ struct rmat_daemon_config {
     const char *socket_path;    /* control socket */
     const char *recordings_dir; /* where recordings go (created if missing) */
     double reconnect_wait_s;    /* keep a recording open this long for the mat to return */
+    const char *calib_file;     /* one calibration for whatever mat (NULL: calib_dir's) */
+    const char *calib_dir;      /* DIR/mat-SERIAL.cal; default RMAT_CALIB_DEFAULT_DIR;
+                                   NULL: none */
     const struct rmat_daemon_observer *observer; /* may be NULL */
     const volatile sig_atomic_t *stop;           /* set by SIGTERM/SIGINT */
     const struct rmat_log *log;
@@ -82,8 +100,11 @@ void rmat_daemon_config_init(struct rmat_daemon_config *c);
 void rmat_ctl_default_socket(char *buf, size_t cap);
 
 /* Runs the daemon until *cfg->stop; closes any recording cleanly first.
- * Returns RMAT_OK, or an error that kept it from starting (the socket is in
- * use by another daemon, the folder cannot be made). */
+ * Before anything it checks the recordings folder (it exists or can be
+ * made, is a folder, and a file can be created and removed in it) and the
+ * control socket (its folder exists and is writable, no live daemon on it,
+ * and nothing but a stale socket at its path). Returns RMAT_OK, or the
+ * error that kept it from starting, saying what to fix. */
 int rmat_daemon_run(const struct rmat_daemon_config *cfg, struct rmat_errinfo *ei);
 
 /* Client side: sends one command line to the daemon at socket_path and

@@ -30,6 +30,10 @@
 #include "rollmat/err.h"
 #include "rollmat/wire.h"
 
+/* The model the virtual mat (rollmat-sim) reports in INFO, so hosts can
+ * tell it from a real mat (e.g. a clock sped up by --speed). */
+#define RMAT_SIM_MODEL "rollmat virtual mat"
+
 /* The largest grid this build of the core scans; boards set it smaller to
  * save RAM. The host build (virtual mat) takes the protocol's 90x90. */
 #ifndef RMAT_DEV_MAX_SENSELS
@@ -124,6 +128,13 @@ void rmat_dev_rx(struct rmat_dev *d, const uint8_t *buf, size_t len);
  * Returns the microseconds until the next due work (at most 1000000; 0 while
  * bytes wait for the link), so a loop can sleep or wait for input that long. */
 uint32_t rmat_dev_poll(struct rmat_dev *d);
+
+/* Stops streaming on the device's own account (the virtual mat's scene is
+ * over; a board might for a sensor fault) and queues a STATUS with
+ * streaming 0, so the host learns at once that the stream ended instead of
+ * guessing from silence (docs/protocol.md). Nothing happens when the
+ * device is not streaming. Returns 1 if it stopped, else 0. */
+int rmat_dev_end_stream(struct rmat_dev *d);
 
 /* Bytes queued for the link and not yet taken by port.tx. */
 size_t rmat_dev_tx_pending(const struct rmat_dev *d);

@@ -109,6 +109,13 @@ int rmat_devsess_ping(struct rmat_devsess *s, struct rmat_errinfo *ei);
  * with fewer than 3 usable round trips. */
 int rmat_devsess_clock_fit(const struct rmat_devsess *s, struct rmat_clock_fit *fit);
 
+/* GET_STATUS, up to `tries` times of timeout_ms each, and the STATUS that
+ * follows its ACK into *st: is a mat that went quiet still there, and
+ * does it say it streams? RMAT_E_TIMEOUT when it never answers,
+ * RMAT_E_CLOSED when the link went away. */
+int rmat_devsess_get_status(struct rmat_devsess *s, struct rmat_status *st, int timeout_ms,
+                            int tries, struct rmat_errinfo *ei);
+
 /* Expect the next frame to be seq 0 (call before START, which resets seq). */
 void rmat_devsess_expect_restart(struct rmat_devsess *s);
 
@@ -116,6 +123,26 @@ const struct rmat_devsess_stats *rmat_devsess_stats(const struct rmat_devsess *s
 
 /* Frees s; NULL is allowed. Does not close the transport. */
 void rmat_devsess_free(struct rmat_devsess *s);
+
+/* A fitted drift beyond this is no crystal's (docs/metrics.md): a sped-up
+ * virtual mat, or firmware with a wrong clock. The analysis applies drifts
+ * within it and reports the rest without applying them. */
+#define RMAT_CLOCK_MAX_DRIFT_PPM 1000.0
+
+/* The text of a recording's clock_fit event (docs/format.md, /events):
+ * "offset_ns=N drift_ppm=X n=N rms_us=X", drift with 3 decimals, rms with
+ * 1. Its value is drift_ppm. */
+void rmat_clock_fit_text(const struct rmat_clock_fit *fit, char *buf, size_t cap);
+
+/* One line for people about a fit of the clock of a mat of this model
+ * (INFO's): "drift +12.3 ppm from 40 round trips (rms 35 us)" within
+ * RMAT_CLOCK_MAX_DRIFT_PPM; beyond it "the mat's clock runs 7.00 times as
+ * fast as this computer's: " and, for the virtual mat (RMAT_SIM_MODEL), "a
+ * virtual mat sped up (--speed 7)?", for any other "not a drift, so not
+ * applied: check the mat's firmware". Returns 1 for a drift within the
+ * bound, 0 beyond it. */
+int rmat_clock_fit_describe(const struct rmat_clock_fit *fit, const char *model, char *buf,
+                            size_t cap);
 
 /* CLOCK_REALTIME in ns since the Unix epoch. */
 int64_t rmat_host_time_ns(void);

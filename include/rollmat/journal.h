@@ -15,8 +15,15 @@
  *   type 1 META:   the /device and /session attributes (first record)
  *   type 2 PACKET: one raw wire packet as received (type..crc)
  *   type 3 EVENT:  value f64, kind (u8 length + bytes), text (u16 + bytes)
+ *   type 4 IDENT:  recording_id (u16 length + bytes), right after META
+ *   type 5 CALIB:  total u32, offset u32, bytes: a piece of the
+ *                  calibration's text (calib.h, rmat_calib_to_text()),
+ *                  pieces in order after IDENT, each at most as long as a
+ *                  PACKET record
  * A reader stops at the first record that is short or fails its CRC: the
- * torn tail of a crash.
+ * torn tail of a crash. Types it does not know are skipped, so a journal
+ * with IDENT and CALIB still recovers with a rollmat that predates them, and
+ * one without them (written before) recovers with a fresh recording_id.
  */
 #ifndef ROLLMAT_JOURNAL_H
 #define ROLLMAT_JOURNAL_H
@@ -34,11 +41,15 @@
 
 struct rmat_journal;
 
-/* Creates path (never overwriting: RMAT_E_EXISTS), writes the magic and the
- * META record and syncs it. *out is NULL on error; close with
- * rmat_journal_close(). */
+struct rmat_calib;
+
+/* Creates path (never overwriting: RMAT_E_EXISTS), writes the magic, the
+ * META record, the IDENT record (when recording_id is not NULL) and the
+ * CALIB records (when calib is not NULL), and syncs them. *out is NULL on
+ * error; close with rmat_journal_close(). */
 int rmat_journal_create(const char *path, const struct rmat_device_desc *dev,
-                        const struct rmat_session_meta *meta, struct rmat_journal **out,
+                        const struct rmat_session_meta *meta, const char *recording_id,
+                        const struct rmat_calib *calib, struct rmat_journal **out,
                         struct rmat_errinfo *ei);
 
 /* Appends one received packet (buffered; allocates nothing). */
@@ -61,11 +72,20 @@ struct rmat_recover_result {
     uint64_t events;      /* events written */
     uint64_t bad_packets; /* journal records whose packet would not parse */
     int torn_tail;        /* 1 if the journal ended in a short or damaged record */
+    char recording_id[RMAT_RECORDING_ID_LEN]; /* the rebuilt recording's */
+    int new_id;                               /* 1: the journal had none (an older
+                                                 rollmat's): a new one was made */
+    int calibrated;       /* 1: the journal's calibration went into /calibration */
+    int calib_unreadable; /* 1: the journal had a calibration that did not read */
 };
 
 /* Rebuilds a recording at h5_path (which must not exist) from the journal
- * at journal_path. Errors: RMAT_E_NOTFOUND, RMAT_E_FORMAT (not a journal,
- * or no META record), RMAT_E_EXISTS, and the writer's. */
+ * at journal_path: the same recording_id (a journal without one gets a new
+ * one and a `note` event saying so), the root attribute recovered_from set
+ * to the journal's file name, the journal's calibration as /calibration
+ * (one that does not read is left out, with a `note` event). Errors:
+ * RMAT_E_NOTFOUND, RMAT_E_FORMAT (not a journal, or no META record),
+ * RMAT_E_EXISTS, and the writer's. */
 int rmat_journal_recover(const char *journal_path, const char *h5_path,
                          struct rmat_recover_result *res, struct rmat_errinfo *ei);
 

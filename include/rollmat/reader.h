@@ -23,6 +23,9 @@ struct rmat_recording_info {
     int format_version;
     char created_utc[32];
     char software[64];
+    char recording_id[RMAT_RECORDING_ID_LEN];     /* UUID; "" in a version-1 file */
+    char recovered_from[RMAT_RECOVERED_FROM_LEN]; /* the journal it was rebuilt from
+                                                     (`rollmat recover`); "" for an original */
     struct rmat_device_desc dev;
     struct rmat_session_meta meta;
     uint64_t frames; /* shortest /frames dataset */
@@ -33,9 +36,9 @@ struct rmat_reader;
 
 /* Opens path. Errors, each with a message naming the file and what is
  * wrong: RMAT_E_NOTFOUND, RMAT_E_FORMAT (not HDF5, not a rollmat
- * recording, a dataset missing or of the wrong shape), RMAT_E_NEWER (a newer
- * format_version), RMAT_E_HDF5. *out is NULL on error; free with
- * rmat_reader_close(). */
+ * recording, a dataset missing or of the wrong shape), RMAT_E_NEWER (a
+ * format_version newer than RMAT_FORMAT_VERSION; versions 1 and 2 read), RMAT_E_HDF5. *out is NULL
+ * on error; free with rmat_reader_close(). */
 int rmat_reader_open(const char *path, struct rmat_reader **out, struct rmat_errinfo *ei);
 
 /* The recording's attributes and sizes; valid until rmat_reader_close(). */

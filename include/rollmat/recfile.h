@@ -3,7 +3,8 @@
  *
  * One recording (one session on one mat) is one HDF5 file:
  *
- *   /                 attrs format, format_version, created_utc, software
+ *   /                 attrs format, format_version, created_utc, software,
+ *                     recording_id (version 2), recovered_from (optional)
  *   /device           attrs model, serial, firmware_version, protocol_version,
  *                     rows, cols, adc_bits, pitch_x_mm, pitch_y_mm, rate_hz
  *   /session          attrs subject, session, region, side, roller,
@@ -27,10 +28,16 @@
 
 #include "rollmat/wire.h"
 
-#define RMAT_FORMAT_NAME    "rollmat-recording"
-#define RMAT_FORMAT_VERSION 1
-#define RMAT_EVENT_KIND_LEN 16  /* fixed string size of /events/kind */
-#define RMAT_EVENT_TEXT_LEN 128 /* fixed string size of /events/text */
+#define RMAT_FORMAT_NAME "rollmat-recording"
+/* The version this build writes and the newest it reads; it reads every
+ * version from RMAT_FORMAT_VERSION_MIN on (version 2 added recording_id and
+ * recovered_from; a version-1 file reads with both empty). */
+#define RMAT_FORMAT_VERSION     2
+#define RMAT_FORMAT_VERSION_MIN 1
+#define RMAT_RECORDING_ID_LEN   40  /* a UUID's 36 characters, with room */
+#define RMAT_RECOVERED_FROM_LEN 256 /* a journal's file name */
+#define RMAT_EVENT_KIND_LEN     16  /* fixed string size of /events/kind */
+#define RMAT_EVENT_TEXT_LEN     128 /* fixed string size of /events/text */
 
 /* What /device holds. */
 struct rmat_device_desc {
@@ -67,5 +74,14 @@ struct rmat_session_meta {
 
 /* Sets every number to NaN and every string to "". */
 void rmat_session_meta_init(struct rmat_session_meta *m);
+
+/* Who a recording is (root attributes of format version 2). One identity
+ * per recording, made at creation and kept by `rollmat recover`, so a
+ * session is counted once wherever copies and analyses of it lie. */
+struct rmat_rec_ident {
+    char recording_id[RMAT_RECORDING_ID_LEN];     /* UUID v4 (uuid.h); "" in version 1 */
+    char recovered_from[RMAT_RECOVERED_FROM_LEN]; /* the journal's file name when the file
+                                                     was rebuilt from it; "" otherwise */
+};
 
 #endif

@@ -28,9 +28,9 @@
 struct rmat_rec;
 
 /* Creates the recording at path (never overwriting: RMAT_E_EXISTS), writes
- * the root, /device and /session attributes, creates every dataset, and
- * switches to SWMR writing. *out is NULL on error. Free with
- * rmat_rec_close(). */
+ * the root, /device and /session attributes, with a new recording_id (a
+ * random UUID), creates every dataset, and switches to SWMR writing. *out
+ * is NULL on error. Free with rmat_rec_close(). */
 int rmat_rec_create(const char *path, const struct rmat_device_desc *dev,
                     const struct rmat_session_meta *meta, struct rmat_rec **out,
                     struct rmat_errinfo *ei);
@@ -44,6 +44,19 @@ struct rmat_calib;
 int rmat_rec_create_ex(const char *path, const struct rmat_device_desc *dev,
                        const struct rmat_session_meta *meta, const struct rmat_calib *calib,
                        struct rmat_rec **out, struct rmat_errinfo *ei);
+
+/* As rmat_rec_create_ex(), with the recording's identity given: ident's
+ * recording_id (a UUID; "" makes a new one) and recovered_from ("" for an
+ * original recording). ident NULL is a new id. `rollmat recover` passes the
+ * journal's id so the rebuilt file is the same recording. RMAT_E_ARG for an
+ * id that is not a UUID; RMAT_E_IO if no random id can be made. */
+int rmat_rec_create_ident(const char *path, const struct rmat_device_desc *dev,
+                          const struct rmat_session_meta *meta, const struct rmat_calib *calib,
+                          const struct rmat_rec_ident *ident, struct rmat_rec **out,
+                          struct rmat_errinfo *ei);
+
+/* The recording's recording_id (valid until rmat_rec_close()). */
+const char *rmat_rec_recording_id(const struct rmat_rec *rec);
 
 /* Appends one frame: raw holds dev->rows * dev->cols counts, row-major.
  * Buffered; the frame reaches the file at the next chunk boundary or

@@ -28,6 +28,7 @@
 #include "rollmat/gnuplot.h"
 #include "rollmat/json.h"
 #include "rollmat/calib.h"
+#include "rollmat/reader.h"
 #include "rollmat/recording.h"
 
 #define ROWS             4
@@ -375,6 +376,18 @@ static void test_analyze_walking_sensel(void **state)
         char quoted[64];
         snprintf(quoted, sizeof quoted, "\"%s\": ", keys[k]);
         expect_in(json, quoted);
+    }
+    /* The recording's identity, kept by its analysis (a UUID: 36 chars). */
+    {
+        struct rmat_reader *rd = NULL;
+        assert_int_equal(rmat_reader_open(rec, &rd, &ei), RMAT_OK);
+        const char *rid = rmat_reader_info(rd)->recording_id;
+        assert_int_equal(strlen(rid), 36);
+        char want[80];
+        snprintf(want, sizeof want, "\"recording_id\": \"%s\"", rid);
+        expect_in(json, want);
+        expect_in(json, "\"recovered\": false");
+        rmat_reader_close(rd);
     }
     /* No body mass in this recording: no %BW; and counts carry no N or kPa
      * names anywhere. */

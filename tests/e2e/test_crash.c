@@ -3,7 +3,8 @@
  * file must open (with SWMR read, as rollmat opens files), hold every frame
  * received more than a second before the kill, with its datasets within one
  * chunk of each other, and `rollmat recover` must rebuild a complete file
- * from the journal. */
+ * from the journal: the same recording (its recording_id, and the
+ * calibration it was recorded with), marked as recovered. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "rmat_test.h"
+#include "rollmat/calib.h"
 #include "rollmat/reader.h"
 
 static int64_t realtime_ns(void)
@@ -60,18 +62,29 @@ static pid_t start_sim(const char *dir, int n, char *url, size_t cap)
     return pid;
 }
 
-static pid_t start_recorder(const char *url, const char *rec, const char *duration)
+static pid_t start_recorder(const char *url, const char *rec, const char *duration,
+                            const char *calib)
 {
-    char *argv[] = {(char *)RMAT_CLI_EXE,
-                    (char *)"record",
-                    (char *)"-d",
-                    (char *)url,
-                    (char *)"-o",
-                    (char *)rec,
-                    duration ? (char *)"-t" : NULL,
-                    (char *)duration,
-                    NULL};
-    pid_t pid = rmat_test_spawn(argv, NULL);
+    char *argv[12];
+    int n = 0;
+    pid_t pid;
+
+    argv[n++] = (char *)RMAT_CLI_EXE;
+    argv[n++] = (char *)"record";
+    argv[n++] = (char *)"-d";
+    argv[n++] = (char *)url;
+    argv[n++] = (char *)"-o";
+    argv[n++] = (char *)rec;
+    if (calib) {
+        argv[n++] = (char *)"--calibration";
+        argv[n++] = (char *)calib;
+    }
+    if (duration) {
+        argv[n++] = (char *)"-t";
+        argv[n++] = (char *)duration;
+    }
+    argv[n] = NULL;
+    pid = rmat_test_spawn(argv, NULL);
     assert_true(pid > 0);
     return pid;
 }
@@ -150,7 +163,7 @@ static void test_crash_live_read_sees_frames_grow(void **state)
     assert_int_equal(rmat_test_tmpdir("live", dir, sizeof dir), 0);
     sim = start_sim(dir, 0, url, sizeof url);
     snprintf(rec, sizeof rec, "%s/live.h5", dir);
-    recorder = start_recorder(url, rec, "5");
+    recorder = start_recorder(url, rec, "5", NULL);
     assert_int_equal(rmat_test_wait_file(rec, 10000), 0);
     sleep_ms(1500);
     /* A second process opens the file while it is being written. */
@@ -172,11 +185,43 @@ static void test_crash_live_read_sees_frames_grow(void **state)
     assert_int_equal(stat(journal, &st), -1);
 }
 
+/* The rebuilt file is the same recording as the killed one: its id, its
+ * calibration (or none), and it says it was rebuilt from the journal. */
+static void check_same_recording(const char *rec, const char *recovered, const char *journal,
+                                 int calibrated)
+{
+    struct rmat_reader *a = NULL, *b = NULL;
+    struct rmat_errinfo ei;
+    struct rmat_calib *ca = NULL, *cb = NULL;
+    const char *base = strrchr(journal, '/') + 1;
+
+    assert_int_equal(rmat_reader_open(rec, &a, &ei), RMAT_OK);
+    assert_int_equal(rmat_reader_open(recovered, &b, &ei), RMAT_OK);
+    assert_int_equal(strlen(rmat_reader_info(a)->recording_id), 36);
+    assert_string_equal(rmat_reader_info(b)->recording_id, rmat_reader_info(a)->recording_id);
+    assert_string_equal(rmat_reader_info(a)->recovered_from, "");
+    assert_string_equal(rmat_reader_info(b)->recovered_from, base);
+    assert_int_equal(rmat_reader_calib(a, &ca, &ei), RMAT_OK);
+    assert_int_equal(rmat_reader_calib(b, &cb, &ei), RMAT_OK);
+    assert_int_equal(ca != NULL, calibrated);
+    assert_int_equal(cb != NULL, calibrated);
+    if (calibrated) {
+        assert_string_equal(cb->name, ca->name);
+        assert_int_equal(cb->curve, ca->curve);
+        assert_true(cb->a_kpa == ca->a_kpa && cb->b == ca->b);
+    }
+    rmat_calib_free(ca);
+    rmat_calib_free(cb);
+    rmat_reader_close(a);
+    rmat_reader_close(b);
+}
+
 static void test_crash_kill9_ten_times(void **state)
 {
-    char dir[512];
+    char dir[512], cal[700];
     (void)state;
 
+    rmat_test_source_path(cal, sizeof cal, "firmware/boards/sim/virtual-mat.cal");
     assert_int_equal(rmat_test_tmpdir("kill9", dir, sizeof dir), 0);
     srand(20261121);
     for (int i = 0; i < 10; i++) {
@@ -188,7 +233,7 @@ static void test_crash_kill9_ten_times(void **state)
         pid_t sim = start_sim(dir, i, url, sizeof url), recorder;
 
         snprintf(rec, sizeof rec, "%s/kill%d.h5", dir, i);
-        recorder = start_recorder(url, rec, NULL);
+        recorder = start_recorder(url, rec, NULL, i % 2 ? NULL : cal);
         assert_int_equal(rmat_test_wait_file(rec, 10000), 0);
         sleep_ms(wait_ms);
         kill_ns = realtime_ns();
@@ -215,6 +260,7 @@ static void test_crash_kill9_ten_times(void **state)
         n_rec = check_prefix(recovered, &last_rec_ns);
         assert_true(n_rec >= n - 1); /* at least what HDF5 kept, give or take the tick */
         assert_true(last_rec_ns >= kill_ns - 1000000000);
+        check_same_recording(rec, recovered, journal, i % 2 == 0);
         print_message("kill %d after %ld ms: %llu frames in the file (last %.2f s before the "
                       "kill), %llu recovered\n",
                       i, wait_ms, (unsigned long long)n, (double)(kill_ns - last_ns) * 1e-9,

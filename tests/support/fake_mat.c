@@ -479,6 +479,11 @@ const struct rmat_dev *fake_mat_device(const struct fake_mat *m)
     return &m->dev;
 }
 
+void fake_mat_end_stream(struct fake_mat *m)
+{
+    rmat_dev_end_stream(&m->dev);
+}
+
 void fake_mat_mute(struct fake_mat *m, int on)
 {
     m->mute = on;

@@ -138,6 +138,10 @@ void fake_mat_bit_errors(struct fake_mat *m, double per_bit, uint64_t seed);
  * and, the link being a FIFO, everything the device sends after it too. */
 void fake_mat_delay_pong(struct fake_mat *m, uint32_t nth, uint32_t delay_us);
 
+/* The mat ends its stream on its own, as the virtual mat does when its
+ * scene is over: rmat_dev_end_stream(), a STATUS of streaming 0. */
+void fake_mat_end_stream(struct fake_mat *m);
+
 /* The link closes once the host has read `bytes` bytes in all (counting
  * from the start): reads return what is left up to that count, then
  * RMAT_E_CLOSED, as do writes. */

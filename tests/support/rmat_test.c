@@ -179,6 +179,54 @@ int rmat_test_wait_file(const char *path, int timeout_ms)
     return rc;
 }
 
+int rmat_test_count_text(const char *path, const char *text)
+{
+    char *buf = rmat_test_slurp(path, NULL);
+    int n = 0;
+
+    if (!buf || !*text) {
+        free(buf);
+        return 0;
+    }
+    for (const char *p = buf; (p = strstr(p, text)) != NULL; p += strlen(text))
+        n++;
+    free(buf);
+    return n;
+}
+
+int rmat_test_wait_text(const char *path, const char *text, int count, int timeout_ms)
+{
+    const int64_t deadline = mono_ms() + timeout_ms;
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    int fd, rc = -1;
+
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+    fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    if (fd < 0 || inotify_add_watch(fd, dir, IN_CREATE | IN_CLOSE_WRITE | IN_MODIFY) < 0) {
+        if (fd >= 0)
+            close(fd);
+        return rmat_test_count_text(path, text) >= count ? 0 : -1;
+    }
+    for (;;) {
+        /* Looked at after the watch is set, so a line written in between
+         * is not missed. */
+        if (rmat_test_count_text(path, text) >= count) {
+            rc = 0;
+            break;
+        }
+        const int64_t left = deadline - mono_ms();
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (left <= 0 || (poll(&p, 1, (int)left) < 0 && errno != EINTR))
+            break;
+        char buf[4096];
+        while (read(fd, buf, sizeof buf) > 0) {
+        }
+    }
+    close(fd);
+    return rc;
+}
+
 int rmat_test_run(char *const argv[], const char *out_path, int timeout_ms)
 {
     pid_t pid = rmat_test_spawn(argv, out_path);

@@ -26,6 +26,14 @@ char *rmat_test_slurp(const char *path, size_t *len);
  * polling. Returns 0 or -1. */
 int rmat_test_wait_file(const char *path, int timeout_ms);
 
+/* How many times text occurs in the file at path (0 if it cannot be read). */
+int rmat_test_count_text(const char *path, const char *text);
+
+/* Waits until the file at path (a log being written) holds text at least
+ * count times, up to timeout_ms; by event (inotify on its folder), not by
+ * polling. Returns 0, or -1 on timeout. */
+int rmat_test_wait_text(const char *path, const char *text, int count, int timeout_ms);
+
 /* Spawns argv (output to out_path, as rmat_test_spawn) and waits up to
  * timeout_ms; returns rmat_test_wait()'s status. Fails the test if the
  * program cannot be started. */

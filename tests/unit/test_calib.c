@@ -447,6 +447,107 @@ static void test_calib_in_recording(void **state)
     rmat_reader_close(r);
 }
 
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* The text in memory is the file's text, and parses back to the same. */
+static void test_calib_to_text(void **state)
+{
+    (void)state;
+    char dir[512], path[700], *text = NULL, *file;
+    struct rmat_calib *c, *d = NULL;
+    struct rmat_errinfo ei;
+    size_t len = 0, flen = 0;
+    const float g[4] = {1.0f, 0.9f, 1.1f, 1.0f / 3.0f};
+
+    assert_int_equal(rmat_test_tmpdir("calib_text", dir, sizeof dir), 0);
+    snprintf(path, sizeof path, "%s/t.cal", dir);
+    c = parse_ok("rollmat-calibration 1\nname text\ncurve power\na_kpa 300.1\nb 1.7\n");
+    assert_int_equal(rmat_calib_set_gains(c, 2, 2, g), RMAT_OK);
+    assert_int_equal(rmat_calib_to_text(c, &text, &len, &ei), RMAT_OK);
+    assert_int_equal(strlen(text), len);
+    assert_int_equal(rmat_calib_save(c, path, &ei), RMAT_OK);
+    file = rmat_test_slurp(path, &flen);
+    assert_non_null(file);
+    assert_int_equal(flen, len);
+    assert_memory_equal(file, text, len);
+    assert_int_equal(rmat_calib_parse(text, "mem", &d, &ei), RMAT_OK);
+    assert_true(d->a_kpa == c->a_kpa && d->b == c->b && d->gains[3] == g[3]);
+    rmat_calib_free(d);
+    rmat_calib_free(c);
+    free(text);
+    free(file);
+}
+
+/* A mat's calibration: a given file for whatever mat, else DIR/mat-SERIAL.cal,
+ * else none; each said in one line, and one that does not fit the mat's
+ * grid is an error naming the file. */
+static void test_calib_find_for_mat(void **state)
+{
+    (void)state;
+    char dir[512], path[700], desc[600];
+    struct rmat_calib *c = (struct rmat_calib *)1;
+    struct rmat_errinfo ei;
+
+    assert_int_equal(rmat_test_tmpdir("calib_find", dir, sizeof dir), 0);
+    /* nothing there: none, and where to put one */
+    assert_int_equal(rmat_calib_find_for_mat(NULL, dir, 1234, 2, 2, &c, desc, sizeof desc, &ei),
+                     RMAT_OK);
+    assert_null(c);
+    expect_in(desc,
+              "NO CALIBRATION for mat serial 1234: recordings are in raw counts; put one at ");
+    expect_in(desc, "/mat-1234.cal (rollmat calibrate --mat-dir ");
+    /* neither a file nor a folder */
+    assert_int_equal(rmat_calib_find_for_mat(NULL, NULL, 7, 2, 2, &c, desc, sizeof desc, &ei),
+                     RMAT_OK);
+    assert_null(c);
+    expect_in(desc, "NO CALIBRATION for mat serial 7");
+
+    /* the mat's own, named after its name, else its file */
+    snprintf(path, sizeof path, "%s/mat-1234.cal", dir);
+    write_text(path, "rollmat-calibration 1\nname mat-1234\ncurve power\na_kpa 300\nb 1.5\n");
+    assert_int_equal(rmat_calib_find_for_mat(NULL, dir, 1234, 2, 2, &c, desc, sizeof desc, &ei),
+                     RMAT_OK);
+    assert_non_null(c);
+    assert_int_equal(c->curve, RMAT_CURVE_POWER);
+    expect_in(desc, "calibration 'mat-1234' (power curve) from ");
+    expect_in(desc, "/mat-1234.cal");
+    rmat_calib_free(c);
+    snprintf(path, sizeof path, "%s/mat-99.cal", dir);
+    write_text(path, "rollmat-calibration 1\ncurve linear\nkpa_per_count 0.5\ngains 1 2\n1 1\n");
+    assert_int_equal(rmat_calib_find_for_mat(NULL, dir, 99, 1, 2, &c, desc, sizeof desc, &ei),
+                     RMAT_OK);
+    expect_in(desc, "calibration 'mat-99' (linear curve, equilibrated) from ");
+    rmat_calib_free(c);
+    /* gains of another grid: an error naming the file and both grids */
+    c = (struct rmat_calib *)1;
+    assert_int_equal(rmat_calib_find_for_mat(NULL, dir, 99, 16, 16, &c, desc, sizeof desc, &ei),
+                     RMAT_E_FORMAT);
+    assert_null(c);
+    expect_in(ei.msg, "mat-99.cal");
+    expect_in(ei.msg, "1x2");
+    expect_in(ei.msg, "16x16");
+    /* a given file wins over the folder, whatever the serial */
+    assert_int_equal(rmat_calib_find_for_mat(path, dir, 1234, 1, 2, &c, desc, sizeof desc, &ei),
+                     RMAT_OK);
+    assert_int_equal(c->curve, RMAT_CURVE_LINEAR);
+    rmat_calib_free(c);
+    /* a given file that is not there, or does not parse, is an error */
+    snprintf(path, sizeof path, "%s/nope.cal", dir);
+    assert_int_equal(rmat_calib_find_for_mat(path, dir, 1, 1, 2, &c, desc, sizeof desc, &ei),
+                     RMAT_E_NOTFOUND);
+    snprintf(path, sizeof path, "%s/mat-5.cal", dir);
+    write_text(path, "rollmat-calibration 1\ncurve wobbly\n");
+    assert_int_equal(rmat_calib_find_for_mat(NULL, dir, 5, 1, 2, &c, desc, sizeof desc, &ei),
+                     RMAT_E_FORMAT);
+    expect_in(ei.msg, "mat-5.cal");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -459,6 +560,8 @@ int main(void)
         cmocka_unit_test(test_calib_fit_recovers_curves),
         cmocka_unit_test(test_calib_gains_from_means),
         cmocka_unit_test(test_calib_in_recording),
+        cmocka_unit_test(test_calib_to_text),
+        cmocka_unit_test(test_calib_find_for_mat),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -327,6 +327,45 @@ static void test_device_status_once_a_second_while_streaming(void **state)
     assert_int_equal(statuses, 3);
 }
 
+/* The device stops on its own (the virtual mat's scene is over) and says
+ * so at once with a STATUS of streaming 0; then no more frames or STATUS,
+ * and a second call does nothing. */
+static void test_device_end_stream_sends_status(void **state)
+{
+    struct rmat_status st;
+    const uint8_t *pkt;
+    size_t len;
+    int frames = 0;
+    (void)state;
+    assert_int_equal(rmat_dev_end_stream(&rig.dev), 0); /* not streaming: nothing */
+    assert_int_equal(next_pkt(&pkt, &len), 0);
+    send_cmd(RMAT_PKT_START, 1, 10, RMAT_ENC_DENSE, 0);
+    expect_ack(RMAT_PKT_START, RMAT_ACK_OK, 1);
+    for (int ms = 0; ms < 250; ms += 5) {
+        rmat_dev_poll(&rig.dev);
+        rig.fake.now_us += 5000;
+    }
+    while (next_pkt(&pkt, &len) == RMAT_PKT_FRAME)
+        frames++;
+    assert_int_equal(frames, 3);
+    rig.fake.now_us = 7654321;
+    assert_int_equal(rmat_dev_end_stream(&rig.dev), 1);
+    assert_int_equal(rig.dev.streaming, 0);
+    rmat_dev_poll(&rig.dev); /* queued; the link takes it at the next poll */
+    assert_int_equal(next_pkt(&pkt, &len), RMAT_PKT_STATUS);
+    assert_int_equal(rmat_wire_parse_status(pkt, len, &st), RMAT_OK);
+    assert_int_equal(st.streaming, 0);
+    assert_int_equal(st.frames_sent, 3);
+    assert_int_equal(st.t_us, 7654321u);
+    for (int ms = 0; ms <= 3000; ms += 5) {
+        rmat_dev_poll(&rig.dev);
+        rig.fake.now_us += 5000;
+    }
+    assert_int_equal(next_pkt(&pkt, &len), 0);
+    assert_int_equal(rmat_dev_end_stream(&rig.dev), 0);
+    assert_int_equal(next_pkt(&pkt, &len), 0);
+}
+
 static void test_device_slow_link_counts_dropped_frames(void **state)
 {
     struct rmat_status st;
@@ -453,6 +492,7 @@ int main(void)
         cmocka_unit_test_setup(test_device_start_while_streaming_restarts_seq, setup),
         cmocka_unit_test_setup(test_device_stop_ping_status_mode, setup),
         cmocka_unit_test_setup(test_device_status_once_a_second_while_streaming, setup),
+        cmocka_unit_test_setup(test_device_end_stream_sends_status, setup),
         cmocka_unit_test_setup(test_device_slow_link_counts_dropped_frames, setup),
         cmocka_unit_test_setup(test_device_test_pattern_sweeps, setup),
         cmocka_unit_test_setup(test_device_malformed_command_counted, setup),

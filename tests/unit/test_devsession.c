@@ -58,6 +58,8 @@ struct rig {
     uint32_t gap_expected[MAX_GAPS], gap_got[MAX_GAPS];
     uint32_t nclock;
     int64_t rtt_ns[MAX_CLOCKS];
+    uint32_t nstatus;
+    struct rmat_status last_status;
 };
 
 static void expected_samples(const struct rig *r, uint32_t seq, uint16_t *out)
@@ -113,6 +115,15 @@ static void on_clock(void *ctx, uint64_t t_device_us, int64_t t_host_ns, int64_t
     r->nclock++;
 }
 
+static void on_status(void *ctx, const struct rmat_status *st, int64_t t_host_ns)
+{
+    struct rig *r = ctx;
+
+    (void)t_host_ns;
+    r->last_status = *st;
+    r->nstatus++;
+}
+
 static int64_t rig_clock_ns(void *ctx, int monotonic)
 {
     return fake_mat_clock_ns(((struct rig *)ctx)->m, monotonic);
@@ -140,8 +151,11 @@ static void default_config(struct fake_mat_config *cfg)
 static struct rig *rig_new(const struct fake_mat_config *cfg)
 {
     struct rig *r = calloc(1, sizeof *r);
-    struct rmat_devsess_handler h = {
-        .on_frame = on_frame, .on_gap = on_gap, .on_clock = on_clock, .clock_ns = rig_clock_ns};
+    struct rmat_devsess_handler h = {.on_frame = on_frame,
+                                     .on_gap = on_gap,
+                                     .on_status = on_status,
+                                     .on_clock = on_clock,
+                                     .clock_ns = rig_clock_ns};
     struct rmat_errinfo ei = {0};
 
     assert_non_null(r);
@@ -517,7 +531,99 @@ static void test_devsession_closed_link_ends_pump(void **state)
     rig_free(r);
 }
 
+/* --- is the mat still there? ----------------------------------------------------- */
+
+/* GET_STATUS tells a mat that streams from one that stopped on its own
+ * (whose STATUS of streaming 0 also reaches the handler at once), and says
+ * when nobody answers or the link is gone. */
+static void test_devsession_get_status_and_stream_end(void **state)
+{
+    struct fake_mat_config cfg;
+    struct rig *r;
+    struct rmat_status st;
+    struct rmat_errinfo ei = {0};
+    uint32_t frames;
+    int64_t t0;
+
+    (void)state;
+    default_config(&cfg);
+    r = rig_new(&cfg);
+    start_streaming(r, 100);
+    assert_int_equal(pump_until(r, vnow(r) + 500 * MS, &ei), RMAT_OK);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(rmat_devsess_get_status(r->s, &st, CMD_MS, 2, &ei), RMAT_OK);
+    assert_int_equal(st.streaming, 1);
+    assert_true(st.frames_sent >= 50);
+    assert_int_equal(fake_mat_stats(r->m)->commands_by_type[RMAT_PKT_GET_STATUS - 0x80], 1);
+
+    /* the mat stops by itself: the handler hears it with no question asked */
+    frames = r->nframes;
+    r->nstatus = 0;
+    fake_mat_end_stream(r->m);
+    assert_int_equal(pump_until(r, vnow(r) + 100 * MS, &ei), RMAT_OK);
+    assert_int_equal(r->nstatus, 1);
+    assert_int_equal(r->last_status.streaming, 0);
+    assert_true(r->nframes <= frames + 1); /* at most one in flight */
+    assert_int_equal(rmat_devsess_get_status(r->s, &st, CMD_MS, 2, &ei), RMAT_OK);
+    assert_int_equal(st.streaming, 0);
+
+    /* nobody answers: two tries of CMD_MS, then a timeout */
+    fake_mat_mute(r->m, 1);
+    t0 = vnow(r);
+    assert_int_equal(rmat_devsess_get_status(r->s, &st, CMD_MS, 2, &ei), RMAT_E_TIMEOUT);
+    assert_non_null(strstr(ei.msg, "GET_STATUS"));
+    assert_true(vnow(r) - t0 >= 2 * CMD_MS * MS);
+    assert_true(vnow(r) - t0 <= 2 * (CMD_MS + 2) * MS);
+
+    /* the link is gone */
+    fake_mat_mute(r->m, 0);
+    fake_mat_close_after(r->m, fake_mat_stats(r->m)->bytes_read);
+    assert_int_equal(rmat_devsess_get_status(r->s, &st, CMD_MS, 2, &ei), RMAT_E_CLOSED);
+    rig_free(r);
+}
+
 /* --- the clock fit -------------------------------------------------------------- */
+
+/* What the clock fit says to people: a drift in ppm within 1000 ppm; beyond
+ * it how many times as fast the mat's clock runs, and for the virtual mat
+ * the speed-up it was probably given. */
+static void test_devsession_clock_fit_describe(void **state)
+{
+    struct rmat_clock_fit fit = {.n = 40, .offset_ns = 1763724367000000000LL, .rms_us = 35.2};
+    char buf[256];
+
+    (void)state;
+    fit.drift_ppm = 12.34;
+    assert_int_equal(rmat_clock_fit_describe(&fit, "fake mat 16x12", buf, sizeof buf), 1);
+    assert_string_equal(buf, "drift +12.3 ppm from 40 round trips (rms 35 us)");
+    fit.drift_ppm = -1000.0;
+    assert_int_equal(rmat_clock_fit_describe(&fit, RMAT_SIM_MODEL, buf, sizeof buf), 1);
+    assert_non_null(strstr(buf, "drift -1000.0 ppm"));
+
+    /* --speed 7: 6,000,001.7 ppm is no drift */
+    fit.drift_ppm = 6000001.7;
+    assert_int_equal(rmat_clock_fit_describe(&fit, RMAT_SIM_MODEL, buf, sizeof buf), 0);
+    assert_string_equal(buf, "the mat's clock runs 7.00 times as fast as this computer's: a "
+                             "virtual mat sped up (--speed 7)?");
+    assert_null(strstr(buf, "ppm"));
+    fit.drift_ppm = 1500000.0;
+    assert_int_equal(rmat_clock_fit_describe(&fit, RMAT_SIM_MODEL, buf, sizeof buf), 0);
+    assert_non_null(strstr(buf, "2.50 times as fast"));
+    assert_non_null(strstr(buf, "(--speed 2.5)?"));
+    /* another mat that fast: its firmware */
+    assert_int_equal(rmat_clock_fit_describe(&fit, "rollmat mat 32", buf, sizeof buf), 0);
+    assert_string_equal(buf, "the mat's clock runs 2.50 times as fast as this computer's: not a "
+                             "drift, so not applied: check the mat's firmware");
+    fit.drift_ppm = -500000.0;
+    assert_int_equal(rmat_clock_fit_describe(&fit, "rollmat mat 32", buf, sizeof buf), 0);
+    assert_non_null(strstr(buf, "0.50 times as fast"));
+
+    /* the event's text, what the analysis parses */
+    fit.drift_ppm = 6000001.7;
+    rmat_clock_fit_text(&fit, buf, sizeof buf);
+    assert_string_equal(buf,
+                        "offset_ns=1763724367000000000 drift_ppm=6000001.700 n=40 rms_us=35.2");
+}
 
 static void test_devsession_clock_fit_tracks_drift(void **state)
 {
@@ -585,6 +691,8 @@ int main(void)
         cmocka_unit_test(test_devsession_drops_damaged_packets),
         cmocka_unit_test(test_devsession_closed_link_ends_pump),
         cmocka_unit_test(test_devsession_clock_fit_tracks_drift),
+        cmocka_unit_test(test_devsession_get_status_and_stream_end),
+        cmocka_unit_test(test_devsession_clock_fit_describe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

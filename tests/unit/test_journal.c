@@ -10,6 +10,12 @@
  * CRC computed by a bitwise CRC-32/ISO-HDLC written here and checked
  * against the standard check value of "123456789".
  *
+ * The identity (IDENT) and calibration (CALIB) records that follow META
+ * are pinned the same way; recovery keeps the id, marks the file as rebuilt
+ * (recovered_from) and writes the calibration back as /calibration; a
+ * journal without them (an older rollmat's) still recovers, with a new id
+ * and a note saying so.
+ *
  * What a flipped bit inside a record does beyond "no wrong frame" is not
  * tested here: that behaviour is due to change (skip the damaged record).
  */
@@ -29,13 +35,19 @@
 #include <unistd.h>
 
 #include "rmat_test.h"
+#include "rollmat/calib.h"
 #include "rollmat/journal.h"
 #include "rollmat/reader.h"
+#include "rollmat/uuid.h"
 #include "rollmat/wire.h"
 
 #define ROWS 6
 #define COLS 5
 #define N    (ROWS * COLS)
+/* The recording_id the journals of the tests carry. */
+#define T_ID "0c5e1f9a-7d2b-4e3c-9a81-5f6e7d8c9b0a"
+/* An IDENT record of T_ID: head 13, u16 length, 36 bytes, CRC. */
+#define IDENT_BYTES (13 + 2 + 36 + 4)
 
 /* --- the truth ------------------------------------------------------------ */
 
@@ -150,7 +162,7 @@ static uint32_t get_le32(const uint8_t *p)
 }
 
 struct bytes {
-    uint8_t b[2048];
+    uint8_t b[4096];
     size_t n;
 };
 
@@ -260,7 +272,9 @@ static void write_file(const char *path, const void *buf, size_t len)
 
 struct plan {
     uint32_t nframes, every;
+    const char *id; /* the journal's IDENT, or NULL for none (an older rollmat's) */
     size_t nrec;
+    long long meta_end; /* where META ends; ends[0] is where IDENT does */
     long long ends[MAX_RECORDS];
     uint8_t is_event[MAX_RECORDS];
 };
@@ -277,9 +291,10 @@ static void write_journal(const char *path, struct plan *pl)
 
     t_device(&dev);
     t_meta(&meta);
-    assert_int_equal(rmat_journal_create(path, &dev, &meta, &j, &ei), RMAT_OK);
-    /* create syncs the magic and META: the file ends where META does */
+    assert_int_equal(rmat_journal_create(path, &dev, &meta, pl->id, NULL, &j, &ei), RMAT_OK);
+    /* create syncs the magic, META and IDENT: the file ends where they do */
     at = file_size(path);
+    pl->meta_end = pl->id ? at - IDENT_BYTES : at;
     pl->nrec = 0;
     pl->ends[pl->nrec] = at;
     pl->is_event[pl->nrec++] = 0;
@@ -313,8 +328,11 @@ static void write_journal(const char *path, struct plan *pl)
 
 /* Reads the recording at path and checks that it holds exactly frames
  * 0..nframes-1 and events 0..nevents-1 of the truth, plus the "note" that
- * recovery adds after a torn tail. */
-static void check_recording(const char *path, uint32_t nframes, uint32_t nevents, int torn)
+ * recovery adds after a torn tail and the one it adds when the journal had
+ * no recording_id (new_id); that it is marked as recovered from path's
+ * journal, and that its id is T_ID, or a new UUID with new_id. */
+static void check_recording(const char *path, uint32_t nframes, uint32_t nevents, int torn,
+                            int new_id, const char *journal)
 {
     struct rmat_reader *r = NULL;
     struct rmat_errinfo ei = {0};
@@ -324,13 +342,22 @@ static void check_recording(const char *path, uint32_t nframes, uint32_t nevents
     uint64_t *tdev = NULL;
     int64_t *thost = NULL;
     struct rmat_event *evs = NULL;
-    const size_t nf = nframes ? nframes : 1, ne = nevents + 1;
+    const size_t nf = nframes ? nframes : 1, ne = nevents + 2;
+    const char *base = strrchr(journal, '/') ? strrchr(journal, '/') + 1 : journal;
 
     if (rmat_reader_open(path, &r, &ei) != RMAT_OK)
         fail_msg("%s", ei.msg);
     info = rmat_reader_info(r);
+    assert_int_equal(info->format_version, 2);
     assert_int_equal(info->frames, nframes);
-    assert_int_equal(info->events, nevents + (torn ? 1 : 0));
+    assert_int_equal(info->events, nevents + (torn ? 1 : 0) + (new_id ? 1 : 0));
+    assert_string_equal(info->recovered_from, base);
+    if (new_id) {
+        assert_true(rmat_uuid_valid(info->recording_id));
+        assert_string_not_equal(info->recording_id, T_ID);
+    } else {
+        assert_string_equal(info->recording_id, T_ID);
+    }
     raw = malloc(nf * N * sizeof *raw);
     seq = malloc(nf * sizeof *seq);
     tdev = malloc(nf * sizeof *tdev);
@@ -365,6 +392,10 @@ static void check_recording(const char *path, uint32_t nframes, uint32_t nevents
     }
     if (torn)
         assert_string_equal(evs[nevents].kind, "note");
+    if (new_id) {
+        assert_string_equal(evs[nevents + (torn ? 1 : 0)].kind, "note");
+        assert_non_null(strstr(evs[nevents + (torn ? 1 : 0)].text, "without a recording_id"));
+    }
     free(raw);
     free(seq);
     free(tdev);
@@ -407,7 +438,7 @@ static void test_journal_record_layout(void **state)
     make_paths(&p, "journal_layout");
     t_device(&dev);
     t_meta(&meta);
-    assert_int_equal(rmat_journal_create(p.journal, &dev, &meta, &j, &ei), RMAT_OK);
+    assert_int_equal(rmat_journal_create(p.journal, &dev, &meta, NULL, NULL, &j, &ei), RMAT_OK);
     assert_int_equal(rmat_journal_packet(j, 0x0123456789ABCDEFLL, pkt, sizeof pkt, &ei), RMAT_OK);
     assert_int_equal(rmat_journal_event(j, 0x1122334455667788LL, "pain", 1.5, "left knee", &ei),
                      RMAT_OK);
@@ -468,7 +499,7 @@ static void test_journal_record_layout(void **state)
 static void test_journal_recover_roundtrip(void **state)
 {
     struct paths p;
-    struct plan pl = {.nframes = 300, .every = 37};
+    struct plan pl = {.nframes = 300, .every = 37, .id = T_ID};
     struct rmat_recover_result res;
     struct rmat_errinfo ei = {0};
     struct rmat_reader *r = NULL;
@@ -490,7 +521,9 @@ static void test_journal_recover_roundtrip(void **state)
     assert_int_equal(res.events, nevents);
     assert_int_equal(res.bad_packets, 0);
     assert_int_equal(res.torn_tail, 0);
-    check_recording(p.h5, 300, nevents, 0);
+    assert_string_equal(res.recording_id, T_ID);
+    assert_int_equal(res.new_id, 0);
+    check_recording(p.h5, 300, nevents, 0, 0, p.journal);
 
     /* The META record carried /device and /session. */
     t_device(&dev);
@@ -527,7 +560,7 @@ static void test_journal_recover_skips_bad_packet(void **state)
     make_paths(&p, "journal_badpkt");
     t_device(&dev);
     t_meta(&meta);
-    assert_int_equal(rmat_journal_create(p.journal, &dev, &meta, &j, &ei), RMAT_OK);
+    assert_int_equal(rmat_journal_create(p.journal, &dev, &meta, NULL, NULL, &j, &ei), RMAT_OK);
     for (uint32_t f = 0; f < 3; f++) {
         int n = build_frame(f, pkt, sizeof pkt);
         assert_true(n > 0);
@@ -574,7 +607,7 @@ static void check_cut(const struct paths *p, const struct plan *pl, const uint8_
 
     write_file(p->other, full, (size_t)cut);
     rc = rmat_journal_recover(p->other, p->h5, &res, &ei);
-    if (cut < pl->ends[0]) {
+    if (cut < pl->meta_end) {
         /* the magic or META is torn: nothing to recover, nothing written */
         if (rc != RMAT_E_FORMAT)
             fail_msg("cut at %lld: %d (%s), want RMAT_E_FORMAT", cut, rc, ei.msg);
@@ -583,6 +616,16 @@ static void check_cut(const struct paths *p, const struct plan *pl, const uint8_
     }
     if (rc != RMAT_OK)
         fail_msg("cut at %lld: %s", cut, ei.msg);
+    if (cut < pl->ends[0]) {
+        /* IDENT is torn or missing: an empty recording with a new id */
+        if (res.frames || res.events || res.torn_tail != (cut != pl->meta_end) || !res.new_id)
+            fail_msg("cut at %lld in IDENT: %llu frames, %llu events, torn %d, new id %d", cut,
+                     (unsigned long long)res.frames, (unsigned long long)res.events, res.torn_tail,
+                     res.new_id);
+        check_recording(p->h5, 0, 0, cut != pl->meta_end, 1, p->other);
+        assert_int_equal(unlink(p->h5), 0);
+        return;
+    }
     for (size_t i = 0; i < pl->nrec; i++) {
         if (pl->ends[i] == cut)
             boundary = 1;
@@ -597,14 +640,14 @@ static void check_cut(const struct paths *p, const struct plan *pl, const uint8_
         fail_msg("cut at %lld: %llu frames, %llu events, torn %d; want %u, %u, %d", cut,
                  (unsigned long long)res.frames, (unsigned long long)res.events, res.torn_tail,
                  frames, events, !boundary);
-    check_recording(p->h5, frames, events, !boundary);
+    check_recording(p->h5, frames, events, !boundary, 0, p->other);
     assert_int_equal(unlink(p->h5), 0);
 }
 
 static void test_journal_recover_torn_tail(void **state)
 {
     struct paths p;
-    struct plan pl = {.nframes = 60, .every = 10};
+    struct plan pl = {.nframes = 60, .every = 10, .id = T_ID};
     uint8_t *full;
     size_t len;
     long long tail_from;
@@ -624,13 +667,15 @@ static void test_journal_recover_torn_tail(void **state)
     tail_from = pl.ends[pl.nrec - 4];
     for (long long cut = tail_from; cut <= (long long)len; cut++, checked++)
         check_cut(&p, &pl, full, cut);
-    /* Elsewhere a seeded sample, and the edges of the magic and META. */
+    /* Elsewhere a seeded sample, and the edges of the magic, META and
+     * every byte of IDENT. */
     check_cut(&p, &pl, full, 0);
     check_cut(&p, &pl, full, 7);
     check_cut(&p, &pl, full, 8);
-    check_cut(&p, &pl, full, pl.ends[0] - 1);
-    check_cut(&p, &pl, full, pl.ends[0]);
-    checked += 5;
+    check_cut(&p, &pl, full, pl.meta_end - 1);
+    checked += 4;
+    for (long long cut = pl.meta_end; cut <= pl.ends[0]; cut++, checked++)
+        check_cut(&p, &pl, full, cut);
     for (int i = 0; i < 60; i++, checked++)
         check_cut(&p, &pl, full, (long long)(rng_next(&rng) % (uint64_t)tail_from));
     print_message("%u cuts of a %zu-byte journal recovered to their exact prefix\n", checked, len);
@@ -655,7 +700,8 @@ static void test_journal_create_refuses_to_overwrite(void **state)
     t_device(&dev);
     t_meta(&meta);
     write_file(p.journal, "precious", 8);
-    assert_int_equal(rmat_journal_create(p.journal, &dev, &meta, &j2, &ei), RMAT_E_EXISTS);
+    assert_int_equal(rmat_journal_create(p.journal, &dev, &meta, NULL, NULL, &j2, &ei),
+                     RMAT_E_EXISTS);
     assert_null(j2);
     assert_int_equal(ei.code, RMAT_E_EXISTS);
     assert_non_null(strstr(ei.msg, "rollmat recover"));
@@ -667,8 +713,9 @@ static void test_journal_create_refuses_to_overwrite(void **state)
 
     /* A journal open now is refused too. */
     assert_int_equal(unlink(p.journal), 0);
-    assert_int_equal(rmat_journal_create(p.journal, &dev, &meta, &j, &ei), RMAT_OK);
-    assert_int_equal(rmat_journal_create(p.journal, &dev, &meta, &j2, &ei), RMAT_E_EXISTS);
+    assert_int_equal(rmat_journal_create(p.journal, &dev, &meta, NULL, NULL, &j, &ei), RMAT_OK);
+    assert_int_equal(rmat_journal_create(p.journal, &dev, &meta, NULL, NULL, &j2, &ei),
+                     RMAT_E_EXISTS);
     assert_int_equal(rmat_journal_close(j, 1, &ei), RMAT_OK);
     assert_false(exists(p.journal)); /* close with remove deletes it */
     drop_paths(&p);
@@ -677,7 +724,7 @@ static void test_journal_create_refuses_to_overwrite(void **state)
 static void test_journal_recover_refuses_existing_output(void **state)
 {
     struct paths p;
-    struct plan pl = {.nframes = 5, .every = 0};
+    struct plan pl = {.nframes = 5, .every = 0, .id = T_ID};
     struct rmat_recover_result res;
     struct rmat_errinfo ei = {0};
     char *text;
@@ -704,11 +751,261 @@ static void test_journal_recover_refuses_existing_output(void **state)
     drop_paths(&p);
 }
 
+/* A calibration for the 6x5 mat of the tests, with gains. */
+static struct rmat_calib *t_calib(void)
+{
+    struct rmat_calib *c = NULL;
+    struct rmat_errinfo ei = {0};
+    char text[2048];
+    size_t n;
+
+    n = (size_t)snprintf(text, sizeof text,
+                         "rollmat-calibration 1\nname mat-3000000001\ncurve divider\na_kpa "
+                         "49.957300000000004\nb 0.768664\nc_max_counts 4095\ngains %d %d\n",
+                         ROWS, COLS);
+    for (int i = 0; i < ROWS; i++)
+        for (int k = 0; k < COLS; k++)
+            n += (size_t)snprintf(text + n, sizeof text - n, "%.9g%s",
+                                  0.75 + 0.01 * (i * COLS + k) + 1e-7, k + 1 < COLS ? " " : "\n");
+    if (rmat_calib_parse(text, "t_calib", &c, &ei) != RMAT_OK)
+        fail_msg("%s", ei.msg);
+    return c;
+}
+
+static int same_num(double a, double b)
+{
+    return (isnan(a) && isnan(b)) || a == b;
+}
+
+static void check_same_calib(const struct rmat_calib *a, const struct rmat_calib *b)
+{
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_string_equal(a->name, b->name);
+    assert_int_equal(a->curve, b->curve);
+    assert_true(same_num(a->a_kpa, b->a_kpa) && same_num(a->b, b->b) &&
+                same_num(a->c_max_counts, b->c_max_counts) &&
+                same_num(a->kpa_per_count, b->kpa_per_count) &&
+                same_num(a->zero_counts, b->zero_counts));
+    assert_int_equal(a->gain_rows, b->gain_rows);
+    assert_int_equal(a->gain_cols, b->gain_cols);
+    assert_non_null(a->gains);
+    assert_non_null(b->gains);
+    /* gains are float32, written with 9 digits: exact */
+    assert_memory_equal(a->gains, b->gains, (size_t)a->gain_rows * (size_t)a->gain_cols * 4);
+}
+
+static void test_journal_ident_and_calib_layout(void **state)
+{
+    struct paths p;
+    struct rmat_device_desc dev;
+    struct rmat_session_meta meta;
+    struct rmat_journal *j;
+    struct rmat_errinfo ei = {0};
+    struct rmat_calib *cal = t_calib();
+    struct bytes want = {0}, ident = {0}, piece = {0};
+    char *text = NULL;
+    size_t text_len = 0, len, meta_end;
+    uint8_t *got;
+
+    (void)state;
+    make_paths(&p, "journal_ident_layout");
+    t_device(&dev);
+    t_meta(&meta);
+    /* META alone, to know where it ends */
+    assert_int_equal(rmat_journal_create(p.journal, &dev, &meta, NULL, NULL, &j, &ei), RMAT_OK);
+    assert_int_equal(rmat_journal_close(j, 0, &ei), RMAT_OK);
+    meta_end = (size_t)file_size(p.journal);
+    assert_int_equal(unlink(p.journal), 0);
+
+    assert_int_equal(rmat_journal_create(p.journal, &dev, &meta, T_ID, cal, &j, &ei), RMAT_OK);
+    assert_int_equal(rmat_journal_close(j, 0, &ei), RMAT_OK);
+    got = (uint8_t *)rmat_test_slurp(p.journal, &len);
+    assert_non_null(got);
+
+    /* IDENT at t 0: type 4, the id as u16 length + bytes */
+    put_str16(&ident, T_ID);
+    put_record(&want, 4, 0, &ident);
+    assert_int_equal(want.n, IDENT_BYTES);
+    /* CALIB at t 0: type 5, total u32, offset u32, the calibration's text
+     * (one piece: it is short) */
+    assert_int_equal(rmat_calib_to_text(cal, &text, &text_len, &ei), RMAT_OK);
+    assert_true(text_len > 100 && text_len < 2000);
+    put_le(&piece, text_len, 4);
+    put_le(&piece, 0, 4);
+    put_raw(&piece, text, text_len);
+    put_record(&want, 5, 0, &piece);
+    assert_int_equal(len, meta_end + want.n);
+    assert_memory_equal(got + meta_end, want.b, want.n);
+    free(text);
+    free(got);
+    rmat_calib_free(cal);
+    drop_paths(&p);
+}
+
+static void test_journal_recover_keeps_id_and_calibration(void **state)
+{
+    struct paths p;
+    struct rmat_device_desc dev;
+    struct rmat_session_meta meta;
+    struct rmat_journal *j;
+    struct rmat_recover_result res;
+    struct rmat_errinfo ei = {0};
+    struct rmat_calib *cal = t_calib(), *back = NULL;
+    struct rmat_reader *r = NULL;
+    uint8_t pkt[512];
+
+    (void)state;
+    make_paths(&p, "journal_keeps_id");
+    t_device(&dev);
+    t_meta(&meta);
+    assert_int_equal(rmat_journal_create(p.journal, &dev, &meta, T_ID, cal, &j, &ei), RMAT_OK);
+    for (uint32_t f = 0; f < 20; f++) {
+        int n = build_frame(f, pkt, sizeof pkt);
+        assert_int_equal(rmat_journal_packet(j, t_thost(f), pkt, (size_t)n, &ei), RMAT_OK);
+    }
+    assert_int_equal(rmat_journal_close(j, 0, &ei), RMAT_OK);
+    if (rmat_journal_recover(p.journal, p.h5, &res, &ei) != RMAT_OK)
+        fail_msg("%s", ei.msg);
+    assert_int_equal(res.frames, 20);
+    assert_string_equal(res.recording_id, T_ID);
+    assert_int_equal(res.new_id, 0);
+    assert_int_equal(res.calibrated, 1);
+    assert_int_equal(res.calib_unreadable, 0);
+    check_recording(p.h5, 20, 0, 0, 0, p.journal);
+    assert_int_equal(rmat_reader_open(p.h5, &r, &ei), RMAT_OK);
+    assert_int_equal(rmat_reader_calib(r, &back, &ei), RMAT_OK);
+    check_same_calib(cal, back);
+    rmat_calib_free(back);
+    rmat_reader_close(r);
+    rmat_calib_free(cal);
+    drop_paths(&p);
+}
+
+/* A journal of an older rollmat (no IDENT, no CALIB) still recovers: a new
+ * id, a note saying so, no /calibration. */
+static void test_journal_recover_old_journal_new_id(void **state)
+{
+    struct paths p;
+    struct plan pl = {.nframes = 30, .every = 0, .id = NULL};
+    struct rmat_recover_result res;
+    struct rmat_errinfo ei = {0};
+    struct rmat_reader *r = NULL;
+    struct rmat_calib *back = NULL;
+
+    (void)state;
+    make_paths(&p, "journal_old");
+    write_journal(p.journal, &pl);
+    if (rmat_journal_recover(p.journal, p.h5, &res, &ei) != RMAT_OK)
+        fail_msg("%s", ei.msg);
+    assert_int_equal(res.frames, 30);
+    assert_int_equal(res.new_id, 1);
+    assert_int_equal(res.calibrated, 0);
+    assert_true(rmat_uuid_valid(res.recording_id));
+    check_recording(p.h5, 30, 0, 0, 1, p.journal);
+    assert_int_equal(rmat_reader_open(p.h5, &r, &ei), RMAT_OK);
+    assert_string_equal(rmat_reader_info(r)->recording_id, res.recording_id);
+    assert_int_equal(rmat_reader_calib(r, &back, &ei), RMAT_OK);
+    assert_null(back);
+    rmat_reader_close(r);
+    drop_paths(&p);
+}
+
+/* The gains of a 90x90 mat make a text of over 16 KiB: it goes in pieces,
+ * each no longer than a packet's record, and comes back whole. */
+static void test_journal_calib_in_pieces(void **state)
+{
+    struct paths p;
+    struct rmat_device_desc dev;
+    struct rmat_session_meta meta;
+    struct rmat_journal *j;
+    struct rmat_recover_result res;
+    struct rmat_errinfo ei = {0};
+    struct rmat_calib *cal = rmat_calib_new(), *back = NULL;
+    struct rmat_reader *r = NULL;
+    float *g = malloc(90 * 90 * sizeof *g);
+    char *text = NULL;
+    size_t text_len = 0, len, pieces = 0, at;
+    uint8_t *got;
+
+    (void)state;
+    assert_non_null(cal);
+    assert_non_null(g);
+    cal->curve = RMAT_CURVE_LINEAR;
+    cal->kpa_per_count = 0.025;
+    cal->zero_counts = 3;
+    snprintf(cal->name, sizeof cal->name, "big mat");
+    for (int k = 0; k < 90 * 90; k++)
+        g[k] = 0.5f + (float)k / 8100.0f + 1e-6f * (float)(k % 7);
+    assert_int_equal(rmat_calib_set_gains(cal, 90, 90, g), RMAT_OK);
+    make_paths(&p, "journal_pieces");
+    t_device(&dev);
+    dev.rows = dev.cols = 90;
+    t_meta(&meta);
+    assert_int_equal(rmat_journal_create(p.journal, &dev, &meta, T_ID, cal, &j, &ei), RMAT_OK);
+    assert_int_equal(rmat_journal_close(j, 0, &ei), RMAT_OK);
+    assert_int_equal(rmat_calib_to_text(cal, &text, &text_len, &ei), RMAT_OK);
+    assert_true(text_len > 2 * RMAT_WIRE_MAX_PACKET);
+
+    /* walk the records after IDENT: CALIB pieces in order, none longer
+     * than a PACKET record may be */
+    got = (uint8_t *)rmat_test_slurp(p.journal, &len);
+    assert_non_null(got);
+    at = 8;
+    while (at < len) {
+        const uint32_t rl = get_le32(got + at);
+        assert_true(4 + rl + 4 <= 13 + RMAT_WIRE_MAX_PACKET + 4);
+        if (got[at + 4] == 5) {
+            assert_int_equal(get_le32(got + at + 13), text_len);
+            assert_int_equal(get_le32(got + at + 17), pieces * (RMAT_WIRE_MAX_PACKET - 8));
+            pieces++;
+        }
+        at += 4 + rl + 4;
+    }
+    assert_int_equal(at, len);
+    assert_int_equal(pieces, (text_len + RMAT_WIRE_MAX_PACKET - 9) / (RMAT_WIRE_MAX_PACKET - 8));
+    assert_true(pieces >= 3);
+
+    if (rmat_journal_recover(p.journal, p.h5, &res, &ei) != RMAT_OK)
+        fail_msg("%s", ei.msg);
+    assert_int_equal(res.calibrated, 1);
+    assert_int_equal(rmat_reader_open(p.h5, &r, &ei), RMAT_OK);
+    assert_int_equal(rmat_reader_calib(r, &back, &ei), RMAT_OK);
+    check_same_calib(cal, back);
+    assert_true(back->kpa_per_count == 0.025 && back->zero_counts == 3);
+    rmat_calib_free(back);
+    rmat_reader_close(r);
+
+    /* The last piece torn off by a crash: the recording is rebuilt without
+     * /calibration, and a note says why. */
+    assert_int_equal(unlink(p.h5), 0);
+    {
+        /* the journal ends with the last CALIB piece: cut into it */
+        write_file(p.other, got, len - 10);
+        assert_int_equal(rmat_journal_recover(p.other, p.h5, &res, &ei), RMAT_OK);
+        assert_int_equal(res.calibrated, 0);
+        assert_int_equal(res.calib_unreadable, 1);
+        assert_int_equal(rmat_reader_open(p.h5, &r, &ei), RMAT_OK);
+        assert_int_equal(rmat_reader_calib(r, &back, &ei), RMAT_OK);
+        assert_null(back);
+        rmat_reader_close(r);
+    }
+    free(got);
+    free(text);
+    free(g);
+    rmat_calib_free(cal);
+    drop_paths(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_journal_crc_reference),
         cmocka_unit_test(test_journal_record_layout),
+        cmocka_unit_test(test_journal_ident_and_calib_layout),
+        cmocka_unit_test(test_journal_recover_keeps_id_and_calibration),
+        cmocka_unit_test(test_journal_recover_old_journal_new_id),
+        cmocka_unit_test(test_journal_calib_in_pieces),
         cmocka_unit_test(test_journal_recover_roundtrip),
         cmocka_unit_test(test_journal_recover_skips_bad_packet),
         cmocka_unit_test(test_journal_recover_torn_tail),

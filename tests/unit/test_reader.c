@@ -25,6 +25,7 @@
 
 #include "rmat_test.h"
 #include "rollmat/reader.h"
+#include "rollmat/uuid.h"
 #include "rollmat/recording.h"
 
 /* --- the truth ----------------------------------------------------------- */
@@ -74,17 +75,19 @@ static void t_ev_text(uint64_t i, char *buf, size_t cap)
 #define OMIT_INT INT_MIN
 
 struct fspec {
-    int rows, cols;         /* shape of /frames/raw */
-    int dev_rows, dev_cols; /* /device attributes; OMIT_INT leaves them out */
-    hsize_t len[4];         /* rows of raw, seq, t_device_us, t_host_ns */
-    const char *format;     /* NULL: no format attribute */
-    int version;            /* OMIT_INT: no format_version */
-    int omit;               /* index of a /frames dataset left out, -1 none */
-    int raw_rank2;          /* /frames/raw as [N][rows*cols] */
-    int events;             /* -1: no /events group */
-    int vlen_events;        /* /events strings variable-length */
-    int h5py_style;         /* variable-length string attrs, int64 ints, no /session */
-    int swmr_layout;        /* 1.10 format bounds, as the writer uses */
+    int rows, cols;             /* shape of /frames/raw */
+    int dev_rows, dev_cols;     /* /device attributes; OMIT_INT leaves them out */
+    hsize_t len[4];             /* rows of raw, seq, t_device_us, t_host_ns */
+    const char *format;         /* NULL: no format attribute */
+    int version;                /* OMIT_INT: no format_version */
+    int omit;                   /* index of a /frames dataset left out, -1 none */
+    int raw_rank2;              /* /frames/raw as [N][rows*cols] */
+    int events;                 /* -1: no /events group */
+    int vlen_events;            /* /events strings variable-length */
+    int h5py_style;             /* variable-length string attrs, int64 ints, no /session */
+    int swmr_layout;            /* 1.10 format bounds, as the writer uses */
+    const char *recording_id;   /* version 2's root attributes; NULL: none */
+    const char *recovered_from; /* NULL: none */
 };
 
 static void default_spec(struct fspec *s, int rows, int cols, hsize_t n)
@@ -223,6 +226,10 @@ static void build(const char *path, const struct fspec *s)
         put_int(file, "format_version", s->version, wide);
     put_str(file, "created_utc", "2026-11-21T11:26:07Z", vlen);
     put_str(file, "software", "rollmat-test-builder", vlen);
+    if (s->recording_id)
+        put_str(file, "recording_id", s->recording_id, vlen);
+    if (s->recovered_from)
+        put_str(file, "recovered_from", s->recovered_from, vlen);
 
     g = H5Gcreate2(file, "device", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     put_str(g, "model", "builder-mat", vlen);
@@ -378,6 +385,9 @@ static void test_reader_opens_good_file(void **state)
     assert_int_equal(rmat_reader_open(path, &r, &ei), RMAT_OK);
     in = rmat_reader_info(r);
     assert_int_equal(in->format_version, 1);
+    /* version 1 has no identity: read as "" */
+    assert_string_equal(in->recording_id, "");
+    assert_string_equal(in->recovered_from, "");
     assert_string_equal(in->created_utc, "2026-11-21T11:26:07Z");
     assert_string_equal(in->software, "rollmat-test-builder");
     assert_string_equal(in->dev.model, "builder-mat");
@@ -549,12 +559,40 @@ static void test_reader_refuses_newer_version(void **state)
     (void)state;
 
     assert_int_equal(rmat_test_tmpdir("reader_newer", dir, sizeof dir), 0);
-    make_path(path, sizeof path, dir, "v2.h5");
+    make_path(path, sizeof path, dir, "v3.h5");
     default_spec(&s, 4, 4, 10);
-    s.version = 2;
+    s.version = 3;
+    s.recording_id = "0c5e1f9a-7d2b-4e3c-9a81-5f6e7d8c9b0a";
     build(path, &s);
-    expect_refused(path, RMAT_E_NEWER, "format_version 2");
+    expect_refused(path, RMAT_E_NEWER, "format_version 3");
+    expect_refused(path, RMAT_E_NEWER, "reads 1 to 2");
     expect_refused(path, RMAT_E_NEWER, "upgrade rollmat");
+}
+
+/* Version 2 (this build's) with its identity, h5py-style strings too. */
+static void test_reader_reads_version_2_identity(void **state)
+{
+    char dir[512], path[600];
+    struct fspec s;
+    struct rmat_reader *r = NULL;
+    struct rmat_errinfo ei;
+    (void)state;
+
+    assert_int_equal(rmat_test_tmpdir("reader_v2", dir, sizeof dir), 0);
+    for (int h5py = 0; h5py < 2; h5py++) {
+        make_path(path, sizeof path, dir, h5py ? "v2-h5py.h5" : "v2.h5");
+        default_spec(&s, 4, 4, 10);
+        s.version = 2;
+        s.h5py_style = h5py;
+        s.recording_id = "0c5e1f9a-7d2b-4e3c-9a81-5f6e7d8c9b0a";
+        s.recovered_from = "P01_calf_left_20261121-112607.h5.journal";
+        build(path, &s);
+        assert_int_equal(rmat_reader_open(path, &r, &ei), RMAT_OK);
+        assert_int_equal(rmat_reader_info(r)->format_version, 2);
+        assert_string_equal(rmat_reader_info(r)->recording_id, s.recording_id);
+        assert_string_equal(rmat_reader_info(r)->recovered_from, s.recovered_from);
+        rmat_reader_close(r);
+    }
 }
 
 static void test_reader_refuses_missing_datasets(void **state)
@@ -777,7 +815,9 @@ static void test_reader_reads_writer_output(void **state)
 
     assert_int_equal(rmat_reader_open(path, &r, &ei), RMAT_OK);
     in = rmat_reader_info(r);
-    assert_int_equal(in->format_version, 1);
+    assert_int_equal(in->format_version, 2);
+    assert_true(rmat_uuid_valid(in->recording_id));
+    assert_string_equal(in->recovered_from, "");
     assert_memory_equal(in->software, "rollmat ", 8);
     assert_int_equal(strlen(in->created_utc), 20);
     assert_string_equal(in->dev.model, "writer-mat");
@@ -886,6 +926,7 @@ int main(void)
         cmocka_unit_test(test_reader_refuses_non_hdf5),
         cmocka_unit_test(test_reader_refuses_other_hdf5_files),
         cmocka_unit_test(test_reader_refuses_newer_version),
+        cmocka_unit_test(test_reader_reads_version_2_identity),
         cmocka_unit_test(test_reader_refuses_missing_datasets),
         cmocka_unit_test(test_reader_refuses_bad_shapes),
         cmocka_unit_test(test_reader_uses_shortest_dataset),

@@ -34,6 +34,7 @@
 #include "rollmat/reader.h"
 #include "rollmat/dates.h"
 #include "rollmat/recording.h"
+#include "rollmat/uuid.h"
 
 #define ROWS 20
 #define COLS 30
@@ -358,7 +359,13 @@ static void test_recording_round_trip_with_raw_hdf5(void **state)
     assert_true(file >= 0);
 
     check_str_attr(file, "/", "format", "rollmat-recording");
-    assert_int_equal(int_attr(file, "/", "format_version"), 1);
+    assert_int_equal(int_attr(file, "/", "format_version"), 2);
+    /* one identity per recording, made at creation; an original is not
+     * marked as recovered */
+    read_str_attr(file, "/", "recording_id", buf, sizeof buf);
+    assert_true(rmat_uuid_valid(buf));
+    assert_int_equal(buf[14], '4'); /* version 4 */
+    assert_true(H5Aexists(file, "recovered_from") == 0);
     read_str_attr(file, "/", "created_utc", buf, sizeof buf);
     assert_int_equal(strlen(buf), 20);
     assert_true(buf[4] == '-' && buf[7] == '-' && buf[10] == 'T' && buf[13] == ':' &&
@@ -497,6 +504,53 @@ static void test_recording_empty_recording(void **state)
     assert_true(file >= 0);
     check_frames(file, 0, 4, 5, 1024);
     H5Fclose(file);
+}
+
+/* Each recording gets its own id; one given (as recover gives the
+ * journal's) is kept, with recovered_from; one that is not a UUID is
+ * refused before any file is made. */
+static void test_recording_identity(void **state)
+{
+    char dir[512], path[600], other[600], buf[300];
+    struct rmat_device_desc dev;
+    struct rmat_rec *rec = NULL, *rec2 = NULL;
+    struct rmat_rec_ident id;
+    struct rmat_errinfo ei;
+    hid_t file;
+    (void)state;
+
+    assert_int_equal(rmat_test_tmpdir("rec_ident", dir, sizeof dir), 0);
+    test_device(&dev, 4, 5);
+    make_path(path, sizeof path, dir, "a.h5");
+    make_path(other, sizeof other, dir, "b.h5");
+    assert_int_equal(rmat_rec_create(path, &dev, NULL, &rec, &ei), RMAT_OK);
+    assert_int_equal(rmat_rec_create(other, &dev, NULL, &rec2, &ei), RMAT_OK);
+    assert_true(rmat_uuid_valid(rmat_rec_recording_id(rec)));
+    assert_string_not_equal(rmat_rec_recording_id(rec), rmat_rec_recording_id(rec2));
+    assert_int_equal(rmat_rec_close(rec, NULL), RMAT_OK);
+    assert_int_equal(rmat_rec_close(rec2, NULL), RMAT_OK);
+    assert_int_equal(unlink(path), 0);
+
+    memset(&id, 0, sizeof id);
+    snprintf(id.recording_id, sizeof id.recording_id, "0c5e1f9a-7d2b-4e3c-9a81-5f6e7d8c9b0a");
+    snprintf(id.recovered_from, sizeof id.recovered_from, "a.h5.journal");
+    assert_int_equal(rmat_rec_create_ident(path, &dev, NULL, NULL, &id, &rec, &ei), RMAT_OK);
+    assert_string_equal(rmat_rec_recording_id(rec), id.recording_id);
+    assert_int_equal(rmat_rec_close(rec, NULL), RMAT_OK);
+    file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(file >= 0);
+    read_str_attr(file, "/", "recording_id", buf, sizeof buf);
+    assert_string_equal(buf, id.recording_id);
+    read_str_attr(file, "/", "recovered_from", buf, sizeof buf);
+    assert_string_equal(buf, "a.h5.journal");
+    H5Fclose(file);
+    assert_int_equal(unlink(path), 0);
+
+    snprintf(id.recording_id, sizeof id.recording_id, "not-a-uuid");
+    assert_int_equal(rmat_rec_create_ident(path, &dev, NULL, NULL, &id, &rec, &ei), RMAT_E_ARG);
+    assert_null(rec);
+    assert_non_null(strstr(ei.msg, "not a UUID"));
+    assert_int_equal(access(path, F_OK), -1);
 }
 
 static void test_recording_refuses_to_overwrite(void **state)
@@ -1170,6 +1224,7 @@ int main(void)
         cmocka_unit_test(test_recording_round_trip_with_raw_hdf5),
         cmocka_unit_test(test_recording_grid_extremes_chunking),
         cmocka_unit_test(test_recording_empty_recording),
+        cmocka_unit_test(test_recording_identity),
         cmocka_unit_test(test_recording_refuses_to_overwrite),
         cmocka_unit_test(test_recording_missing_directory),
         cmocka_unit_test(test_recording_rejects_bad_grid_and_leaves_no_file),

@@ -101,7 +101,9 @@ int cli_calibrate(int argc, char **argv)
     cli_init(&c, "calibrate");
     cli_getopt_quiet();
     /* A leading '-': recordings come back in order as option 1, so each
-     * takes the --load and --area-cm2 given before it. */
+     * takes the --load and --area-cm2 given before it. glibc sees the '-'
+     * only as the very first character, so it comes before CLI_GETOPT()'s
+     * ':' (":-o:h" would move the recordings to the end). */
     while ((opt = getopt_long(argc, argv, "-:o:h", opts, NULL)) != -1) {
         switch (opt) {
         case 1:

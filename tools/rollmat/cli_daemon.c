@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "rollmat/daemon.h"
+#include "rollmat/dates.h"
 
 #define CTL_TIMEOUT_MS 10000
 
@@ -115,6 +116,12 @@ int cli_daemon_record(int argc, char **argv)
             (opt == 'm' && cli_parse_number(&c, "--roller-diameter", optarg, 1, 1000, &v) != 0) ||
             (opt == 'b' && cli_parse_number(&c, "--body-mass", optarg, 1, 500, &v) != 0))
             return CLI_USAGE;
+        if (opt == 'u') {
+            /* Said here, before the daemon is asked (it checks too). */
+            char iso[32], why[200];
+            if (rmat_iso_datetime_utc(optarg, iso, sizeof iso, NULL, why, sizeof why) != 0)
+                return cli_usage(&c, "--started-utc %s", why);
+        }
         if (opt == 'S') {
             if (!optarg[0])
                 return cli_usage(&c, "--subject is empty (give --subject anonymous to record "
@@ -262,6 +269,10 @@ static void print_status(const char *reply)
         printf("load:       %s N\n", v);
     else if (reply_value(reply, "load_counts", v, sizeof v))
         printf("load:       %s counts (no calibration for this mat)\n", v);
+    if (reply_value(reply, "calibration", v, sizeof v))
+        printf("calibration: %s\n", !strcmp(v, "none")    ? "none: recordings are in raw counts"
+                                    : !strcmp(v, "error") ? "cannot be used (see last error)"
+                                                          : v);
     if (reply_value(reply, "last_error", v, sizeof v) && v[0])
         printf("last error: %s\n", v);
 }

@@ -2,14 +2,20 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
+#include "rollmat/calib.h"
+#include "rollmat/dates.h"
 #include "rollmat/recorder.h"
 
 static void usage_record(FILE *f)
 {
     fputs("usage: rollmat record --device DEV -o FILE.h5 [options]\n\n"
-          "Records frames from a mat until --duration has passed or Ctrl-C.\n\n"
+          "Records frames from a mat until --duration has passed, Ctrl-C, or the mat ends\n"
+          "the stream (it says it stopped, closes the link, or goes silent and no longer\n"
+          "answers): without --duration that end is a success. The mat's calibration is\n"
+          "copied into the recording.\n\n"
           "  -d, --device DEV        serial port (/dev/ttyACM0) or tcp://HOST:PORT\n"
           "  -o, --output FILE.h5    the recording to write (never overwritten)\n"
           "  -t, --duration S        seconds to record (default: until Ctrl-C)\n"
@@ -17,6 +23,12 @@ static void usage_record(FILE *f)
           "      --baud N            serial baud rate (default 3000000)\n"
           "      --dense             ask for dense frames only\n"
           "      --test-pattern      record the mat's test pattern, not its sensors\n"
+          "      --calibration FILE  copy this calibration into the recording, whatever the\n"
+          "                          mat (a grid its gains do not fit is an error)\n"
+          "      --calibration-dir DIR\n"
+          "                          the mats' own calibrations, DIR/mat-SERIAL.cal by the\n"
+          "                          mat's serial number (default " RMAT_CALIB_DEFAULT_DIR ";\n"
+          "                          rollmat calibrate --mat-dir DIR writes them)\n"
           "      --subject S --session S --region R --side left|right|none\n"
           "      --roller NAME --roller-diameter MM --mounting tissue|floor\n"
           "      --body-mass KG --operator NAME --notes TEXT\n"
@@ -24,7 +36,9 @@ static void usage_record(FILE *f)
           "      --started-utc ISO   the session's date and time (default: now), e.g. for\n"
           "                          a session entered later: 2026-03-02T09:30:00Z\n"
           "  -v, --verbose           more messages\n\n"
-          "Exit status: 0 done, 1 failed, 2 wrong usage.\n\n"
+          "Exit status: 0 done (the duration passed, Ctrl-C, or without --duration the mat\n"
+          "ended the stream), 1 failed (with --duration: the link closed or went silent\n"
+          "first), 2 wrong usage.\n\n"
           "Example:\n"
           "  rollmat record --device tcp://127.0.0.1:5760 --duration 60 -o left-quad.h5 \\\n"
           "      --subject P012 --region quadriceps --side left --roller foam-firm\n",
@@ -48,7 +62,9 @@ int cli_record(int argc, char **argv)
         O_MASS,
         O_OPER,
         O_NOTES,
-        O_STARTED
+        O_STARTED,
+        O_CALIB,
+        O_CALIB_DIR
     };
     static const struct option opts[] = {{"device", required_argument, 0, 'd'},
                                          {"port", required_argument, 0, 'd'},
@@ -69,6 +85,8 @@ int cli_record(int argc, char **argv)
                                          {"operator", required_argument, 0, O_OPER},
                                          {"notes", required_argument, 0, O_NOTES},
                                          {"started-utc", required_argument, 0, O_STARTED},
+                                         {"calibration", required_argument, 0, O_CALIB},
+                                         {"calibration-dir", required_argument, 0, O_CALIB_DIR},
                                          {"verbose", no_argument, 0, 'v'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -77,6 +95,8 @@ int cli_record(int argc, char **argv)
     struct rmat_record_config cfg;
     struct rmat_record_result res;
     struct rmat_errinfo ei;
+    const char *calib_dir = NULL;
+    char why[256], line[RMAT_ERRINFO_MSG];
     int opt, rc;
     struct cli c;
     double v;
@@ -152,8 +172,15 @@ int cli_record(int argc, char **argv)
             break;
         case O_STARTED:
             /* The recorder keeps a started_utc that is already set. */
-            bad = cli_copy_attr(&c, "--started-utc", optarg, cfg.meta.started_utc,
-                                sizeof cfg.meta.started_utc);
+            if (rmat_iso_datetime_utc(optarg, cfg.meta.started_utc, sizeof cfg.meta.started_utc,
+                                      NULL, why, sizeof why) != 0)
+                return cli_usage(&c, "--started-utc %s", why);
+            break;
+        case O_CALIB:
+            cfg.calib_file = optarg;
+            break;
+        case O_CALIB_DIR:
+            calib_dir = optarg;
             break;
         case 'v':
             c.verbose = 1;
@@ -173,9 +200,24 @@ int cli_record(int argc, char **argv)
         return cli_usage(&c, "need --device, the mat's serial port or tcp://HOST:PORT");
     if (!cfg.out_path)
         return cli_usage(&c, "need -o FILE.h5, the recording to write");
+    if (cfg.calib_file && calib_dir)
+        return cli_usage(&c, "--calibration and --calibration-dir do not go together: one file "
+                             "for whatever mat, or each mat's own");
     /* Before connecting: a mat held elsewhere must not hide a bad name. */
     if (cli_check_out_file(&c, "-o", cfg.out_path, -1) != 0)
         return CLI_FAIL;
+    if (cfg.calib_file) {
+        /* A file that does not parse is said now, not after connecting. */
+        struct rmat_calib *cal = NULL;
+        if (rmat_calib_load(cfg.calib_file, &cal, &ei) != RMAT_OK)
+            return cli_fail_ei(&c, RMAT_E_FORMAT, &ei);
+        rmat_calib_free(cal);
+    } else {
+        struct stat st;
+        if (calib_dir && (stat(calib_dir, &st) != 0 || !S_ISDIR(st.st_mode)))
+            return cli_fail(&c, "--calibration-dir %s: no such folder", calib_dir);
+        cfg.calib_dir = calib_dir ? calib_dir : RMAT_CALIB_DEFAULT_DIR;
+    }
     cli_catch_signals();
     rc = rmat_record_run(&cfg, &res, &ei);
     if (res.frames > 0 || rc == RMAT_OK)
@@ -184,12 +226,15 @@ int cli_record(int argc, char **argv)
                 "dropped, %u dropped by the mat\n",
                 cfg.out_path, (unsigned long long)res.frames, res.duration_s,
                 (unsigned long long)res.frames_lost, res.link_drops, res.device_dropped);
-    if (res.clock.n > 0)
-        fprintf(stderr,
-                "rollmat record: mat clock: drift %+.1f ppm from %u round trips (rms %.0f us)\n",
-                res.clock.drift_ppm, res.clock.n, res.clock.rms_us);
-    if (rc != RMAT_OK) {
-        return cli_fail_ei(&c, rc, &ei);
+    if (res.clock.n > 0) {
+        const int drift = rmat_clock_fit_describe(&res.clock, res.info.model, line, sizeof line);
+        fprintf(stderr, "rollmat record: %s%s\n", drift ? "mat clock: " : "", line);
     }
+    if (rc != RMAT_OK)
+        return cli_fail_ei(&c, rc, &ei);
+    /* The mat ended it: one line saying how. */
+    if (res.end == RMAT_RECORD_END_MAT_STOPPED || res.end == RMAT_RECORD_END_LINK_CLOSED ||
+        res.end == RMAT_RECORD_END_SILENT)
+        fprintf(stderr, "rollmat record: recording ended: %s\n", res.end_text);
     return 0;
 }

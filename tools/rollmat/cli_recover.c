@@ -12,7 +12,9 @@ static void usage_recover(FILE *f)
           "Rebuilds a recording from the journal the recorder keeps beside it until it\n"
           "closes cleanly (after a crash, a power cut or a full disk). The journal and\n"
           "the damaged recording are left as they are; the rebuilt one is written to\n"
-          "NEW.h5 (default: FILE.recovered.h5). Nothing is overwritten.\n\n"
+          "NEW.h5 (default: FILE.recovered.h5). Nothing is overwritten. The rebuilt file\n"
+          "is the same recording (its recording_id and calibration), marked with the\n"
+          "journal's name (recovered_from).\n\n"
           "  -o, --output NEW.h5   where to write the rebuilt recording\n\n"
           "Exit status: 0 done, 1 failed, 2 wrong usage.\n\n"
           "Example:\n"
@@ -70,5 +72,10 @@ int cli_recover(int argc, char **argv)
             (unsigned long long)res.frames, (unsigned long long)res.events,
             res.torn_tail ? "; the journal's last record was torn (the crash)" : "",
             res.bad_packets ? "; some packets would not parse" : "");
+    fprintf(stderr, "rollmat recover: %s: recording_id %s%s; %s\n", out, res.recording_id,
+            res.new_id ? " (new: the journal, an older rollmat's, had none)" : " (the original's)",
+            res.calibrated         ? "its calibration kept"
+            : res.calib_unreadable ? "its calibration could not be read back: in raw counts"
+                                   : "no calibration in the journal: in raw counts");
     return CLI_OK;
 }

@@ -231,7 +231,10 @@ function link(snap) {
     $('link-elapsed').textContent = '';
   }
   $('link-view').textContent = 'view skipped: ' + l.live_dropped + ' frames';
-  $('region-name').textContent = (l.region || 'this region').toUpperCase();
+  /* The region: the recording's name is SUBJECT_REGION_SIDE_DATE.h5. */
+  const parts = (l.file || '').split('/').pop().split('_');
+  const region = l.region || (l.recording === '1' && parts.length >= 4 ? parts[1] : '');
+  $('region-name').textContent = (region || 'this region').toUpperCase();
 }
 
 function render(snap) {

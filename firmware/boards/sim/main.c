@@ -380,15 +380,19 @@ static int serve_step(struct sim *s)
     const double frame_real_us =
         1e6 / (s->dev.rate_hz ? s->dev.rate_hz : s->sc->rate_hz) / s->clock_scale;
 
-    /* When the scene is over the mat stops scanning, as if STOP had come
-     * (without an ACK; a new START is acknowledged and changes nothing). */
+    /* When the scene is over the mat stops scanning on its own and says so
+     * with a STATUS of streaming 0 (docs/protocol.md), so the host ends
+     * its recording at once rather than guessing from silence. A new START
+     * is acknowledged and ends the same way. */
     if (s->started && !s->o->loop && s->dev.streaming &&
         (s->ended || scene_s(s, s->dev.next_frame_us) >= s->sc->duration_s)) {
         if (!s->ended)
-            fprintf(stderr, "rollmat-sim: the scene is over (%.3f s): no more frames\n",
+            fprintf(stderr,
+                    "rollmat-sim: the scene is over (%.3f s): no more frames (STATUS "
+                    "streaming=0 sent)\n",
                     s->sc->duration_s);
         s->ended = 1;
-        s->dev.streaming = 0;
+        rmat_dev_end_stream(&s->dev);
     }
     wait_us = rmat_dev_poll(&s->dev);
     if (s->dev.frames_dropped != s->dropped_seen) {
@@ -818,7 +822,7 @@ int main(int argc, char **argv)
     cfg.max_lag_us = (uint64_t)(2e6 * s.clock_scale);
     cfg.info.serial = (uint32_t)o.serial;
     snprintf(cfg.info.fw_version, sizeof cfg.info.fw_version, "sim-0.2.0");
-    snprintf(cfg.info.model, sizeof cfg.info.model, "rollmat virtual mat");
+    snprintf(cfg.info.model, sizeof cfg.info.model, "%s", RMAT_SIM_MODEL);
     port = (struct rmat_dev_port){.ctx = &s,
                                   .now_us = sim_now_us,
                                   .begin_frame = sim_begin_frame,
