@@ -146,10 +146,12 @@ memory() {
   for _ in $(seq 20); do curl -s "$base/" -o /dev/null; done
   sleep 5
   local r0; r0=$(rss "$dpid")
-  local t_end=$((SECONDS + s)) n=0 mid=()
+  local t_end=$((SECONDS + s)) n=0 mid=() streams=()
   while [ $SECONDS -lt $t_end ]; do
     # A stream for 1-3 s, a page, a snapshot, a refused request; each leaves.
     timeout $((1 + n % 3)) curl -sN "$base/api/stream" -o /dev/null &
+    streams+=($!)
+    [ ${#streams[@]} -gt 50 ] && { wait "${streams[@]:0:25}" 2>/dev/null || true; streams=("${streams[@]:25}"); }
     curl -s "$base/" -o /dev/null
     curl -s "$base/api/snapshot" -o /dev/null
     curl -s "$base/../etc/passwd" --path-as-is -o /dev/null
@@ -157,7 +159,7 @@ memory() {
     [ $((n % 200)) = 0 ] && mid+=("$(rss "$dpid")")
     sleep 0.2
   done
-  wait 2>/dev/null || true
+  wait "${streams[@]}" 2>/dev/null || true
   sleep 3
   local r1; r1=$(rss "$dpid")
   "$build"/rollmat record stop --socket "$tmp/run/ctl" >/dev/null

@@ -273,9 +273,32 @@ struct rig {
 
 static void wait_connected(const struct rig *g);
 
+/* The rig of the test running, so that a failed test's teardown ends its
+ * processes too. */
+static struct rig *running;
+
+static int teardown_rig(void **state)
+{
+    (void)state;
+    if (running) {
+        if (running->daemon > 0) {
+            kill(running->daemon, SIGKILL);
+            rmat_test_wait(running->daemon, 10000);
+        }
+        if (running->sim > 0) {
+            kill(running->sim, SIGKILL);
+            rmat_test_wait(running->sim, 10000);
+        }
+        running = NULL;
+    }
+    return 0;
+}
+
 static void rig_start(struct rig *g, const char *name, const char *token)
 {
     char log[700], url[256];
+    g->sim = g->daemon = -1;
+    running = g;
     assert_int_equal(rmat_test_tmpdir(name, g->dir, sizeof g->dir), 0);
     snprintf(g->sock, sizeof g->sock, "%s/d.sock", g->dir);
     snprintf(g->recdir, sizeof g->recdir, "%s/rec", g->dir);
@@ -328,8 +351,11 @@ static void rig_stop(struct rig *g)
 {
     kill(g->daemon, SIGTERM);
     assert_int_equal(rmat_test_wait(g->daemon, 30000), 0);
+    g->daemon = -1;
     kill(g->sim, SIGTERM);
     rmat_test_wait(g->sim, 10000);
+    g->sim = -1;
+    running = NULL;
 }
 
 static void ctl(const struct rig *g, const char *line, char *reply, size_t cap)
@@ -660,8 +686,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_live_numbers_are_the_analysis),
-        cmocka_unit_test(test_live_security),
-        cmocka_unit_test(test_live_stalled_client_loses_no_frame),
+        cmocka_unit_test_teardown(test_live_security, teardown_rig),
+        cmocka_unit_test_teardown(test_live_stalled_client_loses_no_frame, teardown_rig),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);
