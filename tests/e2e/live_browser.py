@@ -2,7 +2,7 @@
 """The live view in a real browser (headless Chromium over its DevTools
 protocol, tests/support/cdp.py) against rollmatd and the virtual mat.
 
-The quadriceps scene (a 40 s hold between rolling) plays at 4x (the
+The quadriceps scene (a 40 s hold between rolling) plays at 3x (the
 browser is started first: the scene starts when rollmatd connects). The test
 starts a recording from the page's form, reads the page while the roller
 holds, marks and rates pain with the page's buttons, stops from the page,
@@ -35,7 +35,7 @@ build, source, tmp_root = sys.argv[1:4]
 sys.path.insert(0, os.path.join(source, "tests", "support"))
 from cdp import Browser, find_chromium  # noqa: E402
 
-SPEED = 4
+SPEED = 3
 tmp = os.path.join(tmp_root, "live_browser-%d" % os.getpid())
 os.makedirs(tmp)
 results = []
