@@ -84,6 +84,16 @@ static void put_header(FILE *f, const char *const *cols, int calibrated)
     fputc('\n', f);
 }
 
+double rmat_analysis_contact_threshold(const struct rmat_analysis_params *p, int calibrated,
+                                       unsigned max_count)
+{
+    if (calibrated)
+        return p->contact_threshold_kpa;
+    if (!isnan(p->contact_threshold_counts))
+        return p->contact_threshold_counts;
+    return COUNTS_THRESHOLD_SHARE * (double)max_count;
+}
+
 void rmat_analysis_params_init(struct rmat_analysis_params *p)
 {
     if (!p)
@@ -341,11 +351,8 @@ struct pass {
  * mean, peak, CoP, width and length stay as they are. */
 static void counts_units(struct pass *ps, const struct rmat_grid *g)
 {
-    const double a_mm2 = g->pitch_x_mm * g->pitch_y_mm;
-    for (uint64_t k = 0; k < ps->frames; k++) {
-        ps->m[k].force_n *= 1000.0 / a_mm2;
-        ps->m[k].compliance_mm3_n *= a_mm2 / 1000.0;
-    }
+    for (uint64_t k = 0; k < ps->frames; k++)
+        rmat_frame_metrics_counts_units(g, &ps->m[k]);
 }
 
 static int run_pass(struct pass *ps, struct rmat_errinfo *ei)
@@ -1117,12 +1124,7 @@ int rmat_analyze(const char *rec_path, const char *out_dir,
 
     ps.r = r;
     ps.g = &g;
-    if (cal)
-        ps.threshold = params->contact_threshold_kpa;
-    else if (!isnan(params->contact_threshold_counts))
-        ps.threshold = params->contact_threshold_counts;
-    else
-        ps.threshold = COUNTS_THRESHOLD_SHARE * (double)(lut_n - 1);
+    ps.threshold = rmat_analysis_contact_threshold(params, cal != NULL, (unsigned)(lut_n - 1));
     s.calibrated = cal != NULL;
     rc = rmat_counts_scale_init(&ps.scale, lut, (uint16_t)(lut_n - 1), cal ? cal->gains : NULL,
                                 (size_t)g.rows * (size_t)g.cols, ps.threshold);

@@ -513,3 +513,10 @@ void rmat_span_means(const struct rmat_frame_metrics *m, size_t first, size_t la
     out->width_mm = n[3] ? sum[3] / (double)n[3] : NAN;
     out->peak_kpa = peak;
 }
+
+void rmat_frame_metrics_counts_units(const struct rmat_grid *g, struct rmat_frame_metrics *m)
+{
+    const double a_mm2 = g->pitch_x_mm * g->pitch_y_mm;
+    m->force_n *= 1000.0 / a_mm2;
+    m->compliance_mm3_n *= a_mm2 / 1000.0;
+}

@@ -15,9 +15,9 @@
 #
 # SONAME: librollmat.so.MAJOR, and while MAJOR is 0, librollmat.so.0.MINOR:
 # a 0.x release promises no ABI, so each minor release is a new SONAME.
-# Every layer there is (analysis/import, where present, included).
+# Every layer there is (analysis/import and the live view, web/, included).
 set(RMAT_LAYERS "")
-foreach(layer rmat_core rmat_common rmat_acq rmat_analysis rmat_import rmat_report)
+foreach(layer rmat_core rmat_common rmat_acq rmat_analysis rmat_import rmat_report rmat_live)
   if(TARGET ${layer})
     list(APPEND RMAT_LAYERS ${layer})
   endif()
@@ -60,3 +60,6 @@ target_link_options(rollmat_shared PRIVATE -Wl,--version-script=${RMAT_EXPORTS_M
   $<$<NOT:$<BOOL:${RMAT_SANITIZE}>>:-Wl,-z,defs>)
 target_link_libraries(rollmat_shared PRIVATE rmat_warnings hdf5::hdf5 PkgConfig::FFTW3
   PkgConfig::SERIALPORT PkgConfig::JANSSON Threads::Threads m)
+if(TARGET rmat_live)
+  target_link_libraries(rollmat_shared PRIVATE PkgConfig::MHD)
+endif()

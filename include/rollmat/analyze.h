@@ -48,6 +48,12 @@ struct rmat_analysis_params {
 /* Sets every parameter to its docs/metrics.md default, no files. */
 void rmat_analysis_params_init(struct rmat_analysis_params *p);
 
+/* The contact threshold an analysis with p uses: contact_threshold_kpa
+ * when calibrated, else contact_threshold_counts, else 5% of the largest
+ * count max_count (the live view uses the same). */
+double rmat_analysis_contact_threshold(const struct rmat_analysis_params *p, int calibrated,
+                                       unsigned max_count);
+
 struct rmat_analysis_result {
     uint64_t frames;      /* frames analysed */
     uint64_t frames_lost; /* sum of the seq gaps; a seq going backwards is a

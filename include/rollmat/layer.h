@@ -11,10 +11,13 @@
  *   analysis  analysis/         reader, metrics, passes, holds, ..., trends
  *   report    analysis/report/  gnuplot figures, PDF reports, batch runs
  *   import    analysis/import/  other systems' exports in, recordings out
+ *   live      web/              the live view and playback in the browser:
+ *                               the model, the HTTP server, the page
  *   tools     tools/            the programs
  *
  * acq and analysis are siblings on common: the analysis reads recordings,
- * never devices. A call against the flow fails to link (each layer is
+ * never devices. live sits on both: the daemon's frames in, the
+ * analysis's functions over them. A call against the flow fails to link (each layer is
  * linked alone with all of its objects, see CMakeLists.txt); an include
  * against it fails to compile here, before it can become a call.
  *
@@ -38,6 +41,7 @@
 #define RMAT_LAYER_REPORT   16
 #define RMAT_LAYER_IMPORT   32
 #define RMAT_LAYER_TOOLS    64
+#define RMAT_LAYER_LIVE     128
 
 #endif
 

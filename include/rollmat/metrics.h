@@ -125,6 +125,12 @@ void rmat_frame_metrics_from_counts(const struct rmat_grid *g, const uint16_t *r
                                     const struct rmat_counts_scan *scan, double *p,
                                     struct rmat_frame_metrics *out);
 
+/* The analysis's units for a frame of counts (units.h): force_n becomes the
+ * raw sum of the contact's counts (force_n * 1000 / the sensel's area in
+ * mm²) and compliance_mm3_n is rescaled to match; the rest stays. Every
+ * uncalibrated number shown or written goes through this. */
+void rmat_frame_metrics_counts_units(const struct rmat_grid *g, struct rmat_frame_metrics *m);
+
 /* The per-sensel peak map (docs/metrics.md, "Maps": peak_kpa): raises each
  * peak_kpa[k] to p[k] where p[k] is larger, for the g->rows * g->cols
  * sensels. The caller initialises the map once (to -INFINITY, or to the

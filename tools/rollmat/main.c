@@ -24,6 +24,8 @@ static void usage(FILE *f)
           "  trend     trends across sessions (per subject, region and side)\n"
           "  batch     analyse every recording under a folder, in parallel\n"
           "  recover   rebuild a recording from its journal after a crash\n"
+          "  view      play a recording in the browser (timeline, coaching panel)\n"
+          "  movie     a GIF or MP4 of a recording's map and force trace\n"
           "  mark      add a mark, pain rating or note to the daemon's recording\n"
           "  status    what the daemon (rollmatd) is doing\n"
           "  version   print the version and the git commit\n\n"
@@ -47,7 +49,8 @@ static const struct command commands[] = {
     {"calibrate", cli_calibrate}, {"equilibrate", cli_equilibrate},
     {"plot", cli_plot},           {"report", cli_report},
     {"compare", cli_compare},     {"trend", cli_trend},
-    {"batch", cli_batch},
+    {"batch", cli_batch},         {"view", cli_view},
+    {"movie", cli_movie},
 };
 
 int main(int argc, char **argv)

@@ -2,7 +2,8 @@
  * and the observer that gives `status` the force on the mat in newtons:
  * the daemon (acq) may not compute metrics, the program may, with the
  * analysis's own per-frame functions (metrics.h), so `status` and a
- * report agree on what a newton is. */
+ * report agree on what a newton is; and the live view in the browser
+ * (live.h, web.h), chained after it on the same observer. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -17,8 +18,10 @@
 #include "rollmat/analyze.h"
 #include "rollmat/calib.h"
 #include "rollmat/daemon.h"
+#include "rollmat/live.h"
 #include "rollmat/metrics.h"
 #include "rollmat/version.h"
+#include "rollmat/web.h"
 #include "rollmat/wire.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -124,6 +127,124 @@ static void live_status(void *ctx, char *buf, size_t cap)
     snprintf(buf, cap, " force_n=%.1f", m.force_n);
 }
 
+/* --- the live view, chained after the force ---------------------------- */
+
+/* rollmatd's observers, called in turn: the force for status, then the
+ * live view (live.h), whose acquisition side only copies the frame into
+ * its ring. */
+struct observers {
+    struct live_force *force;
+    struct rmat_live *live;
+    struct rmat_web *web;
+};
+
+static void obs_connect(void *ctx, const struct rmat_info *info, const struct rmat_calib *calib)
+{
+    struct observers *o = ctx;
+    live_on_connect(o->force, info, calib);
+    if (o->live)
+        rmat_live_on_connect(o->live, info, calib);
+}
+
+static void obs_frame(void *ctx, const struct rmat_frame_hdr *hdr, const uint16_t *samples)
+{
+    struct observers *o = ctx;
+    live_on_frame(o->force, hdr, samples);
+    if (o->live)
+        rmat_live_on_frame(o->live, hdr, samples);
+}
+
+static void obs_status(void *ctx, char *buf, size_t cap)
+{
+    struct observers *o = ctx;
+    live_status(o->force, buf, cap);
+    if (o->live && o->web) {
+        struct rmat_live_stats ls;
+        struct rmat_web_stats ws;
+        const size_t n = strlen(buf);
+        if (n + 1 >= cap)
+            return;
+        rmat_live_stats(o->live, &ls);
+        rmat_web_stats(o->web, &ws);
+        snprintf(buf + n, cap - n,
+                 " live_port=%u live_connections=%llu live_streams=%llu live_dropped=%llu "
+                 "live_missed=%llu",
+                 rmat_web_port(o->web), (unsigned long long)ws.connections,
+                 (unsigned long long)ws.streams, (unsigned long long)ls.frames_dropped,
+                 (unsigned long long)ws.snapshots_missed);
+    }
+}
+
+static int live_action(void *ctx, const char *name, const char *const *keys,
+                       const char *const *values, size_t n, char *reply, size_t cap)
+{
+    struct observers *o = ctx;
+    return rmat_live_action(o->live, name, keys, values, n, reply, cap);
+}
+
+/* Starts the live view and its server (rollmatd goes on without them if
+ * the port is taken: recording matters more than watching). Returns 0, or
+ * 1 for an error that stops rollmatd (a bad token file). */
+static int live_start(struct observers *o, struct rmat_live_hub **hub,
+                      const struct rmat_live_targets *targets, const char *socket_path,
+                      const char *addr, unsigned port, int listen_given, const char *token_file,
+                      const char *url_file, const struct rmat_log *log)
+{
+    struct rmat_live_config lc;
+    struct rmat_web_config wc;
+    struct rmat_errinfo ei;
+    char token[160] = "", url[300];
+
+    if (token_file) {
+        if (rmat_web_token_load(token_file, token, sizeof token, &ei) != RMAT_OK) {
+            fprintf(stderr, "rollmatd: error: --http-token-file %s\n", ei.msg);
+            return 1;
+        }
+    } else if (listen_given && !rmat_web_is_loopback(addr) &&
+               rmat_web_token_new(token, sizeof token, &ei) != RMAT_OK) {
+        fprintf(stderr, "rollmatd: error: %s\n", ei.msg);
+        return 1;
+    }
+    rmat_live_config_init(&lc);
+    lc.targets = targets;
+    lc.ctl_socket = socket_path;
+    lc.log = log;
+    if (rmat_live_hub_new(hub) != RMAT_OK || rmat_live_new(&lc, *hub, &o->live, &ei) != RMAT_OK) {
+        fprintf(stderr, "rollmatd: warning: no live view: %s\n", *hub ? ei.msg : "no memory");
+        return 0;
+    }
+    rmat_web_config_init(&wc);
+    wc.address = addr;
+    wc.port = port;
+    wc.token = token[0] ? token : NULL;
+    wc.mode = "live";
+    wc.action = live_action;
+    wc.ctx = o;
+    wc.log = log;
+    if (rmat_web_start(&wc, *hub, &o->web, &ei) != RMAT_OK) {
+        fprintf(stderr, "rollmatd: warning: no live view: %s\n", ei.msg);
+        rmat_live_free(o->live);
+        o->live = NULL;
+        return 0;
+    }
+    rmat_web_url(o->web, 1, url, sizeof url);
+    fprintf(stderr, "rollmatd: live view at %s\n", url);
+    if (url_file) {
+        char tmp[4200];
+        FILE *f;
+        snprintf(tmp, sizeof tmp, "%s.tmp", url_file);
+        f = fopen(tmp, "w");
+        if (!f) {
+            fprintf(stderr, "rollmatd: warning: cannot write %s\n", url_file);
+            return 0;
+        }
+        fputs(url, f);
+        if (fclose(f) != 0 || rename(tmp, url_file) != 0)
+            fprintf(stderr, "rollmatd: warning: cannot write %s\n", url_file);
+    }
+    return 0;
+}
+
 /* --- options ------------------------------------------------------------- */
 
 static void usage(FILE *f)
@@ -149,11 +270,23 @@ static void usage(FILE *f)
           "                          away (default 60)\n"
           "  -v, --verbose           more messages (each try to reach a mat that is away)\n"
           "      --version           print the version and the git commit\n\n"
+          "The live view (docs/live.md), in a browser:\n"
+          "      --http PORT         its port on 127.0.0.1 (default 8470; 0: any free one)\n"
+          "      --http-listen A:P   listen on address A, port P (beyond this machine: a\n"
+          "                          token is made and printed, or --http-token-file)\n"
+          "      --http-token-file F the token: the first line of F\n"
+          "      --http-url-file F   write the page's address to F once serving\n"
+          "      --no-http           no live view\n"
+          "      --hold-band LO-HI   the hold target, seconds (default 30-45)\n"
+          "      --cadence-band LO-HI  cycles a minute (default 15-40)\n"
+          "      --pressure-zone LO-HI mean pressure target in kPa (default: none)\n"
+          "      --scale-max KPA     top of the colour scale (default 150)\n\n"
           "Exit status: 0 stopped (SIGTERM, SIGINT), 1 could not start (the recordings\n"
           "folder, the socket, the calibration), 2 wrong usage.\n\n"
           "Example:\n"
           "  rollmatd --device /dev/serial/by-id/usb-rollmat_mat_1234-if00 \\\n"
-          "      --dir /var/lib/rollmat/recordings --calibration-dir /var/lib/rollmat/mats\n",
+          "      --dir /var/lib/rollmat/recordings --calibration-dir /var/lib/rollmat/mats\n"
+          "  then open http://127.0.0.1:8470/ on the same machine\n",
           f);
 }
 
@@ -188,7 +321,23 @@ static int number(const char *opt, const char *s, double lo, double hi, double *
 
 int main(int argc, char **argv)
 {
-    enum { O_RATE = 256, O_BAUD, O_WAIT, O_DENSE, O_CALIB, O_CALIB_DIR };
+    enum {
+        O_RATE = 256,
+        O_BAUD,
+        O_WAIT,
+        O_DENSE,
+        O_CALIB,
+        O_CALIB_DIR,
+        O_HTTP,
+        O_LISTEN,
+        O_TOKEN,
+        O_URLFILE,
+        O_NOHTTP,
+        O_HOLD,
+        O_CAD,
+        O_ZONE,
+        O_SCALE
+    };
     static const struct option opts[] = {{"device", required_argument, 0, 'd'},
                                          {"dir", required_argument, 0, 'D'},
                                          {"socket", required_argument, 0, 's'},
@@ -198,14 +347,28 @@ int main(int argc, char **argv)
                                          {"dense", no_argument, 0, O_DENSE},
                                          {"calibration", required_argument, 0, O_CALIB},
                                          {"calibration-dir", required_argument, 0, O_CALIB_DIR},
+                                         {"http", required_argument, 0, O_HTTP},
+                                         {"http-listen", required_argument, 0, O_LISTEN},
+                                         {"http-token-file", required_argument, 0, O_TOKEN},
+                                         {"http-url-file", required_argument, 0, O_URLFILE},
+                                         {"no-http", no_argument, 0, O_NOHTTP},
+                                         {"hold-band", required_argument, 0, O_HOLD},
+                                         {"cadence-band", required_argument, 0, O_CAD},
+                                         {"pressure-zone", required_argument, 0, O_ZONE},
+                                         {"scale-max", required_argument, 0, O_SCALE},
                                          {"verbose", no_argument, 0, 'v'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     static struct live_force live;
-    const struct rmat_daemon_observer observer = {.ctx = &live,
-                                                  .on_connect = live_on_connect,
-                                                  .on_frame = live_on_frame,
-                                                  .status = live_status};
+    struct observers obs = {&live, NULL, NULL};
+    const struct rmat_daemon_observer observer = {
+        .ctx = &obs, .on_connect = obs_connect, .on_frame = obs_frame, .status = obs_status};
+    struct rmat_live_targets targets;
+    struct rmat_live_hub *hub = NULL;
+    char http_addr[64] = "127.0.0.1";
+    const char *token_file = NULL, *url_file = NULL;
+    unsigned http_port = RMAT_WEB_DEFAULT_PORT;
+    int http = 1, listen_given = 0;
     struct rmat_daemon_config cfg;
     struct rmat_errinfo ei;
     char sock[512];
@@ -218,6 +381,7 @@ int main(int argc, char **argv)
         printf("rollmatd %s (git %s)\n", RMAT_VERSION, RMAT_GIT_REV);
         return 0;
     }
+    rmat_live_targets_init(&targets);
     rmat_daemon_config_init(&cfg);
     rmat_ctl_default_socket(sock, sizeof sock);
     cfg.socket_path = sock;
@@ -258,6 +422,46 @@ int main(int argc, char **argv)
             break;
         case O_CALIB_DIR:
             calib_dir = optarg;
+            break;
+        case O_HTTP:
+            if (number("--http", optarg, 0, 65535, &v))
+                return 2;
+            http_port = (unsigned)v;
+            break;
+        case O_LISTEN:
+            if (rmat_web_parse_listen(optarg, http_addr, sizeof http_addr, &http_port, &ei) !=
+                RMAT_OK)
+                return bad_usage("--http-listen: %s", ei.msg);
+            listen_given = 1;
+            break;
+        case O_TOKEN:
+            token_file = optarg;
+            break;
+        case O_URLFILE:
+            url_file = optarg;
+            break;
+        case O_NOHTTP:
+            http = 0;
+            break;
+        case O_HOLD:
+            if (rmat_live_band_parse(optarg, &targets.hold_lo_s, &targets.hold_hi_s) != 0)
+                return bad_usage("--hold-band wants LO-HI in seconds (e.g. 30-45), got '%s'",
+                                 optarg);
+            break;
+        case O_CAD:
+            if (rmat_live_band_parse(optarg, &targets.cadence_lo_cpm, &targets.cadence_hi_cpm) != 0)
+                return bad_usage("--cadence-band wants LO-HI in cycles a minute (e.g. 15-40), "
+                                 "got '%s'",
+                                 optarg);
+            break;
+        case O_ZONE:
+            if (rmat_live_band_parse(optarg, &targets.zone_lo_kpa, &targets.zone_hi_kpa) != 0)
+                return bad_usage("--pressure-zone wants LO-HI in kPa (e.g. 20-40), got '%s'",
+                                 optarg);
+            break;
+        case O_SCALE:
+            if (number("--scale-max", optarg, 1, 100000, &targets.scale_max_kpa))
+                return 2;
             break;
         case 'v':
             verbose = 1;
@@ -303,7 +507,14 @@ int main(int argc, char **argv)
     signal(SIGTERM, on_signal);
     signal(SIGPIPE, SIG_IGN);
     signal(SIGXFSZ, SIG_IGN); /* a file-size limit is a full disk: an error, not a death */
+    if (http && live_start(&obs, &hub, &targets, cfg.socket_path, http_addr, http_port,
+                           listen_given, token_file, url_file, &log) != 0)
+        return 1;
     rc = rmat_daemon_run(&cfg, &ei);
+    /* The server first: its threads read the hub and call the live view. */
+    rmat_web_stop(obs.web);
+    rmat_live_free(obs.live);
+    rmat_live_hub_free(hub);
     live_force_reset(&live);
     if (rc != RMAT_OK) {
         fprintf(stderr, "rollmatd: error: %s\n", ei.msg);
