@@ -328,6 +328,7 @@ struct pass {
     struct rmat_counts_scale scale;
     double nominal_dt_s;
     double time_scale; /* true seconds per device second (clock_info) */
+    int kpa_in;        /* the recording holds kPa (/frames/pressure_kpa, an import) */
     const char *rec_path;
     const struct rmat_log *log;
     /* out */
@@ -353,6 +354,93 @@ static void counts_units(struct pass *ps, const struct rmat_grid *g)
 {
     for (uint64_t k = 0; k < ps->frames; k++)
         rmat_frame_metrics_counts_units(g, &ps->m[k]);
+}
+
+/* The frame's time, seq bookkeeping and duration, shared by both passes. */
+static double frame_time(struct pass *ps, uint64_t at, uint32_t seq, uint64_t t_us)
+{
+    const size_t f = (size_t)ps->frames;
+    if (f == 0) {
+        ps->t0_us = t_us;
+    } else if (seq > ps->last_seq) {
+        ps->lost += seq - ps->last_seq - 1u;
+    } else if (seq < ps->last_seq) {
+        ps->restarts++;
+        rmat_logf(ps->log, RMAT_LOG_WARN,
+                  "%s: frame %llu: seq goes back from %lu to %lu: the device restarted "
+                  "(not counted as lost frames)",
+                  ps->rec_path, (unsigned long long)at, (unsigned long)ps->last_seq,
+                  (unsigned long)seq);
+    }
+    ps->last_seq = seq;
+    const double t_s = (double)(int64_t)(t_us - ps->t0_us) / 1e6 * ps->time_scale;
+    ps->t_s[f] = t_s;
+    if (f == 0 || t_s > ps->duration_s)
+        ps->duration_s = t_s;
+    return t_s;
+}
+
+/* The pass over a recording already in kPa (an import): no counts, no
+ * lookup table, no live-row scan; the reader has zeroed the cells without
+ * a sensel (the mask), so they are never contact, area or CoP weight. The
+ * peak map is kept here in kPa. */
+static int run_pass_kpa(struct pass *ps, struct rmat_errinfo *ei)
+{
+    const uint64_t total = rmat_reader_info(ps->r)->frames;
+    const struct rmat_grid *g = ps->g;
+    const size_t n = (size_t)g->rows * (size_t)g->cols;
+    size_t block = BLOCK_BYTES / (n * sizeof(float));
+    float *v = NULL;
+    uint32_t *seq = NULL;
+    uint64_t *t_us = NULL;
+    double *p = NULL;
+    int rc = RMAT_OK;
+
+    if (block > BLOCK_FRAMES)
+        block = BLOCK_FRAMES;
+    if (block < 1)
+        block = 1;
+    v = malloc(block * n * sizeof *v);
+    seq = malloc(block * sizeof *seq);
+    t_us = malloc(block * sizeof *t_us);
+    p = calloc(n, sizeof *p);
+    if (!v || !seq || !t_us || !p) {
+        rc = rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM,
+                              "%s: out of memory for %zu frames of %zu sensels", ps->rec_path,
+                              block, n);
+        goto out;
+    }
+    for (size_t k = 0; k < n; k++)
+        ps->maps.peak_kpa[k] = total ? 0.0 : NAN;
+    for (uint64_t first = 0; first < total; first += block) {
+        const size_t cnt = total - first < block ? (size_t)(total - first) : block;
+        const double t_read = now_s();
+        rc = rmat_reader_read_kpa(ps->r, first, cnt, v, seq, t_us, NULL, ei);
+        if (rc != RMAT_OK)
+            goto out;
+        const double t_work = now_s();
+        ps->time_read_s += t_work - t_read;
+        for (size_t k = 0; k < cnt; k++) {
+            const size_t f = (size_t)ps->frames;
+            const float *fr = v + k * n;
+            (void)frame_time(ps, first + k, seq[k], t_us[k]);
+            for (size_t c = 0; c < n; c++)
+                p[c] = (double)fr[c];
+            rmat_frame_metrics_compute(g, p, ps->threshold, &ps->m[f]);
+            rmat_map_peak_update(g, p, ps->maps.peak_kpa);
+            rmat_maps_add(&ps->maps, NULL, p, NULL, 0, rmat_frame_dt(ps->t_s, f, ps->nominal_dt_s));
+            if (f == 0 || ps->m[f].peak_kpa > ps->peak)
+                ps->peak = ps->m[f].peak_kpa;
+            ps->frames++;
+        }
+        ps->time_frames_s += now_s() - t_work;
+    }
+out:
+    free(p);
+    free(t_us);
+    free(seq);
+    free(v);
+    return rc;
 }
 
 static int run_pass(struct pass *ps, struct rmat_errinfo *ei)
@@ -403,26 +491,10 @@ static int run_pass(struct pass *ps, struct rmat_errinfo *ei)
         for (size_t k = 0; k < cnt; k++) {
             const size_t f = (size_t)ps->frames;
             const uint16_t *fr = raw + k * n;
-            if (f == 0) {
-                ps->t0_us = t_us[k];
-            } else if (seq[k] > ps->last_seq) {
-                ps->lost += seq[k] - ps->last_seq - 1u;
-            } else if (seq[k] < ps->last_seq) {
-                ps->restarts++;
-                rmat_logf(ps->log, RMAT_LOG_WARN,
-                          "%s: frame %llu: seq goes back from %lu to %lu: the device restarted "
-                          "(not counted as lost frames)",
-                          ps->rec_path, (unsigned long long)(first + k),
-                          (unsigned long)ps->last_seq, (unsigned long)seq[k]);
-            }
-            ps->last_seq = seq[k];
-            /* The difference taken in uint64_t and read as signed (GCC
-             * converts modulo 2^64), so a clock that steps back gives a
-             * negative time, not 5.8e5 years. */
-            const double t_s = (double)(int64_t)(t_us[k] - ps->t0_us) / 1e6 * ps->time_scale;
-            ps->t_s[f] = t_s;
-            if (f == 0 || t_s > ps->duration_s)
-                ps->duration_s = t_s;
+            /* The time difference is taken in uint64_t and read as signed
+             * (GCC converts modulo 2^64), so a clock that steps back gives
+             * a negative time, not 5.8e5 years. */
+            (void)frame_time(ps, first + k, seq[k], t_us[k]);
 
             struct rmat_counts_scan scan;
             rmat_counts_scan(&ps->scale, fr, g->rows, g->cols, ps->maps.peak_counts, live, &scan);
@@ -457,6 +529,7 @@ struct session {
     struct rmat_hold *holds;
     size_t n_holds;
     int calibrated; /* 0: every pressure and force is in counts (units.h) */
+    int rolling;    /* 0: not rolling data: no passes, holds or cadence */
     struct rmat_cadence_result cadence;
     double *spectrum; /* the cadence's power spectrum up to the band's top */
     size_t n_spectrum;
@@ -513,8 +586,8 @@ static int analyse_session(struct session *s, const struct pass *ps,
                  s->s_mm);
 
     /* Holds work on the CoP itself: smoothing would stretch their edges. */
-    if (rmat_holds_find(ps->t_s, s->cop_sx, s->cop_sy, n, params->hold_radius_mm,
-                        params->hold_min_s, &s->holds, &s->n_holds) != RMAT_OK)
+    if (s->rolling && rmat_holds_find(ps->t_s, s->cop_sx, s->cop_sy, n, params->hold_radius_mm,
+                                      params->hold_min_s, &s->holds, &s->n_holds) != RMAT_OK)
         goto nomem;
     for (size_t h = 0; h < s->n_holds; h++)
         rmat_hold_stats(ps->t_s, m, &s->holds[h]);
@@ -527,7 +600,8 @@ static int analyse_session(struct session *s, const struct pass *ps,
     memcpy(s->cop_sy, s->ss, n * sizeof(double));
     rmat_smooth_contact(ps->t_s, s->s_mm, n, params->smooth_s, s->ss);
 
-    if (rmat_passes_find(ps->t_s, s->ss, n, params->turn_mm, &s->passes, &s->n_passes) != RMAT_OK)
+    if (s->rolling &&
+        rmat_passes_find(ps->t_s, s->ss, n, params->turn_mm, &s->passes, &s->n_passes) != RMAT_OK)
         goto nomem;
     for (size_t k = 0; k < s->n_passes; k++)
         if (s->passes[k].last - s->passes[k].first + 1 > longest)
@@ -541,7 +615,7 @@ static int analyse_session(struct session *s, const struct pass *ps,
     /* Cadence: one plan, for the longest contact run. */
     s->rate_hz = rate_hz;
     {
-        const size_t samples = rmat_cadence_samples(ps->t_s, s->ss, n, rate_hz);
+        const size_t samples = s->rolling ? rmat_cadence_samples(ps->t_s, s->ss, n, rate_hz) : 0;
         s->cadence.cadence_cpm = s->cadence.peak_hz = s->cadence.cycles = NAN;
         s->cadence.samples = 0;
         if (samples > 0) {
@@ -821,7 +895,7 @@ static int write_summary_json(const char *dir, const struct json_ctx *c, struct 
     const struct rmat_device_desc *dev = &c->info->dev;
     const double a_cm2 = c->g->pitch_x_mm * c->g->pitch_y_mm / 100.0;
     const int known_mass = meta->body_mass_kg > 0 && isfinite(meta->body_mass_kg);
-    const int cal = c->cal != NULL;
+    const int cal = s->calibrated;
     int rc = out_path(path, dir, "summary.json", ei);
 
     if (rc == RMAT_OK)
@@ -842,8 +916,25 @@ static int write_summary_json(const char *dir, const struct json_ctx *c, struct 
         rmat_utc_now(now, sizeof now);
         rmat_jw_str(&j, "analysed_utc", now);
     }
-    rmat_jw_str(&j, "units", c->cal ? "kPa" : "counts");
-    rmat_jw_bool(&j, "calibrated", c->cal != NULL);
+    rmat_jw_str(&j, "units", cal ? "kPa" : "counts");
+    rmat_jw_bool(&j, "calibrated", cal);
+    /* Where the data came from: an import names its source (reports say
+     * so); values imported in kPa need no calibration. */
+    if (c->info->source_format[0]) {
+        rmat_jw_open(&j, "source", 0, 0);
+        rmat_jw_str(&j, "format", c->info->source_format);
+        rmat_jw_str(&j, "file_name", c->info->source_file);
+        rmat_jw_str(&j, "sha256", c->info->source_sha256);
+        rmat_jw_bool(&j, "values_in_kpa", c->info->pressure != 0);
+        rmat_jw_close(&j);
+    }
+    rmat_jw_bool(&j, "rolling", s->rolling && s->n_passes > 0);
+    if (!s->rolling || s->n_passes == 0)
+        rmat_jw_str(&j, "rolling_note",
+                    s->rolling ? "no rolling found: no pass along the session's axis"
+                               : "no rolling found: imported data not said to be of rolling "
+                                 "(walking, standing or lying); passes, holds and cadence are "
+                                 "not looked for");
     if (c->cal) {
         rmat_jw_open(&j, "calibration", 0, 0);
         rmat_jw_str(&j, "name", c->cal->name);
@@ -1080,9 +1171,35 @@ int rmat_analyze(const char *rec_path, const char *out_dir,
     if (rc != RMAT_OK)
         goto out;
     result.grid = g;
-    rc = pick_calibration(r, rec_path, params->calibration_path, &g, log, &cal, &cal_source, ei);
-    if (rc != RMAT_OK)
+    if (info->sensors) {
+        /* IMPORT.md §12: a sensor list has forces and peaks only; CoP,
+         * maps and passes are unavailable, never zero. This build's
+         * analysis works on grids; it says so rather than inventing a
+         * grid. */
+        rc = rmat_errinfo_set(ei, RMAT_E_UNSUPPORTED, 0,
+                              "%s: a list of %d sensors without a grid (%s): CoP, maps and "
+                              "passes are unavailable for it, and this build analyses grids "
+                              "only; its frames are in /frames/%s for other tools",
+                              rec_path, g.cols,
+                              info->source_format[0] ? info->source_format : "import",
+                              info->pressure ? "pressure_kpa" : "raw");
         goto out;
+    }
+    ps.kpa_in = info->pressure;
+    if (ps.kpa_in) {
+        /* Values already in kPa: no calibration applies. */
+        if (params->calibration_path)
+            rmat_logf(log, RMAT_LOG_WARN,
+                      "%s: holds pressures in kPa (imported from %s): --calibration %s is "
+                      "not used",
+                      rec_path, info->source_format[0] ? info->source_format : "another system",
+                      params->calibration_path);
+    } else {
+        rc =
+            pick_calibration(r, rec_path, params->calibration_path, &g, log, &cal, &cal_source, ei);
+        if (rc != RMAT_OK)
+            goto out;
+    }
     if (params->regions_path) {
         rc = rmat_regions_load(params->regions_path, &s.regions, &s.n_regions, ei);
         if (rc != RMAT_OK)
@@ -1092,7 +1209,11 @@ int rmat_analyze(const char *rec_path, const char *out_dir,
     if (rc != RMAT_OK)
         goto out;
 
-    if (!cal)
+    if (ps.kpa_in)
+        rmat_logf(log, RMAT_LOG_INFO, "%s: pressures in kPa as imported from %s (%s)", rec_path,
+                  info->source_format[0] ? info->source_format : "another system",
+                  info->source_file);
+    else if (!cal)
         /* Said loudly, every time: numbers in counts look like kPa and N in
          * a spreadsheet, and nobody should put them in a report as such. */
         rmat_logf(log, RMAT_LOG_WARN,
@@ -1124,8 +1245,14 @@ int rmat_analyze(const char *rec_path, const char *out_dir,
 
     ps.r = r;
     ps.g = &g;
-    ps.threshold = rmat_analysis_contact_threshold(params, cal != NULL, (unsigned)(lut_n - 1));
-    s.calibrated = cal != NULL;
+    ps.threshold =
+        rmat_analysis_contact_threshold(params, cal != NULL || ps.kpa_in, (unsigned)(lut_n - 1));
+    s.calibrated = cal != NULL || ps.kpa_in;
+    /* Rolling is looked for where the data is of rolling: a rollmat mat's
+     * recording, or an import said to be (--mounting at import). Walking,
+     * standing and lying data has footsteps and turns, not passes: its
+     * passes, holds and cadence would be invented (METRICS.md). */
+    s.rolling = !info->source_format[0] || info->meta.mounting[0];
     rc = rmat_counts_scale_init(&ps.scale, lut, (uint16_t)(lut_n - 1), cal ? cal->gains : NULL,
                                 (size_t)g.rows * (size_t)g.cols, ps.threshold);
     if (rc != RMAT_OK) {
@@ -1164,11 +1291,12 @@ int rmat_analyze(const char *rec_path, const char *out_dir,
         goto out;
     }
 
-    rc = run_pass(&ps, ei);
+    rc = ps.kpa_in ? run_pass_kpa(&ps, ei) : run_pass(&ps, ei);
     if (rc != RMAT_OK)
         goto out;
-    rmat_maps_finish(&ps.maps, &ps.scale, ps.frames);
-    if (!cal)
+    if (!ps.kpa_in)
+        rmat_maps_finish(&ps.maps, &ps.scale, ps.frames);
+    if (!s.calibrated)
         counts_units(&ps, &g);
 
     t_mark = now_s();
@@ -1188,7 +1316,7 @@ int rmat_analyze(const char *rec_path, const char *out_dir,
 
     result.frames = ps.frames;
     result.frames_lost = ps.lost;
-    result.calibrated = cal != NULL;
+    result.calibrated = s.calibrated;
     if (cal)
         snprintf(result.calibration, sizeof result.calibration, "%s", cal->name);
     result.duration_s = ps.frames ? ps.duration_s : 0.0;
@@ -1218,7 +1346,7 @@ int rmat_analyze(const char *rec_path, const char *out_dir,
     if (rc == RMAT_OK)
         rc = out_path(path, out_dir, "maps.h5", ei);
     if (rc == RMAT_OK)
-        rc = rmat_maps_write_h5(&ps.maps, &g, cal ? "kPa" : "counts", path, ei);
+        rc = rmat_maps_write_h5(&ps.maps, &g, s.calibrated ? "kPa" : "counts", path, ei);
     if (rc == RMAT_OK) {
         const struct json_ctx jc = {rec_path, info, &g, params, cal, cal_source, &ps, &s, &ck};
         rc = write_summary_json(out_dir, &jc, ei);

@@ -49,6 +49,7 @@ struct rmat_reader {
     hid_t events[NEVENTS]; /* all H5I_INVALID_HID when /events is absent */
     hid_t kind_t, text_t;  /* memory types of /events/kind and /text */
     struct rmat_recording_info info;
+    uint8_t *mask; /* /device/mask (rows * cols), NULL: every cell exists */
 };
 
 /* --- HDF5 errors --------------------------------------------------------- */
@@ -105,6 +106,11 @@ static int dataset_class(hid_t d)
     return cls;
 }
 
+static const char *frames_name(const struct rmat_reader *r)
+{
+    return r->info.pressure ? RMAT_RECFILE_PRESSURE_PATH : rmat_recfile_frame_paths[0];
+}
+
 /* Frame and event counts from the current dataset sizes: the shortest of
  * each set, since after a crash they may differ by up to a chunk. Also
  * checks the shapes, which a refresh could in principle change. */
@@ -124,9 +130,9 @@ static int measure(struct rmat_reader *r, struct rmat_errinfo *ei)
         if (i == 0 &&
             (dims[1] != (hsize_t)r->info.dev.rows || dims[2] != (hsize_t)r->info.dev.cols))
             return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
-                                    "%s: malformed rollmat recording: /frames/raw holds "
+                                    "%s: malformed rollmat recording: %s holds "
                                     "%llux%llu frames but /device says %dx%d",
-                                    r->path, (unsigned long long)dims[1],
+                                    r->path, frames_name(r), (unsigned long long)dims[1],
                                     (unsigned long long)dims[2], r->info.dev.rows,
                                     r->info.dev.cols);
         if (dims[0] < frames)
@@ -213,6 +219,20 @@ static int open_datasets(struct rmat_reader *r, struct rmat_errinfo *ei)
 {
     for (int i = 0; i < NFRAMES; i++) {
         r->frames[i] = open_dataset(r->file, rmat_recfile_frame_paths[i]);
+        /* An import of values already in a pressure unit holds
+         * /frames/pressure_kpa (float32) instead of raw counts. */
+        if (i == 0 && r->frames[0] < 0) {
+            r->frames[0] = open_dataset(r->file, RMAT_RECFILE_PRESSURE_PATH);
+            if (r->frames[0] >= 0) {
+                if (dataset_class(r->frames[0]) != H5T_FLOAT)
+                    return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                                            "%s: malformed rollmat recording: %s is not of a "
+                                            "floating-point type",
+                                            r->path, RMAT_RECFILE_PRESSURE_PATH);
+                r->info.pressure = 1;
+                continue;
+            }
+        }
         if (r->frames[i] < 0)
             return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
                                     "%s: malformed rollmat recording: no dataset %s", r->path,
@@ -297,6 +317,63 @@ static int check_file(const char *path, struct rmat_errinfo *ei)
     return RMAT_OK;
 }
 
+/* /device/mask (format 2; absent: every cell exists), /device layout and
+ * the /source of an import. The mask must be uint8 [rows][cols] of 0 and
+ * 1: anything else is refused rather than guessed. */
+static int read_mask_and_source(struct rmat_reader *r, struct rmat_errinfo *ei)
+{
+    const size_t n = (size_t)r->info.dev.rows * (size_t)r->info.dev.cols;
+    hid_t g = rmat_h5_open_group(r->file, "device");
+    char layout[16] = "";
+
+    if (g >= 0) {
+        (void)rmat_h5_get_str(g, "layout", layout, sizeof layout);
+        r->info.sensors = strcmp(layout, "sensors") == 0;
+        if (H5Lexists(g, "mask", H5P_DEFAULT) > 0) {
+            hid_t d = H5Dopen2(g, "mask", H5P_DEFAULT);
+            hsize_t dims[3];
+            int ok = d >= 0 && dataset_dims(d, dims) == 2 && dims[0] == (hsize_t)r->info.dev.rows &&
+                     dims[1] == (hsize_t)r->info.dev.cols;
+            r->mask = ok ? malloc(n) : NULL;
+            if (ok && r->mask &&
+                H5Dread(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, r->mask) < 0)
+                ok = 0;
+            if (d >= 0)
+                H5Dclose(d);
+            H5Gclose(g);
+            if (!ok)
+                return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                                        "%s: malformed rollmat recording: /device/mask is not "
+                                        "uint8 [%d][%d]",
+                                        r->path, r->info.dev.rows, r->info.dev.cols);
+            if (!r->mask)
+                return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "%s: out of memory", r->path);
+            r->info.mask_cells = 0;
+            for (size_t k = 0; k < n; k++) {
+                if (r->mask[k] > 1)
+                    return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                                            "%s: malformed rollmat recording: /device/mask "
+                                            "holds %u (only 0 and 1)",
+                                            r->path, (unsigned)r->mask[k]);
+                r->info.mask_cells += r->mask[k];
+            }
+            r->info.mask = r->mask;
+        } else {
+            H5Gclose(g);
+        }
+    }
+    if (!r->mask)
+        r->info.mask_cells = n;
+    g = rmat_h5_open_group(r->file, "source");
+    if (g >= 0) {
+        (void)rmat_h5_get_str(g, "format", r->info.source_format, sizeof r->info.source_format);
+        (void)rmat_h5_get_str(g, "file_name", r->info.source_file, sizeof r->info.source_file);
+        (void)rmat_h5_get_str(g, "sha256", r->info.source_sha256, sizeof r->info.source_sha256);
+        H5Gclose(g);
+    }
+    return RMAT_OK;
+}
+
 int rmat_reader_open(const char *path, struct rmat_reader **out, struct rmat_errinfo *ei)
 {
     struct rmat_reader *r = NULL;
@@ -339,9 +416,12 @@ int rmat_reader_open(const char *path, struct rmat_reader **out, struct rmat_err
     rc = measure(r, ei);
     if (rc != RMAT_OK)
         goto out;
+    rc = read_mask_and_source(r, ei);
+    if (rc != RMAT_OK)
+        goto out;
     {
-        const hid_t memtypes[NFRAMES] = {H5T_NATIVE_UINT16, H5T_NATIVE_UINT32, H5T_NATIVE_UINT64,
-                                         H5T_NATIVE_INT64};
+        const hid_t memtypes[NFRAMES] = {r->info.pressure ? H5T_NATIVE_FLOAT : H5T_NATIVE_UINT16,
+                                         H5T_NATIVE_UINT32, H5T_NATIVE_UINT64, H5T_NATIVE_INT64};
         for (int i = 0; i < NFRAMES; i++)
             direct_setup(r, i, memtypes[i]);
     }
@@ -445,6 +525,11 @@ size_t rmat_reader_chunk_frames(const struct rmat_reader *r)
     return r && r->direct[0].chunk_rows ? (size_t)r->direct[0].chunk_rows : 0;
 }
 
+static int read_frames(struct rmat_reader *r, uint64_t first, size_t count, void *out0,
+                       uint32_t *seq, uint64_t *t_device_us, int64_t *t_host_ns,
+                       struct rmat_errinfo *ei);
+static void mask_frame_u16(const struct rmat_reader *r, uint16_t *v);
+
 int rmat_reader_read(struct rmat_reader *r, uint64_t first, size_t count, uint16_t *raw,
                      uint32_t *seq, uint64_t *t_device_us, int64_t *t_host_ns,
                      struct rmat_errinfo *ei)
@@ -463,10 +548,71 @@ int rmat_reader_read(struct rmat_reader *r, uint64_t first, size_t count, uint16
                                 (unsigned long long)r->info.frames);
     if (count == 0)
         return RMAT_OK;
+    if (raw && r->info.pressure)
+        return rmat_errinfo_set(ei, RMAT_E_UNSUPPORTED, 0,
+                                "%s: holds pressures in kPa (an import), not raw counts: this "
+                                "command needs a recording of raw counts",
+                                r->path);
+    rc = read_frames(r, first, count, raw, seq, t_device_us, t_host_ns, ei);
+    if (rc == RMAT_OK && raw && r->mask)
+        for (size_t f = 0; f < count; f++)
+            mask_frame_u16(r, raw + f * (size_t)grid[0] * (size_t)grid[1]);
+    return rc;
+}
+
+static void mask_frame_u16(const struct rmat_reader *r, uint16_t *v)
+{
+    const size_t n = (size_t)r->info.dev.rows * (size_t)r->info.dev.cols;
+    for (size_t k = 0; k < n; k++)
+        if (!r->mask[k])
+            v[k] = 0;
+}
+
+int rmat_reader_read_kpa(struct rmat_reader *r, uint64_t first, size_t count, float *kpa,
+                         uint32_t *seq, uint64_t *t_device_us, int64_t *t_host_ns,
+                         struct rmat_errinfo *ei)
+{
+    const size_t n = r ? (size_t)r->info.dev.rows * (size_t)r->info.dev.cols : 0;
+    int rc;
+
+    if (!r)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "rmat_reader_read_kpa: no reader");
+    if (kpa && !r->info.pressure)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "%s: holds raw counts, not pressures", r->path);
+    if (first > r->info.frames || count > r->info.frames - first)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0,
+                                "%s: frames %llu..%llu asked for, the recording has %llu", r->path,
+                                (unsigned long long)first, (unsigned long long)(first + count),
+                                (unsigned long long)r->info.frames);
+    if (count == 0)
+        return RMAT_OK;
+    rc = read_frames(r, first, count, kpa, seq, t_device_us, t_host_ns, ei);
+    if (rc != RMAT_OK || !kpa)
+        return rc;
+    /* Cells without a sensel hold 0 as written; a value there (a file made
+     * by other tools) is dropped all the same: it is never contact. And a
+     * NaN or negative pressure is no pressure. */
+    for (size_t f = 0; f < count; f++) {
+        float *v = kpa + f * n;
+        for (size_t k = 0; k < n; k++)
+            if ((r->mask && !r->mask[k]) || !(v[k] > 0.0f))
+                v[k] = 0.0f;
+    }
+    return RMAT_OK;
+}
+
+/* The four /frames datasets into whichever outputs are not NULL; out0 is
+ * uint16 counts or float kPa as the file holds. */
+static int read_frames(struct rmat_reader *r, uint64_t first, size_t count, void *out0,
+                       uint32_t *seq, uint64_t *t_device_us, int64_t *t_host_ns,
+                       struct rmat_errinfo *ei)
+{
+    hsize_t grid[2] = {(hsize_t)r->info.dev.rows, (hsize_t)r->info.dev.cols};
+    int rc = RMAT_OK;
     {
-        void *const bufs[NFRAMES] = {raw, seq, t_device_us, t_host_ns};
-        const hid_t memtypes[NFRAMES] = {H5T_NATIVE_UINT16, H5T_NATIVE_UINT32, H5T_NATIVE_UINT64,
-                                         H5T_NATIVE_INT64};
+        void *const bufs[NFRAMES] = {out0, seq, t_device_us, t_host_ns};
+        const hid_t memtypes[NFRAMES] = {r->info.pressure ? H5T_NATIVE_FLOAT : H5T_NATIVE_UINT16,
+                                         H5T_NATIVE_UINT32, H5T_NATIVE_UINT64, H5T_NATIVE_INT64};
         for (int i = 0; i < NFRAMES && rc == RMAT_OK; i++) {
             if (!bufs[i])
                 continue;
@@ -474,8 +620,9 @@ int rmat_reader_read(struct rmat_reader *r, uint64_t first, size_t count, uint16
              * the hyperslab read that follows. */
             if (r->direct[i].chunk_rows && read_direct(r, i, first, count, bufs[i]) == 0)
                 continue;
-            rc = read_rows(r, r->frames[i], rmat_recfile_frame_paths[i], memtypes[i],
-                           i == 0 ? 3 : 1, i == 0 ? grid : NULL, first, count, bufs[i], ei);
+            rc = read_rows(r, r->frames[i], i == 0 ? frames_name(r) : rmat_recfile_frame_paths[i],
+                           memtypes[i], i == 0 ? 3 : 1, i == 0 ? grid : NULL, first, count, bufs[i],
+                           ei);
         }
     }
     return rc;
@@ -553,6 +700,7 @@ void rmat_reader_close(struct rmat_reader *r)
         H5Tclose(r->text_t);
     if (r->file >= 0)
         H5Fclose(r->file);
+    free(r->mask);
     free(r->path);
     free(r);
 }

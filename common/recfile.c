@@ -204,10 +204,13 @@ int rmat_recfile_read_device(hid_t file, const char *path, struct rmat_device_de
                               "%s: malformed rollmat recording: /device has no integer "
                               "attributes 'rows' and 'cols'",
                               path);
-    else if (d->rows < 1 || d->rows > 255 || d->cols < 1 || d->cols > 255)
+    /* A mat's wire says at most 255; imports reach 256 (IMPORT.md), and a
+     * sensor list is one row of up to 65536 sensors. */
+    else if (d->rows < 1 || d->rows > 256 || d->cols < 1 || d->cols > 65536 ||
+             (d->rows > 1 && d->cols > 256))
         rc = rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
                               "%s: malformed rollmat recording: a %dx%d grid (rows and cols "
-                              "must be 1..255)",
+                              "must be 1..256)",
                               path, d->rows, d->cols);
     H5Gclose(g);
     return rc;

@@ -18,6 +18,8 @@ struct rmat_calib;
  * column tables use. */
 #define RMAT_RECFILE_NFRAMES 4
 #define RMAT_RECFILE_NEVENTS 4
+/* Format 2: frames already in kPa (imports), in place of /frames/raw. */
+#define RMAT_RECFILE_PRESSURE_PATH "/frames/pressure_kpa"
 extern const char *const rmat_recfile_frame_paths[RMAT_RECFILE_NFRAMES];
 extern const char *const rmat_recfile_event_paths[RMAT_RECFILE_NEVENTS];
 

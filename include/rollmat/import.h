@@ -244,4 +244,70 @@ int rmat_import_run_mem(const uint8_t *buf, size_t len, const char *name,
                         const struct rmat_import_opts *opts, const struct rmat_import_sink *sink,
                         struct rmat_errinfo *ei);
 
+/* --- writing recordings (analysis/import/writer.c) ----------------------
+ *
+ * The sink `rollmat import` uses: each part becomes an ordinary rollmat
+ * recording (docs/format.md, format version 2): /frames/pressure_kpa
+ * (float32, kPa) or /frames/raw (uint16 counts), /device/mask, /sensors for
+ * sensor lists, /source with the provenance, /vendor with the vendor's own
+ * figures, /events with the import note and the gaps. Each recording is
+ * written under a temporary name beside its final one and renamed only
+ * when the whole file was read without error, so a failure never leaves a
+ * half-written file under the final name; nothing is overwritten. Frames
+ * are written a chunk at a time: memory does not grow with the frames. */
+
+#include "rollmat/recfile.h"
+
+#define RMAT_IMPORT_PATH_MAX 4096
+
+struct rmat_import_out {
+    const char *out;                      /* OUT.h5, or a folder when out_is_dir; NULL:
+                                             beside the input, its name with .h5 */
+    int out_is_dir;                       /* out is a folder: <folder>/<input name>.h5 */
+    const struct rmat_session_meta *meta; /* /session values given; NULL: empty */
+    const volatile int *stop;             /* set (by a signal) to stop; NULL: never */
+};
+
+/* One recording written. */
+struct rmat_import_written {
+    char path[RMAT_IMPORT_PATH_MAX];
+    enum rmat_import_side side;
+    char part[64];
+    uint64_t frames;
+    int rows, cols;
+    int counts; /* 1: /frames/raw; 0: /frames/pressure_kpa */
+    enum rmat_import_grid layout;
+};
+
+/* The final name of the recording of part k (side, of nparts) for input
+ * and out (as rmat_import_out says), into dst. Several parts: OUT-left.h5
+ * and OUT-right.h5 when the sides tell them apart, else OUT-1.h5,
+ * OUT-2.h5, ... RMAT_E_ARG if it does not fit. */
+int rmat_import_out_name(const char *input, const struct rmat_import_out *out, int k, int nparts,
+                         enum rmat_import_side side, int sides_distinct, char *dst, size_t cap,
+                         struct rmat_errinfo *ei);
+
+/* Imports input into recordings: w[0..*n) (cap entries) say what was
+ * written. Errors as rmat_import_run(); RMAT_E_EXISTS when a final name
+ * exists (nothing is then left behind); RMAT_E_STOPPED when *stop was set.
+ * On any error no file is left under a final name and no temporary file
+ * remains. */
+int rmat_import_write(const char *input, const struct rmat_import_opts *opts,
+                      const struct rmat_import_out *out, struct rmat_import_written *w, size_t cap,
+                      size_t *n, struct rmat_errinfo *ei);
+
+/* --- export (analysis/import/export.c) ------------------------------- */
+
+enum rmat_export_format {
+    RMAT_EXPORT_CSV = 0, /* frame,t_s,r0c0,...: a row per frame; empty where no sensel */
+    RMAT_EXPORT_TEKSCAN, /* IMPORT.md §2's layout (short frame lines, B for no sensel) */
+};
+
+/* Writes the frames of the recording rec to out (a new file: RMAT_E_EXISTS
+ * if it exists; written under a temporary name and renamed at the end).
+ * Counts are written as counts ("UNITS raw"), pressures in kPa with nine
+ * significant digits, so `rollmat import` gives the same frames back. */
+int rmat_export(const char *rec, enum rmat_export_format fmt, const char *out,
+                struct rmat_errinfo *ei);
+
 #endif

@@ -30,6 +30,16 @@ struct rmat_recording_info {
     struct rmat_session_meta meta;
     uint64_t frames; /* shortest /frames dataset */
     uint64_t events;
+    /* What an import adds (format 2, docs/format.md): */
+    int pressure;           /* 1: /frames/pressure_kpa (float kPa) instead of /frames/raw:
+                               read with rmat_reader_read_kpa(), no calibration applies */
+    int sensors;            /* 1: /device layout "sensors": a list of cols sensors, not a
+                               grid (rows 1); /sensors holds their areas and positions */
+    const uint8_t *mask;    /* /device/mask, rows * cols, 1 = a sensel; NULL: all exist */
+    size_t mask_cells;      /* cells with a sensel */
+    char source_format[32]; /* /source format of an import; "" for a mat's recording */
+    char source_file[256];  /* /source file_name */
+    char source_sha256[68]; /* /source sha256 */
 };
 
 struct rmat_reader;
@@ -49,7 +59,8 @@ const struct rmat_recording_info *rmat_reader_info(const struct rmat_reader *r);
 int rmat_reader_refresh(struct rmat_reader *r, struct rmat_errinfo *ei);
 
 /* Reads count frames from index first (first + count <= frames). Each
- * output may be NULL; raw gets count * rows * cols counts. Where the file
+ * output may be NULL; raw gets count * rows * cols counts (0 where /device/mask
+ * has no sensel). Where the file
  * allows (chunked, unfiltered, stored as the host's integers: rollmat's own
  * recordings on a little-endian host) whole chunks are read straight into
  * the outputs, skipping HDF5's chunk cache: reads of whole chunks
@@ -57,6 +68,15 @@ int rmat_reader_refresh(struct rmat_reader *r, struct rmat_errinfo *ei);
 int rmat_reader_read(struct rmat_reader *r, uint64_t first, size_t count, uint16_t *raw,
                      uint32_t *seq, uint64_t *t_device_us, int64_t *t_host_ns,
                      struct rmat_errinfo *ei);
+
+/* As rmat_reader_read() for a recording of pressures (info->pressure):
+ * kpa gets count * rows * cols values in kPa, 0 where the mask has no
+ * sensel (and for NaN or negative values). kpa NULL reads only the other
+ * outputs, of any recording. rmat_reader_read() refuses raw of such a
+ * recording (RMAT_E_UNSUPPORTED: a command that needs counts). */
+int rmat_reader_read_kpa(struct rmat_reader *r, uint64_t first, size_t count, float *kpa,
+                         uint32_t *seq, uint64_t *t_device_us, int64_t *t_host_ns,
+                         struct rmat_errinfo *ei);
 
 /* The frames in one chunk of /frames/raw when it can be read chunk by
  * chunk (see rmat_reader_read()), else 0. Readers that want speed read

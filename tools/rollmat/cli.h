@@ -94,6 +94,8 @@ int cli_trend(int argc, char **argv);
 int cli_batch(int argc, char **argv);
 int cli_view(int argc, char **argv);
 int cli_movie(int argc, char **argv);
+int cli_import(int argc, char **argv);
+int cli_export(int argc, char **argv);
 
 /* For plot, report and compare: the analysis folder of arg into dir. A
  * folder with summary.json is used as it is (regions must then be NULL: a

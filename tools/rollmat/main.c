@@ -23,6 +23,8 @@ static void usage(FILE *f)
           "  compare   two sessions side by side (before/after, left/right) as a PDF\n"
           "  trend     trends across sessions (per subject, region and side)\n"
           "  batch     analyse every recording under a folder, in parallel\n"
+          "  import    other systems' exports (Tekscan, XSENSOR, novel, Zebris, ...) in\n"
+          "  export    a recording's frames out as CSV or Tekscan ASCII\n"
           "  recover   rebuild a recording from its journal after a crash\n"
           "  view      play a recording in the browser (timeline, coaching panel)\n"
           "  movie     a GIF or MP4 of a recording's map and force trace\n"
@@ -50,7 +52,8 @@ static const struct command commands[] = {
     {"plot", cli_plot},           {"report", cli_report},
     {"compare", cli_compare},     {"trend", cli_trend},
     {"batch", cli_batch},         {"view", cli_view},
-    {"movie", cli_movie},
+    {"movie", cli_movie},         {"import", cli_import},
+    {"export", cli_export},
 };
 
 int main(int argc, char **argv)
