@@ -1788,6 +1788,15 @@ void rmat_fig_tissue(FILE *f, const struct rmat_session_view *v, const char *tit
               f);
         if (isfinite(v->tissue_x_lo) && v->tissue_x_hi >= v->tissue_x_lo)
             fprintf(f, "set xrange [%.6g:%.6g]\n", v->tissue_x_lo - pad, v->tissue_x_hi + pad);
+        if (v->passes == 0) {
+            /* No pass, no point: an empty plot gnuplot cannot range
+             * (an import of walking data: "no rolling found"). */
+            fputs("set xrange [0:1]\nset yrange [0:1]\nunset ytics\n"
+                  "set label 1 'no passes: no rolling found' at graph 0.5, 0.5 center\n"
+                  "plot NaN notitle\n",
+                  f);
+            continue;
+        }
         if (!tl->line.valid) {
             /* the title says why there is no line */
             fprintf(

@@ -131,6 +131,17 @@ static void page_one(struct rmat_page *p, const struct rmat_session_view *v)
         }
         rmat_page_paraf(p, 0.0, "Mat: %s", mount);
     }
+    /* An import says where its data came from: the system's export, the
+     * file and its SHA-256 (the recording's /source). */
+    if (rmat_json_str(v->summary, "source.format")[0]) {
+        const char *sha = rmat_json_str(v->summary, "source.sha256");
+        rmat_page_paraf(p, 0.0, "Data: imported from a %s export, %s (SHA-256 %.16s...)%s",
+                        rmat_json_str(v->summary, "source.format"),
+                        rmat_json_str(v->summary, "source.file_name"), sha,
+                        rmat_json_num(v->summary, "passes") > 0
+                            ? ""
+                            : "; no rolling found: no passes, holds or cadence");
+    }
     if (!v->calibrated) {
         /* Said plainly, in a box, before any number. */
         const double top = p->y + 0.75 * RMAT_LINE_H;
@@ -258,7 +269,10 @@ static void page_one(struct rmat_page *p, const struct rmat_session_view *v)
             "rollmat %s. Calibration: %s. Contact at %s %s and above; holds: %s s or more "
             "within %s mm. Definitions: docs/metrics.md.",
             RMAT_VERSION,
-            v->calibrated
+            rmat_json_str(s, "source.format")[0] && v->calibrated &&
+                    !rmat_json_str(s, "calibration.name")[0]
+                ? "none needed (imported in kPa)"
+            : v->calibrated
                 ? (rmat_json_str(s, "calibration.name")[0] ? rmat_json_str(s, "calibration.name")
                                                            : "unnamed")
                 : "none (raw counts)",

@@ -1,0 +1,581 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* `rollmat import`, `rollmat analyze` and `rollmat export` end to end
+ * (docs/import.md): for each grid format an export is built here from
+ * IMPORT.md, imported with the program, analysed, and the analysis's
+ * frames.csv and summary.json are checked against force, contact area,
+ * peak and CoP worked out by hand in the comments (METRICS.md: sensel
+ * (i, j) centred at ((j + 0.5) pitch_x, (i + 0.5) pitch_y), area pitch_x *
+ * pitch_y, contact at p >= the threshold, CoP the p-weighted mean of the
+ * contact's centres). Also: the names of a pair's recordings, grids of
+ * 256 x 256 and frame periods of 2 ms and 1 s, the round trip export ->
+ * import, and each bad input of IMPORT.md §13: a message naming file,
+ * line, expected and found, exit status 1, and no file under the output
+ * name (nor a temporary one). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rmat_test.h"
+
+#define PATHLEN 4200
+#define TIMEOUT 60000
+
+/* frames.csv's columns. */
+enum { C_T, C_FORCE, C_AREA, C_MEAN, C_PEAK, C_COPX, C_COPY, NCOLS = 11 };
+
+static char dir[PATHLEN];
+
+static void write_text(const char *name, const char *text, size_t len)
+{
+    char path[PATHLEN];
+    FILE *f;
+    rmat_test_pathf(path, sizeof path, "%s/%s", dir, name);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void write_str(const char *name, const char *text)
+{
+    write_text(name, text, strlen(text));
+}
+
+/* Runs `rollmat ARGS...` in dir (relative names), output into log; returns
+ * the exit status. */
+static int rollmat(const char *log, ...)
+{
+    char *argv[40];
+    char logpath[PATHLEN], cwd[PATHLEN];
+    va_list ap;
+    int n = 0, st;
+
+    argv[n++] = (char *)RMAT_CLI_EXE;
+    va_start(ap, log);
+    for (char *a; (a = va_arg(ap, char *)) != NULL && n < 39;)
+        argv[n++] = a;
+    va_end(ap);
+    argv[n] = NULL;
+    rmat_test_pathf(logpath, sizeof logpath, "%s/%s", dir, log);
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(dir), 0);
+    st = rmat_test_run(argv, logpath, TIMEOUT);
+    assert_int_equal(chdir(cwd), 0);
+    return st;
+}
+
+static int exists(const char *name)
+{
+    char path[PATHLEN];
+    rmat_test_pathf(path, sizeof path, "%s/%s", dir, name);
+    return access(path, F_OK) == 0;
+}
+
+static char *slurp(const char *name)
+{
+    char path[PATHLEN];
+    char *s;
+    rmat_test_pathf(path, sizeof path, "%s/%s", dir, name);
+    s = rmat_test_slurp(path, NULL);
+    if (!s)
+        fail_msg("cannot read %s", path);
+    return s;
+}
+
+static void expect_in_file(const char *name, const char *text)
+{
+    char *s = slurp(name);
+    const int found = strstr(s, text) != NULL;
+    if (!found)
+        print_error("%s lacks \"%s\":\n%s\n", name, text, s);
+    free(s);
+    assert_true(found);
+}
+
+/* Row k (0-based, after the header) of an analysis's frames.csv; empty
+ * fields (NaN) read as NaN. */
+static void frame_row(const char *an, int k, double *v)
+{
+    char name[PATHLEN];
+    char *s, *line;
+    rmat_test_pathf(name, sizeof name, "%s/frames.csv", an);
+    s = slurp(name);
+    line = strchr(s, '\n');
+    assert_non_null(line);
+    for (int i = 0; i < k; i++) {
+        line = strchr(line + 1, '\n');
+        assert_non_null(line);
+    }
+    line++;
+    for (int c = 0; c < NCOLS; c++) {
+        char *end;
+        v[c] = strtod(line, &end);
+        if (end == line)
+            v[c] = NAN;
+        line = strchr(end, ',');
+        if (!line)
+            break;
+        line++;
+    }
+    free(s);
+}
+
+static void close_to(double got, double want, double tol, const char *what)
+{
+    if (!(fabs(got - want) <= tol))
+        fail_msg("%s: got %.9g, want %.9g", what, got, want);
+}
+
+static void check_frame(const char *an, int k, double force, double area_cm2, double peak,
+                        double copx, double copy, double tol)
+{
+    double v[NCOLS];
+    frame_row(an, k, v);
+    close_to(v[C_FORCE], force, tol, "force");
+    close_to(v[C_AREA], area_cm2, tol, "area");
+    close_to(v[C_PEAK], peak, tol, "peak");
+    close_to(v[C_COPX], copx, tol, "CoP x");
+    close_to(v[C_COPY], copy, tol, "CoP y");
+}
+
+static double summary_num(const char *an, const char *key)
+{
+    char name[PATHLEN];
+    char *s;
+    double v;
+    rmat_test_pathf(name, sizeof name, "%s/summary.json", an);
+    s = slurp(name);
+    v = rmat_test_json_num(s, key);
+    free(s);
+    return v;
+}
+
+/* No recording and no temporary file is left in dir but those named. */
+static void no_h5_but(const char *keep)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL) {
+        const size_t n = strlen(e->d_name);
+        if (strstr(e->d_name, ".tmp") ||
+            (n > 3 && strcmp(e->d_name + n - 3, ".h5") == 0 && (!keep || !strstr(keep, e->d_name))))
+            fail_msg("%s left in %s", e->d_name, dir);
+    }
+    closedir(d);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    return rmat_test_tmpdir("import_cli", dir, sizeof dir);
+}
+
+/* --- Tekscan: IMPORT.md §2's example ------------------------------------ */
+
+static const char tekscan_example[] = "DATA_TYPE MOVIE\n"
+                                      "ROWS 3\n"
+                                      "COLS 4\n"
+                                      "ROW_SPACING 0.25 centimeters\n"
+                                      "COL_SPACING 2 mm\n"
+                                      "SENSEL_AREA 5 mm2\n"
+                                      "SECONDS_PER_FRAME 0.01\n"
+                                      "COMMENTS:\n"
+                                      "walk trial 3\n"
+                                      "START_FRAME 7\n"
+                                      "END_FRAME 8\n"
+                                      "UNITS KPa \n"
+                                      "ASCII_DATA @@\n"
+                                      "\n"
+                                      "Frame 7\n"
+                                      "B,10,20,B\n"
+                                      "0,0,30,B\n"
+                                      "B,B,0,B\n"
+                                      "\n"
+                                      "Frame 8\n"
+                                      "B,0,5,B\n"
+                                      "0,10,0,B\n"
+                                      "B,B,0,B\n"
+                                      "\n"
+                                      "@@\n";
+
+static void test_import_cli_tekscan_analyze(void **state)
+{
+    (void)state;
+    write_str("walk.asf", tekscan_example);
+    assert_int_equal(rollmat("import.log", "import", "walk.asf", "-o", "walk.h5", NULL), 0);
+    expect_in_file("import.log", "walk.h5");
+    assert_int_equal(rollmat("an.log", "analyze", "walk.h5", "-o", "walk-an", "--no-plot", NULL),
+                     0);
+    /* Pitch x 2 mm (COL_SPACING), y 2.5 mm (ROW_SPACING 0.25 cm): a = 5 mm2.
+     * Frame 7: 10, 20 and 30 kPa in contact (>= 5): force = 60 * 5 / 1000 =
+     * 0.3 N; area 3 * 5 = 15 mm2 = 0.15 cm2; peak 30; centres x = 3 (col 1),
+     * 5 (col 2), y = 1.25 (row 0), 3.75 (row 1): CoP x = (10*3 + 20*5 +
+     * 30*5) / 60 = 4.6667, y = (30*1.25 + 30*3.75) / 60 = 2.5. */
+    check_frame("walk-an", 0, 0.3, 0.15, 30, 280.0 / 60, 2.5, 1e-5);
+    /* Frame 8: 5 at (0, 2) and 10 at (1, 1): force 15 * 5 / 1000 = 0.075 N;
+     * area 0.1 cm2; peak 10; CoP x = (5*5 + 10*3) / 15 = 3.6667, y = (5*1.25
+     * + 10*3.75) / 15 = 2.9167. */
+    check_frame("walk-an", 1, 0.075, 0.1, 10, 55.0 / 15, 43.75 / 15, 1e-5);
+    /* In kPa without a calibration; where it came from; walking data: no
+     * passes, no cadence ("no rolling found"). */
+    expect_in_file("walk-an/summary.json", "\"units\": \"kPa\"");
+    expect_in_file("walk-an/summary.json", "\"format\": \"tekscan\"");
+    expect_in_file("walk-an/summary.json", "\"file_name\": \"walk.asf\"");
+    expect_in_file("walk-an/summary.json", "no rolling found");
+    close_to(summary_num("walk-an", "passes"), 0, 0, "passes");
+    assert_true(isnan(summary_num("walk-an", "cadence_cpm")));
+    close_to(summary_num("walk-an", "peak_kpa"), 30, 1e-9, "session peak");
+    /* Never overwritten. */
+    assert_int_equal(rollmat("again.log", "import", "walk.asf", "-o", "walk.h5", NULL), 1);
+    expect_in_file("again.log", "walk.h5 exists; rollmat never overwrites");
+}
+
+/* The round trip: export --format tekscan, import: the same frames (the
+ * CSV export of both recordings is byte for byte the same). */
+static void test_import_cli_round_trip(void **state)
+{
+    char *a, *b;
+    (void)state;
+    write_str("rt.asf", tekscan_example);
+    assert_int_equal(rollmat("i1.log", "import", "rt.asf", "-o", "rt.h5", NULL), 0);
+    assert_int_equal(
+        rollmat("e1.log", "export", "rt.h5", "--format", "tekscan", "-o", "rt-out.asf", NULL), 0);
+    assert_int_equal(rollmat("i2.log", "import", "rt-out.asf", "-o", "rt2.h5", NULL), 0);
+    assert_int_equal(rollmat("c1.log", "export", "rt.h5", "--format", "csv", NULL), 0);
+    assert_int_equal(rollmat("c2.log", "export", "rt2.h5", "--format", "csv", NULL), 0);
+    a = slurp("rt.csv");
+    b = slurp("rt2.csv");
+    assert_string_equal(a, b);
+    /* frame,t_s,r0c0..r2c3; B (no sensel) is an empty field. */
+    assert_non_null(strstr(a, "7,0.000000,,10,20,,0,0,30,,,,0,\n"));
+    free(a);
+    free(b);
+    /* No overwrite on export either. */
+    assert_int_equal(rollmat("c3.log", "export", "rt.h5", "--format", "csv", NULL), 1);
+}
+
+/* --- Zebris .apd: IMPORT.md §7's peak image ----------------------------- */
+
+static void test_import_cli_apd_analyze(void **state)
+{
+    static const char apd[] = "[General]\nDescription=pedcad Importfile\nSource=<<zebris>>\n"
+                              "Date=02/01/2024\nTime=15.04.05\nUnitDistance=mm\n"
+                              "UnitPressure=N/cm2\n\n[Technical]\nMaxSensorsX=100\n"
+                              "MaxSensorsY=40\nStartSensX=10\nStartSensY=5\nSensCountX=3\n"
+                              "SensCountY=4\nLDistX=8.0\nLDistY=7.5\n\n[Data]\n"
+                              "-1\t0.5\t2.0\t-1\n1.0\t12.5\t20.0\t-1\n-1\t3.0\t-1\t-1\n";
+    (void)state;
+    write_str("step.apd", apd);
+    assert_int_equal(rollmat("import.log", "import", "step.apd", NULL), 0);
+    assert_true(exists("step.h5"));
+    assert_int_equal(rollmat("an.log", "analyze", "step.h5", "-o", "step-an", "--no-plot", NULL),
+                     0);
+    /* N/cm2 x 10 = kPa: [0 5 20 0; 10 125 200 0; 0 30 0 0] (-1 is 0). Rows
+     * are X: pitch_y = LDistX = 8, pitch_x = LDistY = 7.5; a = 60 mm2.
+     * Contact (>= 5): 5, 20, 10, 125, 200, 30 = 390 kPa: force = 390 * 60 /
+     * 1000 = 23.4 N; area 6 * 60 = 360 mm2 = 3.6 cm2; peak 200. Columns:
+     * c0 10, c1 5+125+30 = 160, c2 20+200 = 220 at x = 3.75, 11.25, 18.75:
+     * CoP x = (37.5 + 1800 + 4125) / 390 = 15.2885; rows: r0 25, r1 335,
+     * r2 30 at y = 4, 12, 20: CoP y = (100 + 4020 + 600) / 390 = 12.1026. */
+    check_frame("step-an", 0, 23.4, 3.6, 200, 5962.5 / 390, 4720.0 / 390, 1e-4);
+    expect_in_file("step-an/summary.json", "\"format\": \"zebris-apd\"");
+}
+
+/* --- Zebris WinFDM raw ASCII: IMPORT.md §8, CRLF and Latin-1 ----------- */
+
+static void test_import_cli_winfdm_analyze(void **state)
+{
+    static const char fdm[] =
+        "Person\tExample Person\r\nBorn\t\r\n\r\nRecord\t02-01-2024 demo barfu\xdf\r\n"
+        "Application\tstatplat\r\nCreation date\t02/01/2024 15:04:05\r\nExercises\t{\r\n"
+        "1\tGait\t0.00\t0.02\r\n}\r\n\r\nFrequency,Hz\t100.000\r\nCount\t2\r\n\r\n"
+        "Time,ms\tl force,N\tr force,N\r\nCalibr\t\t\t\t\r\n\r\n0\t0.0\t4.2\r\n"
+        "10\t0.0\t0.0\r\n\r\n\r\nPlatform {\r\nColumns\t3\r\nLines\t2\r\n"
+        "Cell width,mm\t7.5\r\nCell height,mm\t7.5\r\nUnits\tN/cm^2\r\nFrame count\t2\r\n"
+        "Frequency\t100.00\r\n\r\nFrame 1 {\r\nExercise1\r\nTime, ms\t0.00\r\n"
+        "Center of force\t(x2,y1)\r\n\r\n\tx1\tx2\tx3\r\ny1\t0.00\t5.50\t2.00\r\n"
+        "y2\t0.00\t0.00\t0.00\r\n}\r\nFrame 2 {\r\nExercise1\r\nTime, ms\t10.00\r\n"
+        "Center of force\t(x1,y2)\r\n\r\n\tx1\tx2\tx3\r\ny1\t0.00\t0.00\t0.00\r\n"
+        "y2\t1.50\t0.00\t0.00\r\n}\r\n";
+    (void)state;
+    write_str("plat.txt", fdm);
+    assert_int_equal(rollmat("import.log", "import", "plat.txt", "-o", "plat.h5", NULL), 0);
+    assert_int_equal(rollmat("an.log", "analyze", "plat.h5", "-o", "plat-an", "--no-plot", NULL),
+                     0);
+    /* N/cm^2 x 10: frame 1 [0 55 20; 0 0 0] kPa, a = 7.5 * 7.5 = 56.25 mm2:
+     * force = 75 * 56.25 / 1000 = 4.21875 N; area 2 * 56.25 = 112.5 mm2 =
+     * 1.125 cm2; peak 55; CoP x = (55*11.25 + 20*18.75) / 75 = 13.25, y =
+     * 3.75 (row 0). */
+    check_frame("plat-an", 0, 4.21875, 1.125, 55, 13.25, 3.75, 1e-4);
+    /* Frame 2: 15 kPa at (1, 0): force 0.84375 N, area 0.5625 cm2, CoP
+     * (3.75, 11.25). */
+    check_frame("plat-an", 1, 0.84375, 0.5625, 15, 3.75, 11.25, 1e-4);
+}
+
+/* --- in-bed text: the 64 x 32 preset, counts, a frame per second ------- */
+
+static void test_import_cli_inbed_counts(void **state)
+{
+    char *s = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&s, &len);
+    (void)state;
+    /* Frame k: 100 counts at (3, 5) and 50 k at (10, 20). */
+    for (int k = 0; k < 3; k++) {
+        for (int i = 0; i < 2048; i++)
+            fprintf(m, "%d\t", i == 3 * 32 + 5 ? 100 : i == 10 * 32 + 20 ? 50 * k : 0);
+        fputs("\r\n", m);
+    }
+    fclose(m);
+    write_text("bed.txt", s, len);
+    free(s);
+    assert_int_equal(rollmat("import.log", "import", "bed.txt", "--format", "inbed", "--pitch-mm",
+                             "10", "--rate-hz", "1", "-o", "bed.h5", NULL),
+                     0);
+    assert_int_equal(rollmat("an.log", "analyze", "bed.h5", "-o", "bed-an", "--no-plot",
+                             "--contact-threshold-counts", "1", NULL),
+                     0);
+    /* Raw counts (no unit in the file): the analysis is in counts, force the
+     * raw sum. Frame 2 (t = 2 s, a frame per second): 100 at (3, 5) and 100
+     * at (10, 20): raw sum 200; area 2 * 100 mm2 = 2 cm2; peak 100; CoP x =
+     * (100*55 + 100*205) / 200 = 130 mm, y = (100*35 + 100*105) / 200 = 70. */
+    check_frame("bed-an", 2, 200, 2, 100, 130, 70, 1e-6);
+    {
+        double v[NCOLS];
+        frame_row("bed-an", 2, v);
+        close_to(v[C_T], 2.0, 1e-9, "t of frame 2 at 1 Hz");
+    }
+    expect_in_file("bed-an/summary.json", "\"units\": \"counts\"");
+    expect_in_file("bed-an/summary.json", "no rolling found");
+}
+
+/* --- a plain matrix: 256 x 256, a frame every 2 ms ---------------------- */
+
+static void test_import_cli_matrix_256_2ms(void **state)
+{
+    char *s = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&s, &len);
+    (void)state;
+    /* A frame per line: 50 kPa at (200, 250) and 150 kPa at (10, 3). */
+    for (int k = 0; k < 3; k++) {
+        for (int i = 0; i < 256 * 256; i++)
+            fprintf(m, "%s%s", i ? "," : "",
+                    i == 200 * 256 + 250 ? "50"
+                    : i == 10 * 256 + 3  ? "150"
+                                         : "0");
+        fputs("\n", m);
+    }
+    fclose(m);
+    write_text("big.csv", s, len);
+    free(s);
+    assert_int_equal(rollmat("import.log", "import", "big.csv", "--format", "matrix", "--rows",
+                             "256", "--cols", "256", "--layout", "line", "--pitch-mm", "1",
+                             "--unit", "kPa", "--rate-hz", "500", "-o", "big.h5", NULL),
+                     0);
+    assert_int_equal(rollmat("an.log", "analyze", "big.h5", "-o", "big-an", "--no-plot", NULL), 0);
+    /* a = 1 mm2: force = 200 * 1 / 1000 = 0.2 N; area 2 mm2 = 0.02 cm2;
+     * peak 150; CoP x = (50*250.5 + 150*3.5) / 200 = 65.25, y = (50*200.5 +
+     * 150*10.5) / 200 = 58. Frame 1 at t = 2 ms. */
+    check_frame("big-an", 1, 0.2, 0.02, 150, 65.25, 58, 1e-6);
+    {
+        double v[NCOLS];
+        frame_row("big-an", 1, v);
+        close_to(v[C_T], 0.002, 1e-9, "t of frame 1 at 500 Hz");
+    }
+}
+
+/* --- XSENSOR: two insoles give two recordings, named by side ----------- */
+
+static void xs_rec(FILE *m, const char *fields)
+{
+    int commas = 0;
+    for (const char *p = fields; *p; p++)
+        commas += *p == ',';
+    fputs(fields, m);
+    for (; commas < 5; commas++)
+        fputc(',', m);
+    fputs("\n,,,,,\n", m);
+}
+
+static void xs_sensor(FILE *m, const char *name, const char *r0, const char *r1)
+{
+    char tmp[128];
+    snprintf(tmp, sizeof tmp, "SENSOR,%s", name);
+    xs_rec(m, tmp);
+    xs_rec(m, "Rows,2");
+    xs_rec(m, "Columns,3");
+    xs_rec(m, "Sensel Width (cm),0.5");
+    xs_rec(m, "Sensel Height (cm),0.5");
+    xs_rec(m, "SENSELS");
+    xs_rec(m, r0);
+    xs_rec(m, r1);
+}
+
+static void test_import_cli_xsensor_pair(void **state)
+{
+    char *s = NULL, *a, *b;
+    size_t len = 0;
+    FILE *m = open_memstream(&s, &len);
+    (void)state;
+    fputs("\xef\xbb\xbf", m);
+    xs_rec(m, "File:,\"C:\\data\\walk,2.XSN\"");
+    xs_rec(m, "Units:,mmHg");
+    for (int k = 0; k < 2; k++) {
+        char fr[32], t[32];
+        snprintf(fr, sizeof fr, "FRAME,%d", 301 + k);
+        snprintf(t, sizeof t, "Time, 10:00:00.%03d", 10 * k);
+        xs_rec(m, fr);
+        xs_rec(m, "Date, 2024 Jan 02");
+        xs_rec(m, t);
+        xs_sensor(m, "XS-DEMO-LF S0001", "0,37.5,75", "30,0,0");
+        xs_sensor(m, "XS-DEMO-RF S0002", "10,0,0", "0,0,20");
+    }
+    fclose(m);
+    write_text("xs.csv", s, len);
+    free(s);
+    assert_int_equal(rollmat("import.log", "import", "xs.csv", "-o", "pair.h5", NULL), 0);
+    assert_true(exists("pair-left.h5"));
+    assert_true(exists("pair-right.h5"));
+    assert_false(exists("pair.h5"));
+    assert_int_equal(rollmat("an.log", "analyze", "pair-left.h5", "-o", "left-an", "--no-plot",
+                             "--contact-threshold", "1", NULL),
+                     0);
+    /* mmHg x 0.133322368 = kPa; pitch 5 mm, a = 25 mm2. Left, frame 0:
+     * 37.5, 75, 30 mmHg = 142.5 mmHg = 18.998437 kPa: force = 18.998437 * 25
+     * / 1000 = 0.474961 N; area 3 * 25 = 75 mm2 = 0.75 cm2; peak 75 mmHg =
+     * 9.999178 kPa; CoP x = (37.5*7.5 + 75*12.5 + 30*2.5) / 142.5 = 9.078947,
+     * y = (112.5*2.5 + 30*7.5) / 142.5 = 3.552632 (float32 storage: 1e-5). */
+    check_frame("left-an", 0, 0.474961, 0.75, 9.999178, 1293.75 / 142.5, 506.25 / 142.5, 1e-5);
+    expect_in_file("left-an/summary.json", "\"side\": \"left\"");
+    /* The pair's right insole through export and import: the same frames
+     * (pressures in mmHg made kPa are not round numbers: nine digits give
+     * the float32 back). */
+    assert_int_equal(
+        rollmat("e.log", "export", "pair-right.h5", "--format", "tekscan", "-o", "right.asf", NULL),
+        0);
+    assert_int_equal(rollmat("i.log", "import", "right.asf", "-o", "right2.h5", NULL), 0);
+    assert_int_equal(
+        rollmat("c1.log", "export", "pair-right.h5", "--format", "csv", "-o", "r1.csv", NULL), 0);
+    assert_int_equal(
+        rollmat("c2.log", "export", "right2.h5", "--format", "csv", "-o", "r2.csv", NULL), 0);
+    a = slurp("r1.csv");
+    b = slurp("r2.csv");
+    /* The labels differ (301 vs START_FRAME 301: the same) and the times
+     * too (from 0): compare the whole text. */
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+}
+
+/* --- plot, report and compare on an imported recording ---------------- */
+
+static void test_import_cli_report_compare(void **state)
+{
+    (void)state;
+    write_str("rep.asf", tekscan_example);
+    assert_int_equal(rollmat("i.log", "import", "rep.asf", "-o", "rep.h5", NULL), 0);
+    assert_int_equal(rollmat("p.log", "plot", "rep.h5", "-o", "rep-plots", NULL), 0);
+    assert_int_equal(rollmat("r.log", "report", "rep.h5", "-o", "rep.pdf", NULL), 0);
+    assert_int_equal(rollmat("c.log", "compare", "rep.h5", "rep.h5", "-o", "cmp.pdf", NULL), 0);
+    /* The report says where the data came from, and that it needs no
+     * calibration. */
+    if (access("/usr/bin/pdftotext", X_OK) != 0) {
+        print_message("poppler-utils missing: the PDF's text not checked\n");
+        return;
+    }
+    {
+        char pdf[PATHLEN], txt[PATHLEN], log[PATHLEN];
+        rmat_test_pathf(pdf, sizeof pdf, "%s/rep.pdf", dir);
+        rmat_test_pathf(txt, sizeof txt, "%s/rep.txt", dir);
+        rmat_test_pathf(log, sizeof log, "%s/pdftotext.log", dir);
+        char *argv[] = {(char *)"/usr/bin/pdftotext", pdf, txt, NULL};
+        assert_int_equal(rmat_test_run(argv, log, TIMEOUT), 0);
+    }
+    expect_in_file("rep.txt", "Data: imported from a tekscan export, rep.asf (SHA-256 ");
+    expect_in_file("rep.txt", "Calibration: none needed (imported in kPa)");
+}
+
+/* --- bad input (IMPORT.md §13) ------------------------------------------ */
+
+struct bad {
+    const char *name;
+    const char *text;
+    const char *message; /* in stderr */
+};
+
+static void test_import_cli_bad_input(void **state)
+{
+    static const struct bad cases[] = {
+        /* The last frame ends after one of its three rows: at the end of the
+         * file (line 17). */
+        {"truncated.asf",
+         "DATA_TYPE MOVIE\nROWS 3\nCOLS 2\nROW_SPACING 1 mm\nCOL_SPACING 1 mm\n"
+         "SECONDS_PER_FRAME 0.01\nUNITS KPa\nASCII_DATA @@\n\nFrame 1\n1,2\n3,4\n5,6\n\n"
+         "Frame 2\n1,2\n",
+         "truncated.asf:17: frame 2 ends after 1 of 3 rows (ROWS, line 2)"},
+        /* Line 12 holds one value of two. */
+        {"short.asf",
+         "DATA_TYPE MOVIE\nROWS 2\nCOLS 2\nROW_SPACING 1 mm\nCOL_SPACING 1 mm\n"
+         "SECONDS_PER_FRAME 0.01\nUNITS KPa\nASCII_DATA @@\n\nFrame 1\n1,2\n3\n\n@@\n",
+         "short.asf:12: expected 2 values"},
+        /* "1O" (letter O) in line 11. */
+        {"letter.asf",
+         "DATA_TYPE MOVIE\nROWS 2\nCOLS 2\nROW_SPACING 1 mm\nCOL_SPACING 1 mm\n"
+         "SECONDS_PER_FRAME 0.01\nUNITS KPa\nASCII_DATA @@\n\nFrame 1\n1,1O\n3,4\n\n@@\n",
+         "letter.asf:11: value 2 is \"1O\""},
+        /* START_FRAME..END_FRAME announce 3 frames, 1 is there. */
+        {"count.asf",
+         "DATA_TYPE MOVIE\nROWS 1\nCOLS 2\nROW_SPACING 1 mm\nCOL_SPACING 1 mm\n"
+         "SECONDS_PER_FRAME 0.01\nSTART_FRAME 1\nEND_FRAME 3\nUNITS KPa\nASCII_DATA @@\n\n"
+         "Frame 1\n1,2\n\n@@\n",
+         "announce 3 frames, found 1"},
+        /* A length unit nobody knows, line 4. */
+        {"unit.asf",
+         "DATA_TYPE MOVIE\nROWS 1\nCOLS 2\nROW_SPACING 1 furlongs\nCOL_SPACING 1 mm\n"
+         "SECONDS_PER_FRAME 0.01\nUNITS KPa\nASCII_DATA @@\n\nFrame 1\n1,2\n\n@@\n",
+         "unit.asf:4: ROW_SPACING: unknown length unit \"furlongs\""},
+        {"empty.asf", "", "empty.asf"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char log[64];
+        snprintf(log, sizeof log, "bad-%zu.log", i);
+        write_str(cases[i].name, cases[i].text);
+        assert_int_equal(
+            rollmat(log, "import", cases[i].name, "--format", "tekscan", "-o", "bad.h5", NULL), 1);
+        expect_in_file(log, "rollmat import: error: ");
+        expect_in_file(log, cases[i].message);
+        assert_false(exists("bad.h5"));
+    }
+    /* Nothing left behind: no recording, no temporary file. */
+    no_h5_but(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_import_cli_bad_input, setup),
+        cmocka_unit_test_setup(test_import_cli_tekscan_analyze, setup),
+        cmocka_unit_test_setup(test_import_cli_round_trip, setup),
+        cmocka_unit_test_setup(test_import_cli_apd_analyze, setup),
+        cmocka_unit_test_setup(test_import_cli_winfdm_analyze, setup),
+        cmocka_unit_test_setup(test_import_cli_inbed_counts, setup),
+        cmocka_unit_test_setup(test_import_cli_matrix_256_2ms, setup),
+        cmocka_unit_test_setup(test_import_cli_xsensor_pair, setup),
+        cmocka_unit_test_setup(test_import_cli_report_compare, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
