@@ -1123,6 +1123,211 @@ static int pick_calibration(struct rmat_reader *r, const char *rec_path, const c
     return RMAT_OK;
 }
 
+/* --- sensor lists ----------------------------------------------------------
+ *
+ * A list of sensors without a grid (pedar insoles, IMPORT.md §12): forces
+ * and peaks only. The peak and mean pressure need nothing more; force and
+ * contact area need every sensor's area, the CoP every position as well.
+ * What a list cannot give (maps, width, length, passes, holds, cadence)
+ * is reported as unavailable (null, and named in summary.json's
+ * "unavailable"), never as zero. One pass over the frames, writing
+ * frames.csv as it goes: memory does not grow with the frames. */
+static int analyze_sensors(struct rmat_reader *r, const char *rec_path, const char *out_dir,
+                           const struct rmat_analysis_params *params, const struct rmat_log *log,
+                           struct rmat_analysis_result *res, struct rmat_errinfo *ei)
+{
+    static const char *const unavailable[] = {"maps",  "width_mm", "length_mm", "passes",
+                                              "holds", "cadence",  "regions"};
+    const struct rmat_recording_info *info = rmat_reader_info(r);
+    const size_t n = (size_t)info->dev.cols, block = 256;
+    const double thr = params->contact_threshold_kpa;
+    double *area = NULL, *x = NULL, *y = NULL, *p = NULL;
+    float *v = NULL;
+    uint64_t *t_us = NULL, t0 = 0;
+    char path[RMAT_PATH_BUF], row[16 * RMAT_FMT_BUF];
+    int areas = 1, pos = 1, rc;
+    double peak = NAN, force_sum = 0, force_peak = NAN, mean_sum = 0, duration = 0;
+    uint64_t force_n = 0, mean_n = 0, frames = 0;
+    FILE *f = NULL;
+    struct rmat_json_writer j;
+
+    if (!info->pressure)
+        return rmat_errinfo_set(ei, RMAT_E_UNSUPPORTED, 0,
+                                "%s: a sensor list in raw counts: this build analyses sensor "
+                                "lists in kPa only",
+                                rec_path);
+    area = malloc(n * sizeof *area);
+    x = malloc(n * sizeof *x);
+    y = malloc(n * sizeof *y);
+    p = malloc(n * sizeof *p);
+    v = malloc(block * n * sizeof *v);
+    t_us = malloc(block * sizeof *t_us);
+    if (!area || !x || !y || !p || !v || !t_us) {
+        rc = rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "%s: out of memory", rec_path);
+        goto out;
+    }
+    rc = rmat_reader_sensors(r, area, x, y, ei);
+    if (rc != RMAT_OK)
+        goto out;
+    for (size_t k = 0; k < n; k++) {
+        if (info->mask && !info->mask[k])
+            continue;
+        if (!(area[k] > 0 && isfinite(area[k])))
+            areas = 0;
+        if (!isfinite(x[k]) || !isfinite(y[k]))
+            pos = 0;
+    }
+    if (!areas)
+        rmat_logf(log, RMAT_LOG_WARN,
+                  "%s: a list of %zu sensors without their areas: force and contact area are "
+                  "unavailable (give the areas with `rollmat import --sensor-table`)",
+                  rec_path, n);
+    rc = make_dirs(out_dir, ei);
+    if (rc == RMAT_OK)
+        rc = out_path(path, out_dir, "frames.csv", ei);
+    if (rc == RMAT_OK)
+        rc = rmat_out_open_path(path, &f, ei);
+    if (rc != RMAT_OK)
+        goto out;
+    put_header(f, frames_cols, 1);
+    for (uint64_t first = 0; first < info->frames; first += block) {
+        const size_t cnt = info->frames - first < block ? (size_t)(info->frames - first) : block;
+        rc = rmat_reader_read_kpa(r, first, cnt, v, NULL, t_us, NULL, ei);
+        if (rc != RMAT_OK)
+            goto out;
+        for (size_t k = 0; k < cnt; k++) {
+            double fsum = 0, asum = 0, psum = 0, wx = 0, wy = 0, w = 0, pk = 0;
+            size_t contact = 0, len;
+            if (frames == 0)
+                t0 = t_us[k];
+            const double t = (double)(int64_t)(t_us[k] - t0) / 1e6;
+            for (size_t c = 0; c < n; c++) {
+                const double pc = (double)v[k * n + c];
+                pk = pc > pk ? pc : pk;
+                if (!(pc >= thr))
+                    continue;
+                contact++;
+                psum += pc;
+                if (areas) {
+                    fsum += pc * area[c] / 1000.0;
+                    asum += area[c];
+                    if (pos) {
+                        wx += pc * area[c] * x[c];
+                        wy += pc * area[c] * y[c];
+                        w += pc * area[c];
+                    }
+                }
+            }
+            const double fv[10] = {areas ? fsum : NAN,
+                                   areas ? asum / 100.0 : NAN,
+                                   contact ? psum / (double)contact : NAN,
+                                   pk,
+                                   w > 0 ? wx / w : NAN,
+                                   w > 0 ? wy / w : NAN,
+                                   NAN,
+                                   NAN,
+                                   NAN,
+                                   NAN};
+            len = rmat_fmt_fixed(row, t, T_DECIMALS);
+            for (int c = 0; c < 10; c++) {
+                row[len++] = ',';
+                len += put_field(row + len, fv[c]);
+            }
+            row[len++] = '\n';
+            fwrite(row, 1, len, f);
+            if (frames == 0 || pk > peak)
+                peak = pk;
+            if (areas && contact) {
+                force_sum += fsum;
+                force_n++;
+                if (isnan(force_peak) || fsum > force_peak)
+                    force_peak = fsum;
+            }
+            if (contact) {
+                mean_sum += psum / (double)contact;
+                mean_n++;
+            }
+            duration = t;
+            frames++;
+        }
+    }
+    rc = rmat_out_close(f, path, ei);
+    f = NULL;
+    if (rc != RMAT_OK)
+        goto out;
+    rc = out_path(path, out_dir, "summary.json", ei);
+    if (rc == RMAT_OK)
+        rc = rmat_out_open_path(path, &f, ei);
+    if (rc != RMAT_OK)
+        goto out;
+    rmat_jw_begin(&j, f);
+    f = NULL;
+    rmat_jw_str(&j, "software", "rollmat " RMAT_VERSION);
+    rmat_jw_str(&j, "recording", rec_path);
+    rmat_jw_str(&j, "recording_id", info->recording_id);
+    rmat_jw_str(&j, "units", "kPa");
+    rmat_jw_bool(&j, "calibrated", 1);
+    rmat_jw_str(&j, "layout", "sensors");
+    rmat_jw_num(&j, "sensors", (double)n);
+    rmat_jw_open(&j, "source", 0, 0);
+    rmat_jw_str(&j, "format", info->source_format);
+    rmat_jw_str(&j, "file_name", info->source_file);
+    rmat_jw_str(&j, "sha256", info->source_sha256);
+    rmat_jw_bool(&j, "values_in_kpa", 1);
+    rmat_jw_close(&j);
+    rmat_jw_bool(&j, "rolling", 0);
+    rmat_jw_str(&j, "rolling_note",
+                "no rolling found: a list of sensors without a grid has no CoP path, passes, "
+                "holds or cadence");
+    rmat_jw_num(&j, "duration_s", frames ? duration : NAN);
+    rmat_jw_num(&j, "frames", (double)frames);
+    rmat_jw_num(&j, "peak_kpa", peak);
+    rmat_jw_num(&j, "mean_kpa", mean_n ? mean_sum / (double)mean_n : NAN);
+    rmat_jw_num(&j, "mean_force_n", force_n ? force_sum / (double)force_n : NAN);
+    rmat_jw_num(&j, "peak_force_n", force_peak);
+    rmat_jw_null(&j, "passes");
+    rmat_jw_null(&j, "holds");
+    rmat_jw_null(&j, "cadence_cpm");
+    rmat_jw_bool(&j, "areas_known", areas);
+    rmat_jw_bool(&j, "cop_available", areas && pos);
+    rmat_jw_open(&j, "unavailable", 1, 1);
+    for (size_t k = 0; k < sizeof unavailable / sizeof unavailable[0]; k++)
+        rmat_jw_str(&j, NULL, unavailable[k]);
+    if (!areas) {
+        rmat_jw_str(&j, NULL, "force_n");
+        rmat_jw_str(&j, NULL, "area_cm2");
+    }
+    if (!(areas && pos))
+        rmat_jw_str(&j, NULL, "cop");
+    rmat_jw_close(&j);
+    rmat_jw_open(&j, "parameters", 0, 0);
+    rmat_jw_num(&j, "contact_threshold_kpa", thr);
+    rmat_jw_close(&j);
+    rc = rmat_jw_finish(&j, path, ei);
+    if (res) {
+        res->frames = frames;
+        res->duration_s = frames ? duration : 0.0;
+        res->peak_kpa = peak;
+        res->calibrated = 1;
+    }
+    if (rc == RMAT_OK)
+        rmat_logf(log, RMAT_LOG_INFO,
+                  "%s: %llu frames of %zu sensors (%s); CoP, maps and passes unavailable for a "
+                  "sensor list",
+                  rec_path, (unsigned long long)frames, n,
+                  info->source_format[0] ? info->source_format : "import");
+out:
+    if (f)
+        fclose(f);
+    free(t_us);
+    free(v);
+    free(p);
+    free(y);
+    free(x);
+    free(area);
+    return rc;
+}
+
 /* "peak pressure and CoP: <file name of the recording> (...)". */
 int rmat_analyze(const char *rec_path, const char *out_dir,
                  const struct rmat_analysis_params *params, const struct rmat_log *log,
@@ -1167,24 +1372,14 @@ int rmat_analyze(const char *rec_path, const char *out_dir,
     if (rc != RMAT_OK)
         goto out;
     info = rmat_reader_info(r);
+    if (info->sensors) {
+        rc = analyze_sensors(r, rec_path, out_dir, params, log, res, ei);
+        goto out;
+    }
     rc = grid_from_device(rec_path, &info->dev, &g, ei);
     if (rc != RMAT_OK)
         goto out;
     result.grid = g;
-    if (info->sensors) {
-        /* IMPORT.md §12: a sensor list has forces and peaks only; CoP,
-         * maps and passes are unavailable, never zero. This build's
-         * analysis works on grids; it says so rather than inventing a
-         * grid. */
-        rc = rmat_errinfo_set(ei, RMAT_E_UNSUPPORTED, 0,
-                              "%s: a list of %d sensors without a grid (%s): CoP, maps and "
-                              "passes are unavailable for it, and this build analyses grids "
-                              "only; its frames are in /frames/%s for other tools",
-                              rec_path, g.cols,
-                              info->source_format[0] ? info->source_format : "import",
-                              info->pressure ? "pressure_kpa" : "raw");
-        goto out;
-    }
     ps.kpa_in = info->pressure;
     if (ps.kpa_in) {
         /* Values already in kPa: no calibration applies. */

@@ -673,6 +673,37 @@ int rmat_reader_events(struct rmat_reader *r, uint64_t first, size_t count, stru
     return RMAT_OK;
 }
 
+int rmat_reader_sensors(struct rmat_reader *r, double *area_mm2, double *x_mm, double *y_mm,
+                        struct rmat_errinfo *ei)
+{
+    static const char *const names[3] = {"/sensors/area_mm2", "/sensors/x_mm", "/sensors/y_mm"};
+    double *const out[3] = {area_mm2, x_mm, y_mm};
+    const size_t n = r ? (size_t)r->info.dev.cols : 0;
+
+    if (!r)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "rmat_reader_sensors: no reader");
+    for (int i = 0; i < 3; i++) {
+        hsize_t dims[3];
+        hid_t d;
+        if (!out[i])
+            continue;
+        for (size_t k = 0; k < n; k++)
+            out[i][k] = NAN;
+        d = open_dataset(r->file, names[i]);
+        if (d < 0)
+            continue; /* unknown: NaN */
+        if (dataset_dims(d, dims) != 1 || dims[0] != (hsize_t)n ||
+            H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out[i]) < 0) {
+            H5Dclose(d);
+            return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                                    "%s: malformed rollmat recording: %s is not float64 [%zu]",
+                                    r->path, names[i], n);
+        }
+        H5Dclose(d);
+    }
+    return RMAT_OK;
+}
+
 int rmat_reader_calib(struct rmat_reader *r, struct rmat_calib **out, struct rmat_errinfo *ei)
 {
     if (out)

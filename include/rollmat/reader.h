@@ -95,6 +95,12 @@ struct rmat_event {
 int rmat_reader_events(struct rmat_reader *r, uint64_t first, size_t count, struct rmat_event *out,
                        struct rmat_errinfo *ei);
 
+/* A sensor list's sensors (info->sensors; /sensors): cols areas in mm2
+ * and centres in mm (x from the left, y down from the top), NaN where
+ * unknown or when the recording has none. Any output may be NULL. */
+int rmat_reader_sensors(struct rmat_reader *r, double *area_mm2, double *x_mm, double *y_mm,
+                        struct rmat_errinfo *ei);
+
 struct rmat_calib;
 
 /* The recording's own calibration (/calibration, copied in at record time;

@@ -480,6 +480,52 @@ static void test_import_cli_xsensor_pair(void **state)
     free(b);
 }
 
+/* --- pedar: a sensor list (IMPORT.md §5's example) ------------------------ */
+
+static void test_import_cli_pedar_sensor_list(void **state)
+{
+    static const char asc[] =
+        "file name:  demo.sol\tdate/time  02.01.24 15.04\t\n"
+        "sensor type:  q-0001l-0002r-xyz-01jan2024 \t\n"
+        "total time [secs]:  0.020\ttime per frame [secs]:  0.01000\tscanning rate [Hz]:   100\t\n"
+        "pressure values in  kPa\t\n\nmask definition: \t\nleft insole: 1,2\t\n"
+        "right insole: 1,2,\t\n\ntime[secs]    \t      1\t      2\t      1\t      2\t\n"
+        "     0.01000\t 12.500\t 40.000\t  5.000\t  0.000\t\n"
+        "     0.02000\t 15.000\t 37.500\t 10.000\t  7.500\t\n";
+    static const char table[] = "id,area_mm2,x_mm,y_mm\n1,100,10,50\n2,200,30,150\n";
+    double v[NCOLS];
+    (void)state;
+    write_str("demo.asc", asc);
+    write_str("table.csv", table);
+    /* Without areas: peaks only; force, area and CoP unavailable (empty
+     * fields, null), not zero. Left frame 0: 12.5 and 40 kPa: peak 40. */
+    assert_int_equal(rollmat("i1.log", "import", "demo.asc", "-o", "bare.h5", NULL), 0);
+    assert_true(exists("bare-left.h5") && exists("bare-right.h5"));
+    assert_int_equal(rollmat("a1.log", "analyze", "bare-left.h5", "-o", "bare-an", NULL), 0);
+    frame_row("bare-an", 0, v);
+    close_to(v[C_PEAK], 40, 1e-9, "peak");
+    close_to(v[C_MEAN], 26.25, 1e-9, "mean"); /* (12.5 + 40) / 2 */
+    assert_true(isnan(v[C_FORCE]) && isnan(v[C_AREA]) && isnan(v[C_COPX]));
+    expect_in_file("bare-an/summary.json", "\"mean_force_n\": null");
+    expect_in_file("bare-an/summary.json", "\"passes\": null");
+    expect_in_file("a1.log", "force and contact area are unavailable");
+    /* With the table: sensor 1 100 mm2 at (10, 50), sensor 2 200 mm2 at
+     * (30, 150). Left frame 0: force = (12.5*100 + 40*200) / 1000 = 9.25 N;
+     * area 300 mm2 = 3 cm2; CoP x = (1250*10 + 8000*30) / 9250 = 27.2973,
+     * y = (1250*50 + 8000*150) / 9250 = 136.4865. Right frame 1: 10 and
+     * 7.5 kPa (both >= 5): force = (1000 + 1500) / 1000 = 2.5 N; CoP x =
+     * (1000*10 + 1500*30) / 2500 = 22, y = (1000*50 + 1500*150) / 2500 =
+     * 110. */
+    assert_int_equal(rollmat("i2.log", "import", "demo.asc", "--sensor-table", "table.csv", "-o",
+                             "ped.h5", NULL),
+                     0);
+    assert_int_equal(rollmat("a2.log", "analyze", "ped-left.h5", "-o", "ped-l", NULL), 0);
+    check_frame("ped-l", 0, 9.25, 3, 40, 252500.0 / 9250, 1262500.0 / 9250, 1e-4);
+    assert_int_equal(rollmat("a3.log", "analyze", "ped-right.h5", "-o", "ped-r", NULL), 0);
+    check_frame("ped-r", 1, 2.5, 3, 10, 22, 110, 1e-4);
+    expect_in_file("ped-r/summary.json", "no rolling found");
+}
+
 /* --- plot, report and compare on an imported recording ---------------- */
 
 static void test_import_cli_report_compare(void **state)
@@ -575,6 +621,7 @@ int main(void)
         cmocka_unit_test_setup(test_import_cli_inbed_counts, setup),
         cmocka_unit_test_setup(test_import_cli_matrix_256_2ms, setup),
         cmocka_unit_test_setup(test_import_cli_xsensor_pair, setup),
+        cmocka_unit_test_setup(test_import_cli_pedar_sensor_list, setup),
         cmocka_unit_test_setup(test_import_cli_report_compare, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -158,6 +158,9 @@ int cli_analyze(int argc, char **argv)
     rc = rmat_analyze(argv[optind], out_dir, &params, &c.log, &res, &ei);
     if (rc != RMAT_OK)
         return cli_fail_ei(&c, rc, &ei);
+    /* A sensor list has no grid: no map to draw (the analysis says so). */
+    if (res.grid.rows == 0)
+        plots = 0;
     /* The numbers are all written; a failed figure fails the command but
      * keeps them. */
     if (plots && (rc = rmat_plot_analysis(out_dir, argv[optind], &res, &ei)) != RMAT_OK)
