@@ -8,6 +8,13 @@
  * counts, best of --runs, and prints MB/s and the peak RSS of the process
  * (getrusage: the parser's memory must not grow with the frames).
  *
+ * Then the whole import, as `rollmat import` does it: parse and write the
+ * recordings (rmat_import_write: float32 kPa or uint16 counts, compressed
+ * chunks, /source, under a temporary name renamed at the end), each run in
+ * a child process so the peak RSS printed is the import's own; and the
+ * same at a quarter of the size, to show that memory does not grow with
+ * the number of frames.
+ *
  * Usage: import [--mb N] [--runs N] [--dir DIR] [--keep]
  */
 #include <errno.h>
@@ -19,6 +26,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -205,6 +213,95 @@ static int bench(const char *name, const char *path, int runs)
     return 0;
 }
 
+/* One whole import of path into recordings in dir, in a child: returns its
+ * wall time (-1 on failure), *rss_kb its peak RSS, *out_bytes the size of
+ * what it wrote. The recordings are removed afterwards. */
+static double import_child(const char *path, const char *dir, long *rss_kb, double *out_bytes)
+{
+    struct rusage ru;
+    double t0 = now_s(), t1;
+    int status;
+    pid_t pid = fork();
+
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        struct rmat_import_out out = {0};
+        struct rmat_import_written w[16];
+        struct rmat_errinfo ei;
+        size_t n = 0;
+        out.out = dir;
+        out.out_is_dir = 1;
+        if (rmat_import_write(path, NULL, &out, w, 16, &n, &ei) != 0) {
+            fprintf(stderr, "bench/import: %s\n", ei.msg);
+            _exit(1);
+        }
+        /* The sizes go back through a file beside the export. */
+        {
+            char list[700];
+            FILE *f;
+            double total = 0;
+            struct stat st;
+            for (size_t k = 0; k < n; k++) {
+                if (stat(w[k].path, &st) == 0)
+                    total += (double)st.st_size;
+                unlink(w[k].path);
+            }
+            snprintf(list, sizeof list, "%s.size", path);
+            f = fopen(list, "w");
+            if (f) {
+                fprintf(f, "%.0f\n", total);
+                fclose(f);
+            }
+        }
+        _exit(0);
+    }
+    if (wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return -1;
+    t1 = now_s();
+    *rss_kb = ru.ru_maxrss;
+    {
+        char list[700];
+        FILE *f;
+        snprintf(list, sizeof list, "%s.size", path);
+        f = fopen(list, "r");
+        *out_bytes = 0;
+        if (f) {
+            if (fscanf(f, "%lf", out_bytes) != 1)
+                *out_bytes = 0;
+            fclose(f);
+        }
+        unlink(list);
+    }
+    return t1 - t0;
+}
+
+static int bench_import(const char *name, const char *path, const char *dir, int runs)
+{
+    struct stat st;
+    double best = 1e30, out_bytes = 0;
+    long rss = 0;
+
+    if (stat(path, &st) != 0)
+        return -1;
+    for (int i = 0; i < runs; i++) {
+        long r;
+        double b;
+        const double t = import_child(path, dir, &r, &b);
+        if (t < 0)
+            return -1;
+        if (t < best)
+            best = t;
+        if (r > rss)
+            rss = r;
+        out_bytes = b;
+    }
+    printf("%-8s %7.1f MB -> recording %6.1f MB  %6.3f s  %7.1f MB/s  peak RSS %ld MB\n", name,
+           (double)st.st_size / 1e6, out_bytes / 1e6, best, (double)st.st_size / 1e6 / best,
+           rss / 1024);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option lo[] = {{"mb", required_argument, NULL, 'm'},
@@ -251,8 +348,25 @@ int main(int argc, char **argv)
         return 1;
     }
     printf("peak RSS before parsing: %ld MB\n", peak_rss_kb() / 1024);
+    printf("parsing only (a sink that counts):\n");
     if (bench("tekscan", tek, runs) != 0 || bench("xsensor", xs, runs) != 0)
         rc = 1;
+    printf("importing (parse + write the recordings, as `rollmat import`):\n");
+    if (rc == 0 && (bench_import("tekscan", tek, dir, runs) != 0 ||
+                    bench_import("xsensor", xs, dir, runs) != 0))
+        rc = 1;
+    /* Memory against length: the same exports at a quarter of the size. */
+    if (rc == 0) {
+        char tek4[700], xs4[700];
+        snprintf(tek4, sizeof tek4, "%s/quarter.asf", dir);
+        snprintf(xs4, sizeof xs4, "%s/quarter.csv", dir);
+        printf("importing a quarter of the size (peak RSS must not change):\n");
+        if (write_tekscan(tek4, mb / 4) != 0 || write_xsensor(xs4, mb / 4) != 0 ||
+            bench_import("tekscan", tek4, dir, 1) != 0 || bench_import("xsensor", xs4, dir, 1) != 0)
+            rc = 1;
+        unlink(tek4);
+        unlink(xs4);
+    }
     if (!keep) {
         unlink(tek);
         unlink(xs);
