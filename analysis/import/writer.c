@@ -17,8 +17,14 @@
  * unlink(), so an existing final name is refused atomically (never
  * overwritten), and on any error every temporary file is removed.
  *
- * Frames are buffered a chunk at a time (about 256 KiB) and written with
- * one hyperslab per dataset: memory does not depend on the frame count.
+ * Frames are buffered a chunk at a time (about 256 KiB): memory does not
+ * depend on the frame count. The frame values are stored with HDF5's own
+ * shuffle and deflate filters, so every reader decodes them without
+ * plugins, but the chunks are encoded here and written whole with
+ * H5Dwrite_chunk: zlib's run-length strategy (Z_RLE) on shuffled bytes
+ * packs maps that are mostly zero nearly as small as HDF5's default
+ * deflate does, several times faster; measured with bench/import, the
+ * deflate of HDF5's filter took a third of an XSENSOR import.
  */
 #include "rollmat/import.h"
 
@@ -33,6 +39,7 @@
 #include <unistd.h>
 
 #include <hdf5.h>
+#include <zlib.h>
 
 #include "h5util.h"
 #include "recfile_h5.h"
@@ -71,7 +78,9 @@ struct wpart {
     size_t block; /* frames per chunk and per write */
     size_t buf_n; /* frames in the buffers */
     uint64_t file_rows;
-    void *val; /* block * n: float or uint16_t */
+    void *val;                  /* block * n: float or uint16_t */
+    unsigned char *shuf, *zbuf; /* a chunk shuffled, and deflated */
+    size_t zcap;
     uint32_t *seq;
     uint64_t *tdev;
     int64_t *thost;
@@ -262,15 +271,58 @@ static int write_event(struct writer *w, struct wpart *p, int64_t t_ns, const ch
     return RMAT_OK;
 }
 
+/* Writes the block of frame values as one chunk at row p->file_rows (a
+ * multiple of the chunk's rows): padded with zeros to a whole chunk,
+ * shuffled (byte k of every value together, as HDF5's shuffle filter
+ * does) and deflated into a zlib stream, as its deflate filter does. */
+static int write_value_chunk(struct wpart *p)
+{
+    const size_t esize = p->counts ? sizeof(uint16_t) : sizeof(float);
+    const size_t nval = p->block * p->n, bytes = nval * esize;
+    const unsigned char *in = p->val;
+    hsize_t size[3] = {p->file_rows + p->buf_n, (hsize_t)p->rows, (hsize_t)p->cols};
+    hsize_t off[3] = {p->file_rows, 0, 0};
+    z_stream zs;
+    int zrc;
+
+    if (!p->shuf) {
+        p->zcap = deflateBound(NULL, (uLong)bytes) + 64;
+        p->shuf = malloc(bytes);
+        p->zbuf = malloc(p->zcap);
+        if (!p->shuf || !p->zbuf)
+            return -1;
+    }
+    if (p->buf_n < p->block)
+        memset((unsigned char *)p->val + p->buf_n * p->n * esize, 0,
+               (p->block - p->buf_n) * p->n * esize);
+    for (size_t b = 0; b < esize; b++) {
+        unsigned char *o = p->shuf + b * nval;
+        for (size_t i = 0; i < nval; i++)
+            o[i] = in[i * esize + b];
+    }
+    memset(&zs, 0, sizeof zs);
+    if (deflateInit2(&zs, 1, Z_DEFLATED, 15, 8, Z_RLE) != Z_OK)
+        return -1;
+    zs.next_in = p->shuf;
+    zs.avail_in = (uInt)bytes;
+    zs.next_out = p->zbuf;
+    zs.avail_out = (uInt)p->zcap;
+    zrc = deflate(&zs, Z_FINISH);
+    deflateEnd(&zs);
+    if (zrc != Z_STREAM_END)
+        return -1;
+    if (H5Dset_extent(p->d_val, size) < 0 ||
+        H5Dwrite_chunk(p->d_val, H5P_DEFAULT, 0, off, (size_t)zs.total_out, p->zbuf) < 0)
+        return -1;
+    return 0;
+}
+
 static int flush_frames(struct writer *w, struct wpart *p)
 {
-    const int grid[2] = {p->rows, p->cols};
-    (void)grid;
     if (p->buf_n == 0)
         return RMAT_OK;
     errno = 0;
-    if (append_rows(p->d_val, p->counts ? H5T_NATIVE_UINT16 : H5T_NATIVE_FLOAT, p->file_rows,
-                    p->buf_n, p->val) < 0 ||
+    if (write_value_chunk(p) < 0 ||
         append_rows(p->d_seq, H5T_NATIVE_UINT32, p->file_rows, p->buf_n, p->seq) < 0 ||
         append_rows(p->d_tdev, H5T_NATIVE_UINT64, p->file_rows, p->buf_n, p->tdev) < 0 ||
         append_rows(p->d_thost, H5T_NATIVE_INT64, p->file_rows, p->buf_n, p->thost) < 0)
@@ -311,6 +363,9 @@ static void part_free(struct wpart *p)
     p->nvc = 0;
     close_id(&p->file, H5Fclose);
     free(p->val);
+    free(p->shuf);
+    free(p->zbuf);
+    p->shuf = p->zbuf = NULL;
     free(p->seq);
     free(p->tdev);
     free(p->thost);

@@ -93,7 +93,7 @@ response). This package holds the shared library.")
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME librollmat-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-  "${RMAT_DEB_LIB_NAME} (= ${PROJECT_VERSION}), libhdf5-dev, libfftw3-dev, libserialport-dev, libjansson-dev")
+  "${RMAT_DEB_LIB_NAME} (= ${PROJECT_VERSION}), libhdf5-dev, libfftw3-dev, libserialport-dev, libjansson-dev, zlib1g-dev")
 set(CPACK_DEBIAN_DEV_DESCRIPTION "library of rollmat, the pressure-mat recorder and analyser (development)
 librollmat reads and writes rollmat's HDF5 recordings, talks to the mat
 and analyses sessions of foam rolling (passes, holds, maps, the tissue
