@@ -480,6 +480,98 @@ static void test_import_cli_xsensor_pair(void **state)
     free(b);
 }
 
+/* --- novel emed .lst: windows that differ, two measurements ---------------- */
+
+static void emed_page(FILE *m, int no, const char *pict, const char *table)
+{
+    fprintf(m, "\n\t\t\t\tPage %d\n\n", no);
+    fputs("\tFile: C:\\demo\\trial.dat \tMatrix: 6x5 \n"
+          "\tSensor area: 0.25 cm\xb2\tTime/picture:20.0 ms\n\tMV over frames\n"
+          "\tSensor size: 0.500x0.500 cm\n\t<vendor text>\n\t<vendor text>\n",
+          m);
+    fprintf(m, "\tPict-No.: %s  Force[N]=sum*sensor_area in row/column\n\n%s\f\n", pict, table);
+}
+
+static void test_import_cli_emed_analyze(void **state)
+{
+    static const char t1[] = "\t3\t4\t5\tForce\n2\t0.00\t40.00\t20.00\t1.50\n"
+                             "3\t10.00\t0.00\t0.00\t0.25\nForce\t0.25\t1.00\t0.50\t1.75\n";
+    static const char t2[] = "\t2\t3\t4\tForce\n3\t8.00\t0.00\t4.00\t0.30\n"
+                             "4\t0.00\t12.00\t0.00\t0.30\nForce\t0.20\t0.30\t0.10\t0.60\n";
+    static const char t3[] = "\t1\tForce\n1\t4.00\t0.10\nForce\t0.10\t0.10\n";
+    char *s = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&s, &len);
+    (void)state;
+    emed_page(m, 1, "1", t1);
+    emed_page(m, 2, "2", t2);
+    emed_page(m, 3, "MPP", t1);
+    emed_page(m, 4, "1", t3); /* Pict-No. 1 again: a second measurement */
+    fputc('\f', m);
+    fclose(m);
+    write_text("trial.lst", s, len);
+    free(s);
+    assert_int_equal(rollmat("import.log", "import", "trial.lst", "-o", "trial.h5", NULL), 0);
+    assert_true(exists("trial-1.h5") && exists("trial-2.h5"));
+    assert_int_equal(rollmat("an.log", "analyze", "trial-1.h5", "-o", "trial-an", "--no-plot",
+                             "--contact-threshold", "1", NULL),
+                     0);
+    /* The windows' union: 3 rows x 4 columns of 5 x 5 mm (a = 25 mm2), 50
+     * pictures a second. Picture 1: [0 0 40 20; 0 10 0 0; 0 0 0 0] kPa:
+     * force = 70 * 25 / 1000 = 1.75 N; area 75 mm2 = 0.75 cm2; peak 40;
+     * CoP x = (40*12.5 + 20*17.5 + 10*7.5) / 70 = 925/70, y = (60*2.5 +
+     * 10*7.5) / 70 = 225/70. Picture 2 (t = 20 ms): [0 0 0 0; 8 0 4 0; 0 12
+     * 0 0]: force = 24 * 25 / 1000 = 0.6 N; area 0.75 cm2; peak 12; CoP x =
+     * (8*2.5 + 4*12.5 + 12*7.5) / 24 = 160/24, y = (12*7.5 + 12*12.5) / 24 =
+     * 10 (contact from 1 kPa: 4 kPa counts). */
+    check_frame("trial-an", 0, 1.75, 0.75, 40, 925.0 / 70, 225.0 / 70, 1e-5);
+    check_frame("trial-an", 1, 0.6, 0.75, 12, 160.0 / 24, 10, 1e-5);
+}
+
+/* --- novel pliance .asc: the grid from the corners, non-square sensels --- */
+
+static void test_import_cli_pliance_analyze(void **state)
+{
+    static const char asc[] =
+        "file name: demo.mat date/time 02.01.24 15.04\nmat type demo_001\n"
+        "total times [secs]: 0.300 time per frame [secs]: 0.05000 scanning rate [Hz]: 20\n"
+        "pressure values in kPa\n\n\nelectrical:\n"
+        "time[secs]       2       3      10      11\n"
+        "    0.20000   0.000  20.000   0.000  40.000\n"
+        "    0.25000  10.000   0.000  30.000   0.000\n"
+        "        MPP  10.000  20.000  30.000  40.000\n"
+        "        MVP   1.667   3.333   5.000   6.667\n"
+        "\n\n time[secs] force[N]   x[cm]   y[cm]\n\n"
+        "    0.05000    0.000       -       -\n    0.10000    0.000       -       -\n"
+        "    0.15000    0.000       -       -\n    0.20000    3.000   0.417   1.500\n"
+        "    0.25000    2.000   0.375   0.500\n    0.30000    0.000       -       -\n\n\n"
+        "sensor        2        3       10       11\ncorner[cm]\n"
+        "x[0]     0.0000   0.0000   0.5000   0.5000\ny[0]     2.0000   1.0000   2.0000   1.0000\n"
+        "x[1]     0.0000   0.0000   0.5000   0.5000\ny[1]     1.0000   0.0000   1.0000   0.0000\n"
+        "x[2]     0.5000   0.5000   1.0000   1.0000\ny[2]     1.0000   0.0000   1.0000   0.0000\n"
+        "x[3]     0.5000   0.5000   1.0000   1.0000\ny[3]     2.0000   1.0000   2.0000   1.0000\n"
+        "x[c]     0.2500   0.2500   0.7500   0.7500\ny[c]     1.5000   0.5000   1.5000   0.5000\n"
+        "area     0.5000   0.5000   0.5000   0.5000\n";
+    (void)state;
+    write_str("demo.asc", asc);
+    assert_int_equal(rollmat("import.log", "import", "demo.asc", "-o", "mat.h5", NULL), 0);
+    assert_int_equal(rollmat("an.log", "analyze", "mat.h5", "-o", "mat-an", "--no-plot", NULL), 0);
+    /* 2 x 2 sensels of 5 mm (x) by 10 mm (y): a = 50 mm2; row 0 on top
+     * (y = 1.5 cm). t = 0.20 s: 20 kPa at (1, 0), 40 at (1, 1): force = 60 *
+     * 50 / 1000 = 3.0 N; area 100 mm2 = 1 cm2; peak 40; CoP x = (20*2.5 +
+     * 40*7.5) / 60 = 5.8333, y = 15. t = 0.25 s: 10 at (0, 0), 30 at (0, 1):
+     * force 2.0 N, CoP x = (10*2.5 + 30*7.5) / 40 = 6.25, y = 5. */
+    check_frame("mat-an", 0, 3.0, 1.0, 40, 350.0 / 60, 15, 1e-5);
+    check_frame("mat-an", 1, 2.0, 1.0, 30, 6.25, 5, 1e-5);
+    {
+        /* The frames start at the export's 0.20 s: the analysis's t from 0,
+         * the next 50 ms later. */
+        double v[NCOLS];
+        frame_row("mat-an", 1, v);
+        close_to(v[C_T], 0.05, 1e-9, "t of frame 1");
+    }
+}
+
 /* --- pedar: a sensor list (IMPORT.md §5's example) ------------------------ */
 
 static void test_import_cli_pedar_sensor_list(void **state)
@@ -621,6 +713,8 @@ int main(void)
         cmocka_unit_test_setup(test_import_cli_inbed_counts, setup),
         cmocka_unit_test_setup(test_import_cli_matrix_256_2ms, setup),
         cmocka_unit_test_setup(test_import_cli_xsensor_pair, setup),
+        cmocka_unit_test_setup(test_import_cli_emed_analyze, setup),
+        cmocka_unit_test_setup(test_import_cli_pliance_analyze, setup),
         cmocka_unit_test_setup(test_import_cli_pedar_sensor_list, setup),
         cmocka_unit_test_setup(test_import_cli_report_compare, setup),
     };
