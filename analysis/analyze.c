@@ -221,7 +221,12 @@ static int write_map_csv(const char *dir, const char *name, const struct rmat_gr
         return rc;
     for (int i = 0; frames > 0 && i < g->rows; i++) {
         for (int j = 0; j < g->cols; j++) {
-            size_t n = put_field(num, v[(size_t)i * (size_t)g->cols + (size_t)j]);
+            /* NaN only for a cell without a sensel (an import's mask):
+             * written as NaN, which every reader of these files (strtod,
+             * gnuplot's missing value) takes, where an empty field would
+             * shift a row. */
+            const double x = v[(size_t)i * (size_t)g->cols + (size_t)j];
+            size_t n = isnan(x) ? (size_t)snprintf(num, sizeof num, "NaN") : put_field(num, x);
             if (j > 0)
                 fputc(',', f);
             fwrite(num, 1, n, f);
@@ -1491,6 +1496,12 @@ int rmat_analyze(const char *rec_path, const char *out_dir,
         goto out;
     if (!ps.kpa_in)
         rmat_maps_finish(&ps.maps, &ps.scale, ps.frames);
+    /* A cell without a sensel has no peak, dwell or PTI: it is left out of
+     * the maps (NaN, an empty field), not drawn as a cell that saw 0. */
+    if (info->mask)
+        for (size_t k = 0; k < (size_t)g.rows * (size_t)g.cols; k++)
+            if (!info->mask[k])
+                ps.maps.peak_kpa[k] = ps.maps.dwell_s[k] = ps.maps.pti_kpa_s[k] = NAN;
     if (!s.calibrated)
         counts_units(&ps, &g);
 

@@ -26,6 +26,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <hdf5.h>
+
 #include "rmat_test.h"
 
 #define PATHLEN 4200
@@ -240,6 +242,45 @@ static void test_import_cli_tekscan_analyze(void **state)
     /* Never overwritten. */
     assert_int_equal(rollmat("again.log", "import", "walk.asf", "-o", "walk.h5", NULL), 1);
     expect_in_file("again.log", "walk.h5 exists; rollmat never overwrites");
+}
+
+/* The mask holds whatever the frames say: a recording whose cell without a
+ * sensel holds a value (written by another tool) is analysed as if it held
+ * none. */
+static void test_import_cli_mask_wins(void **state)
+{
+    char path[PATHLEN];
+    hid_t f, d, fs, ms;
+    const hsize_t start[3] = {0, 0, 0}, count[3] = {1, 1, 1};
+    const float big = 1000.0f;
+    (void)state;
+    write_str("m.asf", tekscan_example);
+    assert_int_equal(rollmat("i.log", "import", "m.asf", "-o", "m.h5", NULL), 0);
+    rmat_test_pathf(path, sizeof path, "%s/m.h5", dir);
+    /* 1000 kPa into (0, 0) of frame 0: a B cell (no sensel). */
+    f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(f >= 0);
+    d = H5Dopen2(f, "/frames/pressure_kpa", H5P_DEFAULT);
+    fs = H5Dget_space(d);
+    ms = H5Screate_simple(3, count, NULL);
+    assert_true(H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0);
+    assert_true(H5Dwrite(d, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, &big) >= 0);
+    H5Sclose(ms);
+    H5Sclose(fs);
+    H5Dclose(d);
+    H5Fclose(f);
+    assert_int_equal(rollmat("a.log", "analyze", "m.h5", "-o", "m-an", "--no-plot", NULL), 0);
+    /* As without it: force 0.3 N, area 0.15 cm2, peak 30, CoP (4.6667, 2.5)
+     * (test_import_cli_tekscan_analyze's figures). */
+    check_frame("m-an", 0, 0.3, 0.15, 30, 280.0 / 60, 2.5, 1e-5);
+    /* And the maps leave the cells without a sensel out (NaN), whatever
+     * they hold. */
+    {
+        char *map = slurp("m-an/peak_map.csv");
+        const int left_out = strncmp(map, "NaN,10,20,NaN\n", 14) == 0;
+        free(map);
+        assert_true(left_out);
+    }
 }
 
 /* The round trip: export --format tekscan, import: the same frames (the
@@ -707,6 +748,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_import_cli_bad_input, setup),
         cmocka_unit_test_setup(test_import_cli_tekscan_analyze, setup),
+        cmocka_unit_test_setup(test_import_cli_mask_wins, setup),
         cmocka_unit_test_setup(test_import_cli_round_trip, setup),
         cmocka_unit_test_setup(test_import_cli_apd_analyze, setup),
         cmocka_unit_test_setup(test_import_cli_winfdm_analyze, setup),
