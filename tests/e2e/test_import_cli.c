@@ -20,6 +20,7 @@
 
 #include <dirent.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -743,6 +744,63 @@ static void test_import_cli_bad_input(void **state)
     no_h5_but(NULL);
 }
 
+/* Ctrl-C in the middle of an import: exit status 1, the temporary file
+ * removed, nothing under the output name. */
+static void test_import_cli_interrupted(void **state)
+{
+    char path[PATHLEN], tmp[PATHLEN], log[PATHLEN];
+    char *s = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&s, &len);
+    pid_t pid;
+    (void)state;
+    /* ~40 MB: a few seconds of importing in this build. */
+    for (int k = 0; k < 2000; k++) {
+        for (int i = 0; i < 64 * 64; i++)
+            fprintf(m, "%s%d.25", i ? "," : "", (i + k) % 97);
+        fputc('\n', m);
+    }
+    fclose(m);
+    write_text("long.csv", s, len);
+    free(s);
+    rmat_test_pathf(path, sizeof path, "%s/long.csv", dir);
+    rmat_test_pathf(log, sizeof log, "%s/int.log", dir);
+    {
+        char out[PATHLEN];
+        rmat_test_pathf(out, sizeof out, "%s/long.h5", dir);
+        char *argv[] = {(char *)RMAT_CLI_EXE,
+                        (char *)"import",
+                        path,
+                        (char *)"--format",
+                        (char *)"matrix",
+                        (char *)"--rows",
+                        (char *)"64",
+                        (char *)"--cols",
+                        (char *)"64",
+                        (char *)"--layout",
+                        (char *)"line",
+                        (char *)"--pitch-mm",
+                        (char *)"5",
+                        (char *)"--unit",
+                        (char *)"kPa",
+                        (char *)"--rate-hz",
+                        (char *)"100",
+                        (char *)"-o",
+                        out,
+                        NULL};
+        pid = rmat_test_spawn(argv, log);
+    }
+    assert_true(pid > 0);
+    /* The temporary recording appears (.long.h5.import-PID-0.tmp): then stop. */
+    rmat_test_pathf(tmp, sizeof tmp, "%s/.long.h5.import-%ld-0.tmp", dir, (long)pid);
+    assert_int_equal(rmat_test_wait_file(tmp, TIMEOUT), 0);
+    assert_int_equal(kill(pid, SIGINT), 0);
+    assert_int_equal(rmat_test_wait(pid, TIMEOUT), 1);
+    expect_in_file("int.log", "stopped; nothing written for");
+    assert_false(exists("long.h5"));
+    no_h5_but(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -759,6 +817,7 @@ int main(void)
         cmocka_unit_test_setup(test_import_cli_pliance_analyze, setup),
         cmocka_unit_test_setup(test_import_cli_pedar_sensor_list, setup),
         cmocka_unit_test_setup(test_import_cli_report_compare, setup),
+        cmocka_unit_test_setup(test_import_cli_interrupted, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

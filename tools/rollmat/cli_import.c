@@ -67,14 +67,6 @@ static void list_formats(void)
     }
 }
 
-static void log_to_stderr(void *ctx, enum rmat_log_level level, const char *msg)
-{
-    (void)ctx;
-    if (level == RMAT_LOG_DEBUG)
-        return;
-    fprintf(stderr, "rollmat import: %s%s\n", level == RMAT_LOG_WARN ? "warning: " : "", msg);
-}
-
 static int parse_pitch(const struct cli *c, const char *s, double *x, double *y)
 {
     char a[64];
@@ -155,7 +147,6 @@ int cli_import(int argc, char **argv)
     struct cli c;
 
     cli_init(&c, "import");
-    c.log.fn = log_to_stderr;
     memset(&io, 0, sizeof io);
     rmat_import_opts_init(&io);
     rmat_session_meta_init(&meta);

@@ -23,7 +23,7 @@ static void usage(FILE *f)
           "  compare   two sessions side by side (before/after, left/right) as a PDF\n"
           "  trend     trends across sessions (per subject, region and side)\n"
           "  batch     analyse every recording under a folder, in parallel\n"
-          "  import    other systems' exports (Tekscan, XSENSOR, novel, Zebris, ...) in\n"
+          "  import    recordings from other systems' exports (Tekscan, XSENSOR, ...)\n"
           "  export    a recording's frames out as CSV or Tekscan ASCII\n"
           "  recover   rebuild a recording from its journal after a crash\n"
           "  view      play a recording in the browser (timeline, coaching panel)\n"
