@@ -1308,6 +1308,23 @@ static int analyze_sensors(struct rmat_reader *r, const char *rec_path, const ch
     rmat_jw_open(&j, "parameters", 0, 0);
     rmat_jw_num(&j, "contact_threshold_kpa", thr);
     rmat_jw_close(&j);
+    /* Who and when, as a grid's summary says it (trends group by these). */
+    {
+        const struct rmat_session_meta *meta = &info->meta;
+        rmat_jw_open(&j, "session", 0, 0);
+        rmat_jw_str(&j, "subject", meta->subject);
+        rmat_jw_str(&j, "session", meta->session);
+        rmat_jw_str(&j, "region", meta->region);
+        rmat_jw_str(&j, "side", meta->side);
+        rmat_jw_str(&j, "roller", meta->roller);
+        rmat_jw_num(&j, "roller_diameter_mm", meta->roller_diameter_mm);
+        rmat_jw_str(&j, "mounting", meta->mounting);
+        rmat_jw_num(&j, "body_mass_kg", meta->body_mass_kg);
+        rmat_jw_str(&j, "operator", meta->operator_name);
+        rmat_jw_str(&j, "notes", meta->notes);
+        rmat_jw_str(&j, "started_utc", meta->started_utc);
+        rmat_jw_close(&j);
+    }
     rc = rmat_jw_finish(&j, path, ei);
     if (res) {
         res->frames = frames;

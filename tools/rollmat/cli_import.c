@@ -50,7 +50,7 @@ static void usage_import(FILE *f)
           "Exit status: 0 done, 1 failed, 2 wrong usage.\n\n"
           "Examples:\n"
           "  rollmat import walk.asf -o walk.h5\n"
-          "  rollmat import night.txt --format inbed --rows 64 --cols 32 --rate-hz 1\n",
+          "  rollmat import night.txt --format inbed --pitch-mm 10 --rate-hz 1\n",
           f);
 }
 
