@@ -59,6 +59,25 @@ static void remove_tree(const char *dir)
     rmdir(dir);
 }
 
+/* Frame k in kPa into p: read as kPa from a recording of pressures (fv
+ * not NULL), else as counts through the scale. */
+static int frame_kpa(struct rmat_reader *r, size_t k, float *fv, uint16_t *raw,
+                     const struct rmat_counts_scale *sc, size_t n, double *p,
+                     struct rmat_errinfo *ei)
+{
+    int rc;
+    if (fv) {
+        rc = rmat_reader_read_kpa(r, k, 1, fv, NULL, NULL, NULL, ei);
+        for (size_t i = 0; rc == RMAT_OK && i < n; i++)
+            p[i] = (double)fv[i];
+        return rc;
+    }
+    rc = rmat_reader_read(r, k, 1, raw, NULL, NULL, NULL, ei);
+    if (rc == RMAT_OK)
+        rmat_counts_to_kpa(sc, raw, 0, n, p);
+    return rc;
+}
+
 int rmat_movie_write(const char *rec_path, const char *out_path, const struct rmat_movie_opts *o,
                      const struct rmat_log *log, struct rmat_errinfo *ei)
 {
@@ -69,6 +88,7 @@ int rmat_movie_write(const char *rec_path, const char *out_path, const struct rm
     struct rmat_grid g;
     double *lut = NULL, *p = NULL, *t_s = NULL, *force = NULL;
     uint16_t *raw = NULL;
+    float *fv = NULL; /* a frame of a recording in kPa (an import) */
     uint64_t *t_us = NULL;
     uint8_t *live = NULL;
     char dir[4200], path[4300];
@@ -98,6 +118,9 @@ int rmat_movie_write(const char *rec_path, const char *out_path, const struct rm
     if (rc != RMAT_OK)
         goto out;
     const struct rmat_recording_info *info = rmat_reader_info(r);
+    /* A recording of pressures (an import) is drawn in kPa as it is. */
+    const int kpa_in = info->pressure;
+    const int in_kpa = cal != NULL || kpa_in;
     g.rows = info->dev.rows;
     g.cols = info->dev.cols;
     g.pitch_x_mm = info->dev.pitch_x_mm > 0 ? info->dev.pitch_x_mm : 10;
@@ -118,7 +141,8 @@ int rmat_movie_write(const char *rec_path, const char *out_path, const struct rm
         t_s = malloc(frames * sizeof *t_s);
         t_us = malloc(frames * sizeof *t_us);
         force = malloc(frames * sizeof *force);
-        if (!lut || !raw || !p || !live || !t_s || !t_us || !force) {
+        fv = kpa_in ? malloc(n * sizeof *fv) : NULL;
+        if (!lut || !raw || !p || !live || !t_s || !t_us || !force || (kpa_in && !fv)) {
             rc = rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "%s: out of memory", rec_path);
             goto out;
         }
@@ -173,10 +197,9 @@ int rmat_movie_write(const char *rec_path, const char *out_path, const struct rm
         const double t = o->from_s + (double)pic * o->speed / o->fps;
         while (k + 1 < frames && t_s[k + 1] <= t)
             k++;
-        rc = rmat_reader_read(r, k, 1, raw, NULL, NULL, NULL, ei);
+        rc = frame_kpa(r, k, fv, raw, &sc, n, p, ei);
         if (rc != RMAT_OK)
             goto out;
-        rmat_counts_to_kpa(&sc, raw, 0, n, p);
         for (int i = 0; i < g.rows; i++) {
             for (int j = 0; j < g.cols; j++)
                 fprintf(fm, "%s%.3g", j ? " " : "", p[(size_t)i * (size_t)g.cols + (size_t)j]);
@@ -189,13 +212,20 @@ int rmat_movie_write(const char *rec_path, const char *out_path, const struct rm
             continue;
         struct rmat_frame_metrics m;
         struct rmat_counts_scan scan;
-        rc = rmat_reader_read(r, f, 1, raw, NULL, NULL, NULL, ei);
-        if (rc != RMAT_OK)
-            goto out;
-        rmat_counts_scan(&sc, raw, g.rows, g.cols, NULL, live, &scan);
-        rmat_frame_metrics_from_counts(&g, raw, &sc, live, &scan, p, &m);
-        if (!cal)
-            rmat_frame_metrics_counts_units(&g, &m);
+        if (kpa_in) {
+            rc = frame_kpa(r, f, fv, raw, &sc, n, p, ei);
+            if (rc != RMAT_OK)
+                goto out;
+            rmat_frame_metrics_compute(&g, p, params.contact_threshold_kpa, &m);
+        } else {
+            rc = rmat_reader_read(r, f, 1, raw, NULL, NULL, NULL, ei);
+            if (rc != RMAT_OK)
+                goto out;
+            rmat_counts_scan(&sc, raw, g.rows, g.cols, NULL, live, &scan);
+            rmat_frame_metrics_from_counts(&g, raw, &sc, live, &scan, p, &m);
+            if (!cal)
+                rmat_frame_metrics_counts_units(&g, &m);
+        }
         force[f] = m.force_n;
         fmax = m.force_n > fmax ? m.force_n : fmax;
         fprintf(ff, "%.4f %.4g\n", t_s[f], m.force_n);
@@ -213,8 +243,8 @@ int rmat_movie_write(const char *rec_path, const char *out_path, const struct rm
         goto out;
     }
     {
-        const double top = cal ? o->scale_max_kpa : (double)(lut_n - 1);
-        const char *units = cal ? "kPa" : "raw counts (no calibration)";
+        const double top = in_kpa ? o->scale_max_kpa : (double)(lut_n - 1);
+        const char *units = in_kpa ? "kPa" : "raw counts (no calibration)";
         const double w_mm = g.cols * g.pitch_x_mm, h_mm = g.rows * g.pitch_y_mm;
         char abs_out[4200];
         if (out_path[0] == '/')
@@ -256,7 +286,7 @@ int rmat_movie_write(const char *rec_path, const char *out_path, const struct rm
                 "  unset multiplot\n"
                 "}\n",
                 w_mm, h_mm, g.pitch_x_mm, g.pitch_y_mm, to,
-                cal ? "force (N)" : "force (counts, sum)");
+                in_kpa ? "force (N)" : "force (counts, sum)");
         if (gif)
             fputs("set output\n", gp);
     }
@@ -317,6 +347,7 @@ out:
     free(t_s);
     free(t_us);
     free(force);
+    free(fv);
     rmat_calib_free(cal);
     rmat_reader_close(r);
     return rc;
