@@ -310,14 +310,15 @@ static void test_import_cli_round_trip(void **state)
 
 /* --- Zebris .apd: IMPORT.md §7's peak image ----------------------------- */
 
+static const char apd[] = "[General]\nDescription=pedcad Importfile\nSource=<<zebris>>\n"
+                          "Date=02/01/2024\nTime=15.04.05\nUnitDistance=mm\n"
+                          "UnitPressure=N/cm2\n\n[Technical]\nMaxSensorsX=100\n"
+                          "MaxSensorsY=40\nStartSensX=10\nStartSensY=5\nSensCountX=3\n"
+                          "SensCountY=4\nLDistX=8.0\nLDistY=7.5\n\n[Data]\n"
+                          "-1\t0.5\t2.0\t-1\n1.0\t12.5\t20.0\t-1\n-1\t3.0\t-1\t-1\n";
+
 static void test_import_cli_apd_analyze(void **state)
 {
-    static const char apd[] = "[General]\nDescription=pedcad Importfile\nSource=<<zebris>>\n"
-                              "Date=02/01/2024\nTime=15.04.05\nUnitDistance=mm\n"
-                              "UnitPressure=N/cm2\n\n[Technical]\nMaxSensorsX=100\n"
-                              "MaxSensorsY=40\nStartSensX=10\nStartSensY=5\nSensCountX=3\n"
-                              "SensCountY=4\nLDistX=8.0\nLDistY=7.5\n\n[Data]\n"
-                              "-1\t0.5\t2.0\t-1\n1.0\t12.5\t20.0\t-1\n-1\t3.0\t-1\t-1\n";
     (void)state;
     write_str("step.apd", apd);
     assert_int_equal(rollmat("import.log", "import", "step.apd", NULL), 0);
@@ -337,20 +338,21 @@ static void test_import_cli_apd_analyze(void **state)
 
 /* --- Zebris WinFDM raw ASCII: IMPORT.md §8, CRLF and Latin-1 ----------- */
 
+static const char fdm[] =
+    "Person\tExample Person\r\nBorn\t\r\n\r\nRecord\t02-01-2024 demo barfu\xdf\r\n"
+    "Application\tstatplat\r\nCreation date\t02/01/2024 15:04:05\r\nExercises\t{\r\n"
+    "1\tGait\t0.00\t0.02\r\n}\r\n\r\nFrequency,Hz\t100.000\r\nCount\t2\r\n\r\n"
+    "Time,ms\tl force,N\tr force,N\r\nCalibr\t\t\t\t\r\n\r\n0\t0.0\t4.2\r\n"
+    "10\t0.0\t0.0\r\n\r\n\r\nPlatform {\r\nColumns\t3\r\nLines\t2\r\n"
+    "Cell width,mm\t7.5\r\nCell height,mm\t7.5\r\nUnits\tN/cm^2\r\nFrame count\t2\r\n"
+    "Frequency\t100.00\r\n\r\nFrame 1 {\r\nExercise1\r\nTime, ms\t0.00\r\n"
+    "Center of force\t(x2,y1)\r\n\r\n\tx1\tx2\tx3\r\ny1\t0.00\t5.50\t2.00\r\n"
+    "y2\t0.00\t0.00\t0.00\r\n}\r\nFrame 2 {\r\nExercise1\r\nTime, ms\t10.00\r\n"
+    "Center of force\t(x1,y2)\r\n\r\n\tx1\tx2\tx3\r\ny1\t0.00\t0.00\t0.00\r\n"
+    "y2\t1.50\t0.00\t0.00\r\n}\r\n";
+
 static void test_import_cli_winfdm_analyze(void **state)
 {
-    static const char fdm[] =
-        "Person\tExample Person\r\nBorn\t\r\n\r\nRecord\t02-01-2024 demo barfu\xdf\r\n"
-        "Application\tstatplat\r\nCreation date\t02/01/2024 15:04:05\r\nExercises\t{\r\n"
-        "1\tGait\t0.00\t0.02\r\n}\r\n\r\nFrequency,Hz\t100.000\r\nCount\t2\r\n\r\n"
-        "Time,ms\tl force,N\tr force,N\r\nCalibr\t\t\t\t\r\n\r\n0\t0.0\t4.2\r\n"
-        "10\t0.0\t0.0\r\n\r\n\r\nPlatform {\r\nColumns\t3\r\nLines\t2\r\n"
-        "Cell width,mm\t7.5\r\nCell height,mm\t7.5\r\nUnits\tN/cm^2\r\nFrame count\t2\r\n"
-        "Frequency\t100.00\r\n\r\nFrame 1 {\r\nExercise1\r\nTime, ms\t0.00\r\n"
-        "Center of force\t(x2,y1)\r\n\r\n\tx1\tx2\tx3\r\ny1\t0.00\t5.50\t2.00\r\n"
-        "y2\t0.00\t0.00\t0.00\r\n}\r\nFrame 2 {\r\nExercise1\r\nTime, ms\t10.00\r\n"
-        "Center of force\t(x1,y2)\r\n\r\n\tx1\tx2\tx3\r\ny1\t0.00\t0.00\t0.00\r\n"
-        "y2\t1.50\t0.00\t0.00\r\n}\r\n";
     (void)state;
     write_str("plat.txt", fdm);
     assert_int_equal(rollmat("import.log", "import", "plat.txt", "-o", "plat.h5", NULL), 0);
@@ -368,21 +370,27 @@ static void test_import_cli_winfdm_analyze(void **state)
 
 /* --- in-bed text: the 64 x 32 preset, counts, a frame per second ------- */
 
-static void test_import_cli_inbed_counts(void **state)
+/* The in-bed preset: frame k holds 100 counts at (3, 5) and 50 k at
+ * (10, 20), CRLF. */
+static void write_inbed(const char *name)
 {
     char *s = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&s, &len);
-    (void)state;
-    /* Frame k: 100 counts at (3, 5) and 50 k at (10, 20). */
     for (int k = 0; k < 3; k++) {
         for (int i = 0; i < 2048; i++)
             fprintf(m, "%d\t", i == 3 * 32 + 5 ? 100 : i == 10 * 32 + 20 ? 50 * k : 0);
         fputs("\r\n", m);
     }
     fclose(m);
-    write_text("bed.txt", s, len);
+    write_text(name, s, len);
     free(s);
+}
+
+static void test_import_cli_inbed_counts(void **state)
+{
+    (void)state;
+    write_inbed("bed.txt");
     assert_int_equal(rollmat("import.log", "import", "bed.txt", "--format", "inbed", "--pitch-mm",
                              "10", "--rate-hz", "1", "-o", "bed.h5", NULL),
                      0);
@@ -670,6 +678,28 @@ static void test_import_cli_report_compare(void **state)
     assert_int_equal(rollmat("p.log", "plot", "rep.h5", "-o", "rep-plots", NULL), 0);
     assert_int_equal(rollmat("r.log", "report", "rep.h5", "-o", "rep.pdf", NULL), 0);
     assert_int_equal(rollmat("c.log", "compare", "rep.h5", "rep.h5", "-o", "cmp.pdf", NULL), 0);
+    /* The other kinds of grid: a single peak image without a rate (.apd),
+     * the WinFDM platform, an in-bed map in counts. */
+    write_str("step.apd", apd);
+    write_str("plat.txt", fdm);
+    write_inbed("bed.txt");
+    assert_int_equal(rollmat("i2.log", "import", "step.apd", "plat.txt", NULL), 0);
+    assert_int_equal(rollmat("i3.log", "import", "bed.txt", "--format", "inbed", "--pitch-mm", "10",
+                             "--rate-hz", "1", NULL),
+                     0);
+    {
+        static const char *const recs[] = {"step", "plat", "bed"};
+        for (size_t k = 0; k < 3; k++) {
+            char h5[64], plots[64], pdf[64], cmp[64];
+            snprintf(h5, sizeof h5, "%s.h5", recs[k]);
+            snprintf(plots, sizeof plots, "%s-plots", recs[k]);
+            snprintf(pdf, sizeof pdf, "%s.pdf", recs[k]);
+            snprintf(cmp, sizeof cmp, "%s-cmp.pdf", recs[k]);
+            assert_int_equal(rollmat("p2.log", "plot", h5, "-o", plots, NULL), 0);
+            assert_int_equal(rollmat("r2.log", "report", h5, "-o", pdf, NULL), 0);
+            assert_int_equal(rollmat("c2.log", "compare", h5, h5, "-o", cmp, NULL), 0);
+        }
+    }
     /* The report says where the data came from, and that it needs no
      * calibration. */
     if (access("/usr/bin/pdftotext", X_OK) != 0) {
