@@ -408,6 +408,19 @@ static void test_import_cli_inbed_counts(void **state)
         close_to(v[C_T], 2.0, 1e-9, "t of frame 2 at 1 Hz");
     }
     expect_in_file("bed-an/summary.json", "\"units\": \"counts\"");
+    /* Counts through export and import: UNITS raw, the same frames. */
+    assert_int_equal(rollmat("e.log", "export", "bed.h5", "--format", "tekscan", NULL), 0);
+    expect_in_file("bed.asf", "UNITS raw\n");
+    assert_int_equal(rollmat("i2.log", "import", "bed.asf", "-o", "bed2.h5", NULL), 0);
+    assert_int_equal(rollmat("c1.log", "export", "bed.h5", "--format", "csv", NULL), 0);
+    assert_int_equal(rollmat("c2.log", "export", "bed2.h5", "--format", "csv", NULL), 0);
+    {
+        char *a = slurp("bed.csv"), *b = slurp("bed2.csv");
+        const int same = strcmp(a, b) == 0;
+        free(a);
+        free(b);
+        assert_true(same);
+    }
     expect_in_file("bed-an/summary.json", "no rolling found");
 }
 
