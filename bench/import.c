@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bench/import: how fast the importer reads text exports (DESIGN.md: at
  * least 50 MB/s of export text on one core).
  *

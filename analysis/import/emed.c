@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* novel emed .lst (IMPORT.md §4): one page per picture.
  *
  * Latin-1, TABs; pages separated by a line holding a form feed; the file

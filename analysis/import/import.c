@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The import run (import.h): the format table, detection by content, and
  * the bookkeeping every reader shares between it and the sink: parts and
  * their provenance, gap events, time order, the file's digest.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Internal to analysis/import: the pieces every format's reader shares.
  *
  * - struct imp_lr, a line reader over a file or a memory buffer: a large

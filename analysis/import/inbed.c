@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* In-bed pressure-map text, PhysioNet style (IMPORT.md §10).
  *
  * No header: each line is a frame of TAB-separated integers ending with a

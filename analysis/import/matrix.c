@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Plain matrix CSV/TSV (IMPORT.md §11): numbers the user describes.
  *
  * Never chosen by detection: --rows, --cols, --pitch-mm, --unit and

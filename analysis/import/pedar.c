@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* novel pedar .asc: insoles as sensor lists (IMPORT.md §5).
  *
  * TAB-separated lines, each ending with a TAB, fields padded with spaces.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* novel pliance .asc: flexible mats (IMPORT.md §6).
  *
  * Space-aligned columns (no TABs). A pressure table (time + sensor ids,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* SHA-256 as FIPS 180-4 specifies it (sections 4.1.2, 4.2.2, 5.1.1, 6.2).
  * Message words are read big-endian with shifts, never by casting the
  * buffer, so the code is the same on any host byte order. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tekscan ASCII movie, F-Scan .asf and I-Scan .csv (IMPORT.md §2).
  *
  * A KEY value header, ASCII_DATA @@, then per frame a frame line, ROWS

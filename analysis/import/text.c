@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Text helpers shared by the import readers (import_int.h): the line
  * reader, locale-independent numbers, tokenizers, unit words, strings.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* XSENSOR CSV, the standard layout (IMPORT.md §3).
  *
  * UTF-8 with a BOM, every record padded with empty fields and followed by

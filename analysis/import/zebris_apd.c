@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Zebris pedcad import file, .apd (IMPORT.md §7): one peak image per step.
  *
  * INI sections; [Data] holds SensCountX lines of SensCountY TAB-separated

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Zebris WinFDM raw ASCII export, .txt (IMPORT.md §8).
  *
  * Latin-1, CRLF, TABs, German or English labels. A header (personal data

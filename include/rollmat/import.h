@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: reading other systems' exports (docs/import.md).
  *
  * A pure parsing layer: rmat_import_run() reads one export file and streams

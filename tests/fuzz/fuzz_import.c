@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer harness for the importers (analysis/import; STYLE.md 17: every
  * parser is fuzzed). The input is an export file held in memory; the
  * format is detected, or forced with RMAT_FUZZ_FORMAT=<name> (rollmat

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Builds tests/fuzz/fuzz_import.c with clang's libFuzzer and runs it for
 # SECONDS (default 120) per format, each from seeds made of IMPORT.md's
 # examples. Crashes land in build-fuzz/crash-import-<format>-*.

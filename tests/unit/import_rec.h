@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Test support for the import tests (tests/unit/test_import_*.c): a sink
  * that records what a reader streams, the per-frame figures the tests check
  * against hand-computed values, and helpers to write export files built in

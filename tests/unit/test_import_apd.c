@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Zebris pedcad .apd (analysis/import/zebris_apd.c; IMPORT.md §7): the
  * spec's example with a [Customer] section, LF and CRLF: rows are X (so
  * pitch_y = LDistX), -1 cells stored as 0 with mask 1, N/cm2 to kPa, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Detection and the format table (analysis/import/import.c; IMPORT.md §1,
  * §9, §11): each format's head recognised by content; ties broken by the
  * extension; numeric text pointing at --format matrix with its options;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* novel emed .lst (analysis/import/emed.c; IMPORT.md §4): pages built as
  * the spec shows them (Latin-1 cm², TABs, lines ending in a space, form
  * feeds, no final newline), windows that differ from page to page (their

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Regression inputs from fuzzing the importers (tests/fuzz/fuzz_import.c,
  * tests/fuzz/run-import.sh): each input once crashed or leaked; each must
  * now end with an error or success, every frame finite and the right size,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* In-bed pressure-map text (analysis/import/inbed.c; IMPORT.md §10):
  * 2048-value lines detected as the 64 x 32 preset, each ending with a TAB
  * (not one more value), CRLF; the spec's 2 x 3 example with --rows/--cols;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Plain matrix CSV/TSV (analysis/import/matrix.c; IMPORT.md §11): the
  * spec's line layout with a time column; a block layout with header text,
  * `Frame N` labels, ';' separators, decimal commas, B and empty cells,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* novel pedar .asc (analysis/import/pedar.c; IMPORT.md §5): the spec's
  * example as is (TABs with spaces inside fields, every line ending with a
  * TAB, the right mask list ending with a comma, ids 1..n twice, the first

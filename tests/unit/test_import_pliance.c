@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* novel pliance .asc (analysis/import/pliance.c; IMPORT.md §6): the spec's
  * example completed (the whole force table with rows outside the pressure
  * window and '-' CoP at zero force, every corner row), checked by hand:

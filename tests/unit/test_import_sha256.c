@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* SHA-256 (analysis/import/sha256.c) against the known answers of FIPS
  * 180-4's examples (NIST CSRC "Examples with intermediate values" and the
  * long-message vector): "abc", the empty string, the 448-bit message and

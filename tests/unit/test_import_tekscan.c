@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tekscan ASCII movies (analysis/import/tekscan.c; IMPORT.md §2): the
  * spec's example (short frame lines, kPa, B outline, a comment that reads
  * like text), an I-Scan export with long frame lines, raw counts, CRLF, an

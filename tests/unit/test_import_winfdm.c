@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Zebris WinFDM raw ASCII (analysis/import/zebris_fdm.c; IMPORT.md §8):
  * the spec's example completed, in CRLF and Latin-1: the force table first
  * (attribution zeros), `Platform {` never closed, `Frame count` that is not

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* XSENSOR CSV (analysis/import/xsensor.c; IMPORT.md §3): an export built
  * with every quirk the spec lists (BOM, records padded to 6 fields and
  * each followed by an empty record, a quoted path holding a comma, two
