@@ -396,7 +396,7 @@ int imp_read_emed(struct imp *im)
         goto out;
     }
     if (nm == 0) {
-        rc = e.lr.line == 0 ? imp_err(im, 0, "the file is empty")
+        rc = e.lr.line == 0 ? imp_err(im, 0, "the file is empty: expected an export, found 0 bytes")
                             : imp_err(im, e.lr.line + 1, "no picture (Pict-No.:) in the file");
         goto out;
     }

@@ -700,7 +700,8 @@ int rmat_import_detect_mem(const uint8_t *buf, size_t len, const char *name,
     if (!buf && len)
         return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "no data");
     if (n == 0)
-        return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0, "%s: the file is empty", name);
+        return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                                "%s: the file is empty: expected an export, found 0 bytes", name);
     head = malloc(n + 1);
     if (!head)
         return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "%s: out of memory", name);

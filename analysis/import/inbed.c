@@ -185,7 +185,7 @@ int imp_read_inbed(struct imp *im)
         goto out;
     }
     if (idx == 0) {
-        rc = imp_err(im, 0, "the file is empty");
+        rc = imp_err(im, 0, "the file is empty: expected an export, found 0 bytes");
         goto out;
     }
     if (part < 0) {

@@ -338,7 +338,7 @@ int imp_read_matrix(struct imp *im)
         goto out_lr;
     }
     if (m.nframes == 0) {
-        rc = lr.line == 0 ? imp_err(im, 0, "the file is empty")
+        rc = lr.line == 0 ? imp_err(im, 0, "the file is empty: expected an export, found 0 bytes")
                           : imp_err(im, lr.line + 1, "no data lines (numbers) in the file");
         goto out_lr;
     }

@@ -91,10 +91,11 @@ int imp_read_pedar(struct imp *im)
             goto out;
         }
         if (got == 0) {
-            rc = lr.line == 0 ? imp_err(im, 0, "the file is empty")
-                              : imp_err(im, lr.line + 1,
-                                        "expected the column header time[secs], found the end "
-                                        "of the file");
+            rc = lr.line == 0
+                     ? imp_err(im, 0, "the file is empty: expected an export, found 0 bytes")
+                     : imp_err(im, lr.line + 1,
+                               "expected the column header time[secs], found the end "
+                               "of the file");
             goto out;
         }
         imp_str_add_latin1(&hdr, line, len, IMP_MAX_HEADER);

@@ -242,7 +242,7 @@ static int read_header(struct tek *t, struct imp_str *hdr, struct imp_attrs *at)
             return got;
         if (got == 0) {
             if (t->lr.line == 0)
-                return imp_err(im, 0, "the file is empty");
+                return imp_err(im, 0, "the file is empty: expected an export, found 0 bytes");
             return imp_err(im, t->lr.line + 1,
                            "expected ASCII_DATA @@ before the frames, found the end of the file");
         }

@@ -382,10 +382,11 @@ int imp_read_xsensor(struct imp *im)
             goto out;
         }
         if (got == 0) {
-            rc = x->lr.line == 0 ? imp_err(im, 0, "the file is empty")
-                                 : imp_err(im, x->lr.line + 1,
-                                           "expected FRAME,<n> records, found the end of the "
-                                           "file");
+            rc = x->lr.line == 0
+                     ? imp_err(im, 0, "the file is empty: expected an export, found 0 bytes")
+                     : imp_err(im, x->lr.line + 1,
+                               "expected FRAME,<n> records, found the end of the "
+                               "file");
             goto out;
         }
         if (x->pre.full) {

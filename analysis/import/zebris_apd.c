@@ -219,7 +219,7 @@ int imp_read_apd(struct imp *im)
         goto out;
     }
     if (lr.line == 0) {
-        rc = imp_err(im, 0, "the file is empty");
+        rc = imp_err(im, 0, "the file is empty: expected an export, found 0 bytes");
         goto out;
     }
     if (!data_line) {

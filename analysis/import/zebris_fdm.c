@@ -238,7 +238,7 @@ static int pass1(struct fdm *z, struct imp_str *hdr, struct imp_attrs *at)
         goto out;
     }
     if (lr.line == 0) {
-        rc = imp_err(im, 0, "the file is empty");
+        rc = imp_err(im, 0, "the file is empty: expected an export, found 0 bytes");
         goto out;
     }
     if (!z->platform_line || !z->frames_line) {

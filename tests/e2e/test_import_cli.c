@@ -770,7 +770,7 @@ static void test_import_cli_bad_input(void **state)
          "DATA_TYPE MOVIE\nROWS 1\nCOLS 2\nROW_SPACING 1 furlongs\nCOL_SPACING 1 mm\n"
          "SECONDS_PER_FRAME 0.01\nUNITS KPa\nASCII_DATA @@\n\nFrame 1\n1,2\n\n@@\n",
          "unit.asf:4: ROW_SPACING: unknown length unit \"furlongs\""},
-        {"empty.asf", "", "empty.asf"},
+        {"empty.asf", "", "empty.asf: the file is empty: expected an export, found 0 bytes"},
     };
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
