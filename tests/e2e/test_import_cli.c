@@ -179,6 +179,32 @@ static void no_h5_but(const char *keep)
     closedir(d);
 }
 
+/* A string attribute of the group at gpath in the recording name (""
+ * if missing), into buf. */
+static void h5_attr(const char *name, const char *gpath, const char *attr, char *buf, size_t cap)
+{
+    char path[PATHLEN];
+    hid_t f, g, a, t, mt;
+    rmat_test_pathf(path, sizeof path, "%s/%s", dir, name);
+    buf[0] = '\0';
+    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    g = H5Gopen2(f, gpath, H5P_DEFAULT);
+    assert_true(g >= 0);
+    a = H5Aopen(g, attr, H5P_DEFAULT);
+    assert_true(a >= 0);
+    t = H5Aget_type(a);
+    assert_true(H5Tget_size(t) < cap);
+    mt = H5Tcopy(t);
+    assert_true(H5Aread(a, mt, buf) >= 0);
+    buf[H5Tget_size(t)] = '\0';
+    H5Tclose(mt);
+    H5Tclose(t);
+    H5Aclose(a);
+    H5Gclose(g);
+    H5Fclose(f);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -240,6 +266,28 @@ static void test_import_cli_tekscan_analyze(void **state)
     close_to(summary_num("walk-an", "passes"), 0, 0, "passes");
     assert_true(isnan(summary_num("walk-an", "cadence_cpm")));
     close_to(summary_num("walk-an", "peak_kpa"), 30, 1e-9, "session peak");
+    /* /source: the format, the file's name, its SHA-256 as sha256sum
+     * computes it, the header verbatim (the comment line kept). */
+    {
+        char v[4096], file[PATHLEN], *sum;
+        char *argv[] = {(char *)"/usr/bin/sha256sum", file, NULL};
+        h5_attr("walk.h5", "/source", "format", v, sizeof v);
+        assert_string_equal(v, "tekscan");
+        h5_attr("walk.h5", "/source", "file_name", v, sizeof v);
+        assert_string_equal(v, "walk.asf");
+        h5_attr("walk.h5", "/source", "header", v, sizeof v);
+        assert_non_null(strstr(v, "SECONDS_PER_FRAME 0.01\nCOMMENTS:\nwalk trial 3\n"));
+        rmat_test_pathf(file, sizeof file, "%s/walk.asf", dir);
+        rmat_test_pathf(v, sizeof v, "%s/sum.txt", dir);
+        assert_int_equal(rmat_test_run(argv, v, TIMEOUT), 0);
+        sum = slurp("sum.txt");
+        sum[64] = '\0';
+        h5_attr("walk.h5", "/source", "sha256", v, sizeof v);
+        assert_string_equal(v, sum);
+        free(sum);
+        h5_attr("walk.h5", "/device", "layout", v, sizeof v);
+        assert_string_equal(v, "grid");
+    }
     /* Never overwritten. */
     assert_int_equal(rollmat("again.log", "import", "walk.asf", "-o", "walk.h5", NULL), 1);
     expect_in_file("again.log", "walk.h5 exists; rollmat never overwrites");
