@@ -293,6 +293,41 @@ static void test_import_cli_tekscan_analyze(void **state)
     expect_in_file("again.log", "walk.h5 exists; rollmat never overwrites");
 }
 
+/* Analyses the recording name (the Tekscan example's frames) and checks
+ * frame 0 against test_import_cli_tekscan_analyze's hand values. */
+static void check_frame_import(const char *name)
+{
+    assert_int_equal(rollmat("cf.log", "analyze", name, "-o", "cf-an", "--no-plot", NULL), 0);
+    check_frame("cf-an", 0, 0.3, 0.15, 30, 280.0 / 60, 2.5, 1e-5);
+}
+
+/* A header over the 64 KiB an HDF5 object header holds (3,000 comment
+ * lines, 174,000 bytes) is kept whole (dense attribute storage). */
+static void test_import_cli_long_header(void **state)
+{
+    const char *cut = strstr(tekscan_example, "walk trial 3\n");
+    char *s = NULL, *v;
+    size_t len = 0;
+    FILE *m = open_memstream(&s, &len);
+    (void)state;
+    fwrite(tekscan_example, 1, (size_t)(cut - tekscan_example), m);
+    for (int i = 0; i < 3000; i++)
+        fprintf(m, "comment line %06d with some text to make it long enough\n", i);
+    fputs(cut + strlen("walk trial 3\n"), m);
+    fclose(m);
+    write_text("long.asf", s, len);
+    free(s);
+    assert_int_equal(rollmat("i.log", "import", "long.asf", NULL), 0);
+    v = malloc(1 << 20);
+    assert_non_null(v);
+    h5_attr("long.h5", "/source", "header", v, 1 << 20);
+    /* 58 bytes a comment line (57 characters and LF). */
+    assert_true(strlen(v) > 3000 * 58);
+    assert_non_null(strstr(v, "comment line 002999 with some text"));
+    free(v);
+    check_frame_import("long.h5");
+}
+
 /* The mask holds whatever the frames say: a recording whose cell without a
  * sensel holds a value (written by another tool) is analysed as if it held
  * none. */
@@ -898,6 +933,7 @@ int main(void)
         cmocka_unit_test_setup(test_import_cli_bad_input, setup),
         cmocka_unit_test_setup(test_import_cli_tekscan_analyze, setup),
         cmocka_unit_test_setup(test_import_cli_mask_wins, setup),
+        cmocka_unit_test_setup(test_import_cli_long_header, setup),
         cmocka_unit_test_setup(test_import_cli_round_trip, setup),
         cmocka_unit_test_setup(test_import_cli_apd_analyze, setup),
         cmocka_unit_test_setup(test_import_cli_winfdm_analyze, setup),
