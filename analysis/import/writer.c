@@ -73,6 +73,7 @@ struct wpart {
     hid_t kind_t, text_t;
     uint64_t events;
     int counts;
+    uint16_t max_count; /* the largest count seen (counts only): sets adc_bits */
     int rows, cols;
     size_t n;     /* rows * cols */
     size_t block; /* frames per chunk and per write */
@@ -190,6 +191,36 @@ static int put_text(hid_t g, const char *name, const char *v)
     if (!v)
         v = "";
     return rmat_h5_put_str(g, name, v, strlen(v) + 1);
+}
+
+/* Appends a line to the string attribute name of g. */
+static int add_line(hid_t g, const char *name, const char *line)
+{
+    char *old = NULL, *all;
+    size_t n = 0;
+    hid_t a = H5Aopen(g, name, H5P_DEFAULT);
+    int rc = -1;
+
+    if (a >= 0) {
+        hid_t t = H5Aget_type(a);
+        n = t >= 0 ? H5Tget_size(t) : 0;
+        old = calloc(1, n + 1);
+        if (old && (n == 0 || H5Aread(a, t, old) < 0))
+            old[0] = '\0';
+        if (t >= 0)
+            H5Tclose(t);
+        H5Aclose(a);
+    }
+    n = old ? strlen(old) : 0;
+    all = malloc(n + strlen(line) + 2);
+    if (all) {
+        snprintf(all, n + strlen(line) + 2, "%s%s%s", old ? old : "",
+                 n && old[n - 1] != '\n' ? "\n" : "", line);
+        rc = H5Adelete(g, name) < 0 ? -1 : put_text(g, name, all);
+    }
+    free(all);
+    free(old);
+    return rc;
 }
 
 static void close_id(hid_t *h, herr_t (*fn)(hid_t))
@@ -659,6 +690,7 @@ static int w_frame(void *ctx, const struct rmat_import_frame *f)
             /* The parsers accept only whole counts in range; a bound kept
              * here all the same, since a cast of anything else is undefined. */
             dst[k] = v >= 0.0f && v <= 65535.0f ? (uint16_t)lrintf(v) : 0;
+            p->max_count = dst[k] > p->max_count ? dst[k] : p->max_count;
         }
     } else {
         memcpy((float *)p->val + i * p->n, f->values, p->n * sizeof(float));
@@ -795,19 +827,36 @@ static int w_part_end(void *ctx, const struct rmat_import_part *ip)
         rc = flush_vendor(w, p);
     if (rc != RMAT_OK)
         return rc;
-    /* What only the end tells: the rate (XSENSOR) and the file's hash. */
+    /* What only the end tells: the rate (XSENSOR), the range of the counts
+     * and the file's hash. An export of counts does not say its ADC's
+     * resolution; the analysis of counts needs one (its default contact
+     * threshold is 5% of the full scale), so adc_bits is the fewest bits
+     * that hold every count of the file, and /source says so. */
+    int bits = 0;
+    char note[160] = "";
+    if (p->counts) {
+        bits = 1;
+        while (bits < 16 && (1u << bits) - 1u < (unsigned)p->max_count)
+            bits++;
+        snprintf(note, sizeof note,
+                 "adc_bits %d: the fewest bits that hold the largest count, %u (the export does "
+                 "not state its resolution)",
+                 bits, (unsigned)p->max_count);
+    }
     g = H5Gopen2(p->file, "device", H5P_DEFAULT);
-    if (g < 0 || H5Adelete(g, "rate_hz") < 0 || rmat_h5_put_f64(g, "rate_hz", ip->rate_hz) < 0) {
+    if (g < 0 || H5Adelete(g, "rate_hz") < 0 || rmat_h5_put_f64(g, "rate_hz", ip->rate_hz) < 0 ||
+        (p->counts && (H5Adelete(g, "adc_bits") < 0 || rmat_h5_put_int(g, "adc_bits", bits) < 0))) {
         if (g >= 0)
             H5Gclose(g);
-        return h5_err(w, p->tmp, "writing /device rate_hz");
+        return h5_err(w, p->tmp, "writing /device rate_hz and adc_bits");
     }
     H5Gclose(g);
     g = H5Gopen2(p->file, "source", H5P_DEFAULT);
     if (g < 0 || put_text(g, "sha256", ip->sha256) < 0 ||
         rmat_h5_put_num(g, "file_size", H5T_STD_U64LE, H5T_NATIVE_UINT64, &ip->file_size) < 0 ||
         rmat_h5_put_num(g, "frames", H5T_STD_U64LE, H5T_NATIVE_UINT64, &p->frames) < 0 ||
-        H5Adelete(g, "warnings") < 0 || put_text(g, "warnings", ip->warnings) < 0) {
+        H5Adelete(g, "warnings") < 0 || put_text(g, "warnings", ip->warnings) < 0 ||
+        (note[0] && add_line(g, "assumptions", note) < 0)) {
         if (g >= 0)
             H5Gclose(g);
         return h5_err(w, p->tmp, "writing /source");

@@ -491,6 +491,16 @@ static void test_import_cli_inbed_counts(void **state)
         close_to(v[C_T], 2.0, 1e-9, "t of frame 2 at 1 Hz");
     }
     expect_in_file("bed-an/summary.json", "\"units\": \"counts\"");
+    /* The export states no resolution: adc_bits is the fewest bits that
+     * hold its largest count, 100: 7 (0..127), so the default contact
+     * threshold is 5% of 127 = 6.35 counts. Frame 1: 100 at (3, 5) and 50
+     * at (10, 20), both in contact: raw sum 150; area 2 cm2; CoP x = (100*55
+     * + 50*205) / 150 = 105, y = (100*35 + 50*105) / 150 = 58.333. */
+    assert_int_equal(rollmat("an2.log", "analyze", "bed.h5", "-o", "bed-an2", "--no-plot", NULL),
+                     0);
+    check_frame("bed-an2", 1, 150, 2, 100, 105, 8750.0 / 150, 1e-4);
+    close_to(summary_num("bed-an2", "contact_threshold_counts"), 0.05 * 127, 1e-9,
+             "the default threshold in counts");
     /* Counts through export and import: UNITS raw, the same frames. */
     assert_int_equal(rollmat("e.log", "export", "bed.h5", "--format", "tekscan", NULL), 0);
     expect_in_file("bed.asf", "UNITS raw\n");
