@@ -929,7 +929,8 @@ int rmat_import_write(const char *input, const struct rmat_import_opts *opts,
     struct writer *w;
     struct rmat_import_sink sink;
     struct stat st;
-    int rc, sides_distinct, linked = 0;
+    int rc, sides_distinct, linked = 0, nw = 0;
+    int idx[IMP_MAX_PARTS];
 
     if (n)
         *n = 0;
@@ -961,47 +962,63 @@ int rmat_import_write(const char *input, const struct rmat_import_opts *opts,
             *ei = w->err;
         goto fail;
     }
-    if (w->nparts == 0) {
+    /* The parts written: those begun (with --side, the other insole's
+     * index is skipped). Each must have ended (its file closed, its hash
+     * written): one still open is unfinished and never becomes a
+     * recording. */
+    for (int i = 0; i < w->nparts; i++) {
+        if (!w->part[i].open)
+            continue;
+        if (w->part[i].file >= 0) {
+            rc = rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                                  "%s: recording %d of the file was not finished by its reader",
+                                  input, i + 1);
+            goto fail;
+        }
+        idx[nw++] = i;
+    }
+    if (nw == 0) {
         rc = rmat_errinfo_set(ei, RMAT_E_FORMAT, 0, "%s: no recording in the file", input);
         goto fail;
     }
-    if ((size_t)w->nparts > cap) {
-        rc = rmat_errinfo_set(ei, RMAT_E_ARG, 0, "%s: %d recordings, room for %zu", input,
-                              w->nparts, cap);
+    if ((size_t)nw > cap) {
+        rc = rmat_errinfo_set(ei, RMAT_E_ARG, 0, "%s: %d recordings, room for %zu", input, nw, cap);
         goto fail;
     }
-    sides_distinct = 1;
-    for (int i = 0; i < w->nparts; i++)
-        for (int j = 0; j < i; j++)
-            if (w->part[i].side == RMAT_IMPORT_SIDE_ANY || w->part[i].side == w->part[j].side)
+    /* Named by side when the sides tell every part apart. */
+    sides_distinct = nw > 1;
+    for (int a = 0; a < nw; a++)
+        for (int b = 0; b <= a; b++) {
+            const enum rmat_import_side sa = w->part[idx[a]].side, sb = w->part[idx[b]].side;
+            if (sa == RMAT_IMPORT_SIDE_ANY || (a != b && sa == sb))
                 sides_distinct = 0;
-    if (w->nparts == 1 && w->part[0].side == RMAT_IMPORT_SIDE_ANY)
-        sides_distinct = 0;
+        }
     /* Every final name first, then the links: a name that exists stops the
      * import before any recording appears. */
-    for (int i = 0; i < w->nparts; i++) {
-        struct rmat_import_written *o = &wr[i];
+    for (int k = 0; k < nw; k++) {
+        const struct wpart *p = &w->part[idx[k]];
+        struct rmat_import_written *o = &wr[k];
         memset(o, 0, sizeof *o);
-        rc = rmat_import_out_name(input, w->out, i, w->nparts, w->part[i].side, sides_distinct,
-                                  o->path, sizeof o->path, ei);
+        rc = rmat_import_out_name(input, w->out, k, nw, p->side, sides_distinct, o->path,
+                                  sizeof o->path, ei);
         if (rc != RMAT_OK)
             goto fail;
-        o->side = w->part[i].side;
-        snprintf(o->part, sizeof o->part, "%s", w->part[i].part_name);
-        o->frames = w->part[i].frames;
-        o->rows = w->part[i].rows;
-        o->cols = w->part[i].cols;
-        o->counts = w->part[i].counts;
-        o->layout = w->part[i].layout;
+        o->side = p->side;
+        snprintf(o->part, sizeof o->part, "%s", p->part_name);
+        o->frames = p->frames;
+        o->rows = p->rows;
+        o->cols = p->cols;
+        o->counts = p->counts;
+        o->layout = p->layout;
     }
-    for (int i = 0; i < w->nparts; i++) {
-        if (link(w->part[i].tmp, wr[i].path) != 0) {
+    for (int k = 0; k < nw; k++) {
+        if (link(w->part[idx[k]].tmp, wr[k].path) != 0) {
             int e = errno;
             rc = e == EEXIST ? rmat_errinfo_set(ei, RMAT_E_EXISTS, e,
                                                 "%s: already exists; rollmat never overwrites a "
                                                 "recording: choose another name with -o",
-                                                wr[i].path)
-                             : rmat_errinfo_set(ei, rmat_err_from_errno(e), e, "%s: %s", wr[i].path,
+                                                wr[k].path)
+                             : rmat_errinfo_set(ei, rmat_err_from_errno(e), e, "%s: %s", wr[k].path,
                                                 strerror(e));
             for (int j = 0; j < linked; j++)
                 (void)unlink(wr[j].path);
@@ -1009,12 +1026,12 @@ int rmat_import_write(const char *input, const struct rmat_import_opts *opts,
         }
         linked++;
     }
-    for (int i = 0; i < w->nparts; i++) {
-        (void)unlink(w->part[i].tmp);
-        w->part[i].open = 0;
+    for (int k = 0; k < nw; k++) {
+        (void)unlink(w->part[idx[k]].tmp);
+        w->part[idx[k]].open = 0;
     }
     if (n)
-        *n = (size_t)w->nparts;
+        *n = (size_t)nw;
     free(w);
     return RMAT_OK;
 fail:

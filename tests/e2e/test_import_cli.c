@@ -616,6 +616,13 @@ static void test_import_cli_xsensor_pair(void **state)
      * y = (112.5*2.5 + 30*7.5) / 142.5 = 3.552632 (float32 storage: 1e-5). */
     check_frame("left-an", 0, 0.474961, 0.75, 9.999178, 1293.75 / 142.5, 506.25 / 142.5, 1e-5);
     expect_in_file("left-an/summary.json", "\"side\": \"left\"");
+    /* --side keeps one insole, under the name given. */
+    assert_int_equal(
+        rollmat("side.log", "import", "xs.csv", "--side", "right", "-o", "one.h5", NULL), 0);
+    assert_true(exists("one.h5"));
+    assert_false(exists("one-right.h5"));
+    assert_int_equal(rollmat("a1.log", "analyze", "one.h5", "-o", "one-an", "--no-plot", NULL), 0);
+    expect_in_file("one-an/summary.json", "\"side\": \"right\"");
     /* The pair's right insole through export and import: the same frames
      * (pressures in mmHg made kPa are not round numbers: nine digits give
      * the float32 back). */
