@@ -9,8 +9,9 @@
  * Build and run (tests/fuzz/run-import.sh does both, per format, with
  * seeds made from IMPORT.md's examples):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_DEFAULT_SOURCE \
- *     -Iinclude tests/fuzz/fuzz_import.c analysis/import/[a-z]*.c \
- *     acq/diag.c firmware/core/err.c -lm -o build-fuzz/fuzz_import
+ *     -Iinclude tests/fuzz/fuzz_import.c analysis/import/<the parsers>.c \
+ *     common/diag.c firmware/core/err.c -lm -o build-fuzz/fuzz_import
+ *   (every .c of analysis/import but writer.c and export.c, which need HDF5)
  *   RMAT_FUZZ_FORMAT=tekscan build-fuzz/fuzz_import -max_total_time=120 CORPUS
  */
 #include <math.h>
