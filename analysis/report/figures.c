@@ -128,15 +128,19 @@ static int write_maps(struct rmat_session_view *v, struct rmat_errinfo *ei)
     return RMAT_OK;
 }
 
+/* One bin of the time series: means, and the least and the most of force
+ * and area, drawn as a band behind the mean so a spike or a dip shorter
+ * than a bin stays visible (an envelope per pixel column, as it were). */
 struct bin {
     size_t n, n_contact;
-    double t, force, force_max, kpa, peak, area;
+    double t, force, force_max, force_min, kpa, peak, area, area_min, area_max;
 };
 
 static void bin_reset(struct bin *b)
 {
     memset(b, 0, sizeof *b);
-    b->force_max = -INFINITY;
+    b->force_max = b->area_max = -INFINITY;
+    b->force_min = b->area_min = INFINITY;
     b->peak = -INFINITY;
 }
 
@@ -155,6 +159,12 @@ static void bin_write(FILE *f, const struct bin *b)
     put_num(f, isfinite(b->peak) ? b->peak : NAN);
     fputc(',', f);
     put_num(f, b->area / (double)b->n);
+    fputc(',', f);
+    put_num(f, isfinite(b->force_min) ? b->force_min : NAN);
+    fputc(',', f);
+    put_num(f, isfinite(b->area_min) ? b->area_min : NAN);
+    fputc(',', f);
+    put_num(f, isfinite(b->area_max) ? b->area_max : NAN);
     fputc('\n', f);
 }
 
@@ -205,9 +215,11 @@ static int read_frames(struct rmat_session_view *v, struct rmat_errinfo *ei)
     }
     /* The columns under the analysis's own names: counts are never
      * written under a physical name (units.h). */
-    fprintf(ts, "# t_s,%s,%s_max%s,%s,%s,area_cm2\n", rmat_units_name("force_n", v->calibrated),
+    fprintf(ts, "# t_s,%s,%s_max%s,%s,%s,area_cm2,%s_min%s,area_min_cm2,area_max_cm2\n",
+            rmat_units_name("force_n", v->calibrated),
             v->calibrated ? "force" : rmat_units_name("force_n", 0), v->calibrated ? "_n" : "",
-            rmat_units_name("mean_kpa", v->calibrated), rmat_units_name("peak_kpa", v->calibrated));
+            rmat_units_name("mean_kpa", v->calibrated), rmat_units_name("peak_kpa", v->calibrated),
+            v->calibrated ? "force" : rmat_units_name("force_n", 0), v->calibrated ? "_n" : "");
     /* The thinned path (pathdec.h): a blank line ends each of its lines. */
     fputs("# x_mm,y_mm\n", cop);
     bin_reset(&b);
@@ -231,6 +243,12 @@ static int read_frames(struct rmat_session_view *v, struct rmat_errinfo *ei)
         b.area += isfinite(area) ? area : 0;
         if (force > b.force_max)
             b.force_max = force;
+        if (force < b.force_min)
+            b.force_min = force;
+        if (area > b.area_max)
+            b.area_max = area;
+        if (area < b.area_min)
+            b.area_min = area;
         if (peak > b.peak)
             b.peak = peak;
         if (isfinite(kpa)) {
@@ -1624,9 +1642,13 @@ void rmat_fig_timeseries(FILE *f, const struct rmat_session_view *v, const char 
     /* Without calibration the load is a sum of counts, not a force. */
     ts_panel(f, v, x0, y0 + lh + axis_h + 2 * ph, w, ph, gap_h / ph, gap_h / ph,
              nice_top(v->ymax_force), 0, v->calibrated ? "force (N)" : "load (sum of counts)",
-             v->calibrated ? "'timeseries.csv' using 1:2 with lines lw 1.5 lc rgb '" RMAT_OI_BLUE
+             v->calibrated ? "'timeseries.csv' using 1:7:3 with filledcurves fc rgb '" RMAT_OI_BLUE
+                             "' fs transparent solid 0.25 noborder notitle, \\\n"
+                             "  '' using 1:2 with lines lw 1.5 lc rgb '" RMAT_OI_BLUE
                              "' title 'force'\n"
-                           : "'timeseries.csv' using 1:2 with lines lw 1.5 lc rgb '" RMAT_OI_BLUE
+                           : "'timeseries.csv' using 1:7:3 with filledcurves fc rgb '" RMAT_OI_BLUE
+                             "' fs transparent solid 0.25 noborder notitle, \\\n"
+                             "  '' using 1:2 with lines lw 1.5 lc rgb '" RMAT_OI_BLUE
                              "' title 'sum of counts'\n");
     {
         char ylab[64];
@@ -1640,8 +1662,9 @@ void rmat_fig_timeseries(FILE *f, const struct rmat_session_view *v, const char 
     }
     ts_panel(f, v, x0, y0 + lh, w, ph + axis_h, axis_h / (ph + axis_h), gap_h / (ph + axis_h),
              nice_top(v->ymax_area), 1, "contact area (cm²)",
-             "'timeseries.csv' using 1:6 with lines lw 1.5 lc rgb '" RMAT_OI_GREEN
-             "' title 'contact area'\n");
+             "'timeseries.csv' using 1:8:9 with filledcurves fc rgb '" RMAT_OI_GREEN
+             "' fs transparent solid 0.25 noborder notitle, \\\n"
+             "  '' using 1:6 with lines lw 1.5 lc rgb '" RMAT_OI_GREEN "' title 'contact area'\n");
     if (nll > 0 && rows > 0)
         ts_list(f, ll, nll, v->n_ev_listed, cols, rows, x0 + 0.02 * w, x0 + w - 0.03 * w, y0,
                 lh - 0.2 * LIST_ROW_PT / pg.h_pt, LIST_ROW_PT / pg.h_pt,
