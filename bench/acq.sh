@@ -16,7 +16,7 @@ seconds=${1:-60}
 shift || true
 compressions=("$@")
 [ ${#compressions[@]} -gt 0 ] || compressions=(none deflate:1)
-build=${RMAT_BENCH_BUILD:-build/release}
+build=${RMAT_BENCH_BUILD:-build/bench}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DRMAT_BUILD_TESTS=OFF -DRMAT_FIRMWARE=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" --target rollmat_cli rollmatd rollmat-sim >/dev/null
 sim=$build/firmware/boards/sim/rollmat-sim
@@ -42,7 +42,7 @@ run() {
   pids+=($dpid)
   local up=0
   for _ in $(seq 100); do
-    if "$build"/rollmat status --socket "$tmp/ctl" 2>/dev/null | grep -q connected=1; then
+    if "$build"/rollmat status --raw --socket "$tmp/ctl" 2>/dev/null | grep -q connected=1; then
       up=1; break
     fi
     sleep 0.1
@@ -59,7 +59,7 @@ run() {
   local c1 s1 t1; c1=$(ticks "$dpid"); s1=$(ticks "$simpid"); t1=$(date +%s.%N)
   local reply; reply=$("$build"/rollmat record stop --socket "$tmp/ctl")
   local rss; rss=$(awk '/VmHWM/ {print $2}' "/proc/$dpid/status")
-  local status; status=$("$build"/rollmat status --socket "$tmp/ctl")
+  local status; status=$("$build"/rollmat status --raw --socket "$tmp/ctl")
   kill "${pids[@]}" 2>/dev/null || true
   wait "${pids[@]}" 2>/dev/null || true
   local frames lost drops size
@@ -74,8 +74,11 @@ run() {
     printf "%dx%d %s at %d Hz, %s, for %.1f s: %d frames kept (%.0f expected), %d lost, %d bad packets\n",
            r, c, m, hz, comp, wall, f, hz * wall, l, d;
     raw = f * r * c * 2;
+    pct = 0;
+    if (raw > 0)
+      pct = 100 * mb / raw;
     printf "  rollmatd: %.2f%% of one core, peak RSS %.1f MB; file %.1f MB (%.2f MB/s), %.1f%% of the raw counts\n",
-           100 * dc / tck / wall, rss / 1024, mb / 1e6, mb / 1e6 / wall, raw > 0 ? 100 * mb / raw : 0;
+           100 * dc / tck / wall, rss / 1024, mb / 1e6, mb / 1e6 / wall, pct;
     printf "  rollmat-sim (the mat, for reference): %.1f%% of one core\n", 100 * sc / tck / wall;
   }'
   rm -rf "$tmp"
