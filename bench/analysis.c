@@ -16,7 +16,7 @@
  *  5. prints the figures, and deletes the recording unless --keep.
  *
  * Usage: analysis [--frames N] [--dir DIR] [--keep] [--no-numpy]
- *                 [--python PATH] [--script PATH] [--runs N]
+ *                 [--python PATH] [--script PATH] [--runs N] [--deflate N]
  *        analysis --floor-of REC.h5 [--runs N]   (prints "seconds frames")
  */
 #define _GNU_SOURCE /* wait4 */
@@ -96,7 +96,7 @@ static double hertz_cum(double u)
     return 0.5 * (u * sqrt(1.0 - u * u) + asin(u)) + M_PI / 4;
 }
 
-static int make_recording(const char *path, long frames)
+static int make_recording(const char *path, long frames, int deflate)
 {
     struct rmat_device_desc dev;
     struct rmat_session_meta meta;
@@ -135,7 +135,12 @@ static int make_recording(const char *path, long frames)
     cal->a_kpa = FSR_P_REF;
     cal->b = 1.0 / FSR_K;
     cal->c_max_counts = FSR_C_MAX;
-    if (rmat_rec_create_ex(path, &dev, &meta, cal, &rec, &ei) != RMAT_OK) {
+    struct rmat_rec_opts o;
+    rmat_rec_opts_init(&o);
+    o.calib = cal;
+    if (deflate >= 0)
+        o.deflate = deflate;
+    if (rmat_rec_create_opts(path, &dev, &meta, &o, &rec, &ei) != RMAT_OK) {
         fprintf(stderr, "bench: %s\n", ei.msg);
         rmat_calib_free(cal);
         return -1;
@@ -347,15 +352,21 @@ static void rm_rf_outputs(const char *dir)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"frames", required_argument, 0, 'n'}, {"dir", required_argument, 0, 'd'},
-        {"keep", no_argument, 0, 'k'},         {"no-numpy", no_argument, 0, 'N'},
-        {"python", required_argument, 0, 'p'}, {"script", required_argument, 0, 's'},
-        {"runs", required_argument, 0, 'r'},   {"floor-of", required_argument, 0, 'F'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+    static const struct option opts[] = {{"frames", required_argument, 0, 'n'},
+                                         {"dir", required_argument, 0, 'd'},
+                                         {"keep", no_argument, 0, 'k'},
+                                         {"no-numpy", no_argument, 0, 'N'},
+                                         {"python", required_argument, 0, 'p'},
+                                         {"script", required_argument, 0, 's'},
+                                         {"runs", required_argument, 0, 'r'},
+                                         {"floor-of", required_argument, 0, 'F'},
+                                         {"deflate", required_argument, 0, 'D'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     long frames = 360000, got = 0, rss_kb = 0, np_rss_kb = 0;
     int keep = 0, numpy = 1, runs = 3, opt, rc = 1;
     const char *floor_of = NULL;
+    int deflate = -1; /* the writer's default */
     const char *python = "/usr/bin/python3", *script = RMAT_SOURCE_DIR "/bench/analysis_numpy.py";
     char dir[4096] = "", rec[4200], out[4200];
     double best_floor = INFINITY, best_rfloor = INFINITY, best = INFINITY, np_wall = NAN;
@@ -388,9 +399,13 @@ int main(int argc, char **argv)
         case 'F':
             floor_of = optarg;
             break;
+        case 'D':
+            deflate = atoi(optarg);
+            break;
         default:
             fputs("usage: analysis [--frames N] [--dir DIR] [--keep] [--no-numpy] [--python P] "
-                  "[--script S] [--runs N]\n       analysis --floor-of REC.h5 [--runs N]\n",
+                  "[--script S] [--runs N] [--deflate N]\n       analysis --floor-of REC.h5 "
+                  "[--runs N]\n",
                   opt == 'h' ? stdout : stderr);
             return opt == 'h' ? 0 : 2;
         }
@@ -431,7 +446,7 @@ int main(int argc, char **argv)
            ROWS, COLS, RATE_HZ, (double)frames / RATE_HZ / 60.0, dir);
     fflush(stdout);
     double t0 = now_s();
-    if (stat(rec, &st) != 0 && make_recording(rec, frames) != 0)
+    if (stat(rec, &st) != 0 && make_recording(rec, frames, deflate) != 0)
         goto out;
     if (stat(rec, &st) != 0)
         goto out;

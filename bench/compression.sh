@@ -61,7 +61,7 @@ fi
 echo "== compression of recordings (shuffle + deflate, HDF5's built-in filters) =="
 for s in "${sources[@]}"; do
   read -r floor frames < <("$bench" --floor-of "$s" --runs 3)
-  raw=$(python3 -c "import h5py,sys; d=h5py.File(sys.argv[1],'r',swmr=True)['frames/raw']; print(d.size*2)" "$s")
+  raw=$(/usr/bin/python3 -c "import h5py,sys; d=h5py.File(sys.argv[1],'r',swmr=True)['frames/raw']; print(d.size*2)" "$s")
   echo
   echo "$(basename "$s"): $frames frames, $((raw / 1000000)) MB of raw counts;" \
     "floor (uncompressed read) $(printf %.3f "$floor") s"

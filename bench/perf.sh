@@ -2,15 +2,18 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The paths users run, timed against the floor measured in the same run
 # (prints figures; not a test). On a 1-hour 32x32 recording at 100 Hz,
-# written once by rollmat's own writer and once by h5py (64-frame chunks,
-# the docs/format.md layout: another writer), it times
+# written by rollmat's own writer as it records by default (compressed:
+# shuffle + deflate level 1) and uncompressed (--compression none), and by
+# h5py (uncompressed, 64-frame chunks, the docs/format.md layout: another
+# writer), it times
 #   rollmat analyze REC -o DIR          (as users run it: with its figures)
 #   rollmat analyze REC --no-plot       (the numbers only)
 #   rollmat plot DIR                    (every figure as PNG, SVG and PDF)
 #   rollmat report DIR                  (the PDF)
 #   rollmat compare DIR DIR2            (two sessions in a PDF)
 # each with its wall time, its ratio to the floor (every raw frame read once
-# with plain HDF5 calls, best of 3, page cache warm) and its peak RSS.
+# with plain HDF5 calls, best of 3, page cache warm; for the compressed file
+# that includes HDF5's own decompression) and its peak RSS.
 # Then the recordings' compression (bench/compression.sh) and the
 # acquisition's CPU (bench/acq.sh) unless --quick.
 #
@@ -54,9 +57,12 @@ echo "== the library's analysis (bench/analysis) =="
 "$bench" --frames "$frames" --dir "$dir" --keep --no-numpy --runs 3 | sed '/kept:/d'
 mv "$dir/bench.h5" "$dir/own.h5"
 rm -rf "$dir"/analysis[0-9]
+"$bench" --frames "$frames" --dir "$dir" --keep --no-numpy --runs 1 --deflate 0 >/dev/null
+mv "$dir/bench.h5" "$dir/own-uncompressed.h5"
+rm -rf "$dir"/analysis[0-9]
 
-writers=(own)
-if /usr/bin/python3 bench/h5py_writer.py "$dir/own.h5" "$dir/h5py.h5" --chunk 64; then
+writers=(own own-uncompressed)
+if /usr/bin/python3 bench/h5py_writer.py "$dir/own-uncompressed.h5" "$dir/h5py.h5" --chunk 64; then
   writers+=(h5py)
 else
   echo "(no h5py: the other writer's file is left out; apt-get install python3-h5py)"
@@ -93,15 +99,15 @@ for w in "${writers[@]}"; do
   printf "  the CoP figure draws %s points of %s frames (cop_path.csv)\n" \
     "$(grep -c '^[0-9]' "$dir/$w-a/cop_path.csv")" "$frames"
 done
-if [ ${#writers[@]} = 2 ]; then
-  cmp -s "$dir/own-a/frames.csv" "$dir/h5py-a/frames.csv" &&
-    echo "  both writers' files give the same frames.csv, byte for byte" ||
-    echo "  WARNING: the two writers' files gave different frames.csv"
-fi
+for w in "${writers[@]:1}"; do
+  cmp -s "$dir/own-a/frames.csv" "$dir/$w-a/frames.csv" &&
+    echo "  $w and own give the same frames.csv, byte for byte" ||
+    echo "  WARNING: $w and own gave different frames.csv"
+done
 
 if [ "$quick" = 0 ]; then
   echo
-  bench/compression.sh --dir "$dir" --source "$dir/own.h5"
+  bench/compression.sh --dir "$dir" --source "$dir/own-uncompressed.h5"
   echo
   bench/acq.sh 30
 fi
