@@ -46,14 +46,17 @@ echo "== rollmat batch on $n recordings ($(du -sm "$dir/in" | cut -f1) MB), $(np
 declare -A rate
 for j in 1 2; do
   t0=$(date +%s.%N)
-  "$rollmat" batch "$dir/in" -o "$dir/out-j$j" -j "$j" -q --no-trend-plots >/dev/null
+  "$rollmat" batch "$dir/in" -o "$dir/out-j$j" -j "$j" -q --no-trend-plots >/dev/null 2>"$dir/batch-j$j.log"
   t1=$(date +%s.%N)
   rate[$j]=$(awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", n / (b - a) }')
   awk -v j="$j" -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN {
     printf "  -j %d: %6.1f s, %6.2f recordings/s\n", j, b - a, n / (b - a) }'
 done
 awk -v a="${rate[1]}" -v b="${rate[2]}" 'BEGIN {
-  printf "  speed-up of -j 2 over -j 1: %.2fx (target >= 1.8x): %s\n", b / a, b / a >= 1.8 ? "met" : "NOT MET" }'
+  verdict = "NOT MET"
+  if (b / a >= 1.8)
+    verdict = "met"
+  printf "  speed-up of -j 2 over -j 1: %.2fx (target >= 1.8x): %s\n", b / a, verdict }'
 for f in sessions.csv trend.csv trend.json; do
   cmp -s "$dir/out-j1/$f" "$dir/out-j2/$f" || echo "  WARNING: $f differs between -j 1 and -j 2"
 done
