@@ -84,6 +84,6 @@ for f in sessions.csv trend.csv trend.json; do
     status=1
   fi
 done
-failed=$(grep -l FAILED "$dir"/out-slurm/logs/*.log 2>/dev/null | wc -l)
+failed=$( (grep -l FAILED "$dir"/out-slurm/logs/*.log 2>/dev/null || true) | wc -l)
 [ "$failed" = 0 ] || { echo "  $failed share logs report a failed recording"; status=1; }
 exit $status
