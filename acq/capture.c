@@ -80,8 +80,9 @@ static int check_space(struct rmat_capture *c, struct rmat_errinfo *ei)
 
 int rmat_capture_open(const char *path, const struct rmat_device_desc *dev,
                       const struct rmat_session_meta *meta, const struct rmat_calib *calib,
-                      struct rmat_capture **out, struct rmat_errinfo *ei)
+                      int deflate, struct rmat_capture **out, struct rmat_errinfo *ei)
 {
+    struct rmat_rec_opts o;
     struct rmat_capture *c = calloc(1, sizeof *c);
     int rc;
 
@@ -92,7 +93,10 @@ int rmat_capture_open(const char *path, const struct rmat_device_desc *dev,
     snprintf(c->journal_path, sizeof c->journal_path, "%s%s", path, RMAT_JOURNAL_SUFFIX);
     /* HDF5 first: it refuses an existing recording with the clearer
      * message; the journal then refuses a stale journal of the same name. */
-    rc = rmat_rec_create_ex(path, dev, meta, calib, &c->rec, ei);
+    rmat_rec_opts_init(&o);
+    o.calib = calib;
+    o.deflate = deflate;
+    rc = rmat_rec_create_opts(path, dev, meta, &o, &c->rec, ei);
     if (rc == RMAT_OK)
         rc = check_space(c, ei);
     /* The journal carries the recording's own id, so a rebuilt file is the

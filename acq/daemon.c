@@ -21,6 +21,7 @@
 #include "rollmat/calib.h"
 #include "rollmat/capture.h"
 #include "rollmat/devsession.h"
+#include "rollmat/recording.h"
 #include "rollmat/transport.h"
 
 #define MAX_CLIENTS    16
@@ -103,6 +104,7 @@ void rmat_daemon_config_init(struct rmat_daemon_config *c)
     c->recordings_dir = ".";
     c->reconnect_wait_s = 60;
     c->calib_dir = RMAT_CALIB_DEFAULT_DIR;
+    c->deflate = RMAT_REC_DEFLATE_DEFAULT;
 }
 
 void rmat_ctl_default_socket(char *buf, size_t cap)
@@ -754,7 +756,7 @@ static void cmd_start(struct daemon *d, char **w, int n, char *reply, size_t cap
         return;
     }
     rmat_device_desc_from_info(&dev, &d->info, d->rate_hz);
-    if (rmat_capture_open(path, &dev, &meta, d->calib, &d->cap, &ei) != RMAT_OK) {
+    if (rmat_capture_open(path, &dev, &meta, d->calib, d->cfg->deflate, &d->cap, &ei) != RMAT_OK) {
         set_error(d, ei.msg);
         snprintf(reply, cap, "error %s", ei.msg);
         return;

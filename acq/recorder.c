@@ -10,6 +10,7 @@
 #include "rollmat/calib.h"
 #include "rollmat/capture.h"
 #include "rollmat/devsession.h"
+#include "rollmat/recording.h"
 #include "rollmat/transport.h"
 
 #define CMD_TIMEOUT_MS 2000
@@ -36,6 +37,7 @@ struct recorder {
 void rmat_record_config_init(struct rmat_record_config *c)
 {
     memset(c, 0, sizeof *c);
+    c->deflate = RMAT_REC_DEFLATE_DEFAULT;
     rmat_session_meta_init(&c->meta);
 }
 
@@ -214,7 +216,7 @@ int rmat_record_run(const struct rmat_record_config *cfg, struct rmat_record_res
     rmat_device_desc_from_info(&dev, &res->info, cmd.rate_hz);
     if (!meta.started_utc[0])
         rmat_utc_now(meta.started_utc, sizeof meta.started_utc);
-    rc = rmat_capture_open(cfg->out_path, &dev, &meta, calib, &r.cap, ei);
+    rc = rmat_capture_open(cfg->out_path, &dev, &meta, calib, cfg->deflate, &r.cap, ei);
     if (rc != RMAT_OK)
         goto out;
     snprintf(res->recording_id, sizeof res->recording_id, "%s", rmat_capture_recording_id(r.cap));

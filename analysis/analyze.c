@@ -38,6 +38,7 @@
 #include "rollmat/metrics.h"
 #include "rollmat/numfmt.h"
 #include "rollmat/passes.h"
+#include "rollmat/pathdec.h"
 #include "rollmat/reader.h"
 #include "rollmat/regions.h"
 #include "rollmat/summary.h"
@@ -719,6 +720,35 @@ static int write_frames_csv(const char *dir, const struct pass *ps, const struct
     if (used > 0)
         fwrite(buf, 1, used, f);
     free(buf);
+    return rmat_out_close(f, path, ei);
+}
+
+/* cop_path.csv: the CoP path thinned to what a figure shows (pathdec.h),
+ * which cop_peak.gp draws: a few thousand points where frames.csv has one
+ * per frame, and the same picture. */
+static int write_cop_path_csv(const char *dir, const struct pass *ps, const struct rmat_grid *g,
+                              struct rmat_errinfo *ei)
+{
+    const double ex = g->cols * g->pitch_x_mm, ey = g->rows * g->pitch_y_mm;
+    struct rmat_path_thin *t = NULL;
+    char path[RMAT_PATH_BUF];
+    FILE *f;
+    int rc = out_path(path, dir, "cop_path.csv", ei);
+
+    if (rc == RMAT_OK)
+        rc = rmat_path_thin_new((ex > ey ? ex : ey) / RMAT_PATH_THIN_CELLS, ex, ey, &t, ei);
+    if (rc == RMAT_OK)
+        rc = rmat_out_open_path(path, &f, ei);
+    if (rc != RMAT_OK) {
+        rmat_path_thin_free(t);
+        return rc;
+    }
+    fputs("# x_mm,y_mm: the centre of pressure thinned for the figure; blank lines end a line\n",
+          f);
+    for (size_t k = 0; k < (size_t)ps->frames; k++)
+        rmat_path_thin_push(t, ps->m[k].cop_x_mm, ps->m[k].cop_y_mm, f);
+    (void)rmat_path_thin_end(t, f);
+    rmat_path_thin_free(t);
     return rmat_out_close(f, path, ei);
 }
 
@@ -1552,6 +1582,8 @@ int rmat_analyze(const char *rec_path, const char *out_dir,
 
     t_mark = now_s();
     rc = write_frames_csv(out_dir, &ps, &s, ei);
+    if (rc == RMAT_OK)
+        rc = write_cop_path_csv(out_dir, &ps, &g, ei);
     if (rc == RMAT_OK)
         rc = write_passes_csv(out_dir, &s, ei);
     if (rc == RMAT_OK)

@@ -59,7 +59,7 @@ target_link_options(rollmat_shared PRIVATE -Wl,--version-script=${RMAT_EXPORTS_M
   # Every symbol resolved at link time (ASan's are resolved at run time).
   $<$<NOT:$<BOOL:${RMAT_SANITIZE}>>:-Wl,-z,defs>)
 target_link_libraries(rollmat_shared PRIVATE rmat_warnings hdf5::hdf5 PkgConfig::FFTW3
-  PkgConfig::SERIALPORT PkgConfig::JANSSON Threads::Threads ZLIB::ZLIB m)
+  PkgConfig::SERIALPORT PkgConfig::JANSSON PkgConfig::DEFLATE Threads::Threads ZLIB::ZLIB m)
 if(TARGET rmat_live)
   target_link_libraries(rollmat_shared PRIVATE PkgConfig::MHD)
 endif()

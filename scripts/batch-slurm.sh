@@ -37,10 +37,23 @@ array_id=$(sbatch --parsable \
   --wrap="$(printf '%q' "$rollmat") batch $(printf '%q' "$in") -o $(printf '%q' "$out")/shard-\$SLURM_ARRAY_TASK_ID --shard \$SLURM_ARRAY_TASK_ID/$shards -j 1 --no-trend-plots $extra")
 
 # The merge reads each share's sessions.csv; shares that wrote none (a task
-# killed before its end) are left out and said so.
+# killed before its end) are left out and said so. A script of its own,
+# run by bash: sbatch --wrap runs /bin/sh, which has no arrays.
+merge_sh=$out/logs/merge.sh
+cat >"$merge_sh" <<EOF
+#!/usr/bin/env bash
+# Written by scripts/batch-slurm.sh: joins the shares' outputs.
+set -u
+dirs=()
+for k in \$(seq 1 $shards); do
+  d=$(printf '%q' "$out")/shard-\$k
+  if [ -f "\$d/sessions.csv" ]; then dirs+=("\$d"); else echo "share \$k wrote no sessions.csv" >&2; fi
+done
+exec $(printf '%q' "$rollmat") batch --merge "\${dirs[@]}" -o $(printf '%q' "$out")
+EOF
+chmod +x "$merge_sh"
 merge_id=$(sbatch --parsable --job-name=rollmat-merge --dependency="afterany:$array_id" \
-  --ntasks=1 --cpus-per-task=1 --mem=1G --output="$out/logs/merge.log" \
-  --wrap="set -u; dirs=(); for k in \$(seq 1 $shards); do d=$(printf '%q' "$out")/shard-\$k; if [ -f \"\$d/sessions.csv\" ]; then dirs+=(\"\$d\"); else echo \"share \$k wrote no sessions.csv\" >&2; fi; done; $(printf '%q' "$rollmat") batch --merge \"\${dirs[@]}\" -o $(printf '%q' "$out")")
+  --ntasks=1 --cpus-per-task=1 --mem=1G --output="$out/logs/merge.log" "$merge_sh")
 
 echo "rollmat batch: array job $array_id ($shards shares), merge job $merge_id"
 echo "results: $out/sessions.csv, $out/trend.csv (logs in $out/logs/)"

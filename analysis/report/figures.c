@@ -18,6 +18,7 @@
 #include "figures_int.h"
 #include "rollmat/numfmt.h"
 #include "rollmat/gnuplot.h"
+#include "rollmat/pathdec.h"
 #include "rollmat/reader.h"
 #include "rollmat/tissue.h"
 #include "rollmat/units.h"
@@ -26,12 +27,12 @@ const char *const rmat_plot_figure_names[RMAT_PLOT_FIGURES] = {
     "map_peak_kpa", "map_pti_kpa_s", "map_dwell_s", "timeseries", "cadence", "tissue",
 };
 
-/* The time series is binned to at most this many rows and the CoP path
- * thinned to about this many points: an hour at 100 Hz would otherwise put
- * 360,000 points into every SVG and PDF, far beyond what a page shows. */
-#define TS_MAX_BINS    2000
-#define COP_MAX_POINTS 4000
-#define FIT_POINTS     60
+/* The time series is binned to at most this many rows (each bin keeps its
+ * mean and its maximum, so a spike stays visible) and the CoP path thinned
+ * to what the figure resolves (pathdec.h): an hour at 100 Hz would
+ * otherwise put 360,000 points into every SVG and PDF. */
+#define TS_MAX_BINS 2000
+#define FIT_POINTS  60
 
 /* --- small helpers ------------------------------------------------------- */
 
@@ -127,15 +128,19 @@ static int write_maps(struct rmat_session_view *v, struct rmat_errinfo *ei)
     return RMAT_OK;
 }
 
+/* One bin of the time series: means, and the least and the most of force
+ * and area, drawn as a band behind the mean so a spike or a dip shorter
+ * than a bin stays visible (an envelope per pixel column, as it were). */
 struct bin {
     size_t n, n_contact;
-    double t, force, force_max, kpa, peak, area;
+    double t, force, force_max, force_min, kpa, peak, area, area_min, area_max;
 };
 
 static void bin_reset(struct bin *b)
 {
     memset(b, 0, sizeof *b);
-    b->force_max = -INFINITY;
+    b->force_max = b->area_max = -INFINITY;
+    b->force_min = b->area_min = INFINITY;
     b->peak = -INFINITY;
 }
 
@@ -154,6 +159,12 @@ static void bin_write(FILE *f, const struct bin *b)
     put_num(f, isfinite(b->peak) ? b->peak : NAN);
     fputc(',', f);
     put_num(f, b->area / (double)b->n);
+    fputc(',', f);
+    put_num(f, isfinite(b->force_min) ? b->force_min : NAN);
+    fputc(',', f);
+    put_num(f, isfinite(b->area_min) ? b->area_min : NAN);
+    fputc(',', f);
+    put_num(f, isfinite(b->area_max) ? b->area_max : NAN);
     fputc('\n', f);
 }
 
@@ -168,10 +179,10 @@ static int read_frames(struct rmat_session_view *v, struct rmat_errinfo *ei)
     const double frames = rmat_json_num(v->summary, "frames");
     const size_t n_frames = isfinite(frames) && frames > 0 ? (size_t)frames : 1;
     const size_t n_bins = n_frames < TS_MAX_BINS ? n_frames : TS_MAX_BINS;
-    const size_t cop_step = n_frames / COP_MAX_POINTS + 1;
-    size_t k = 0, cur_bin = 0, in_run = 0;
-    double last_x = NAN, last_y = NAN;
-    int last_written = 1, rc;
+    const double ex = v->cols * v->pitch_x_mm, ey = v->rows * v->pitch_y_mm;
+    struct rmat_path_thin *thin = NULL;
+    size_t k = 0, cur_bin = 0;
+    int rc;
     int ct, cf, ca, cm, cp, cx, cy;
 
     memset(&c, 0, sizeof c);
@@ -182,6 +193,8 @@ static int read_frames(struct rmat_session_view *v, struct rmat_errinfo *ei)
         rc = rmat_out_open(v->plot_dir, "timeseries.csv", &ts, ts_path, ei);
     if (rc == RMAT_OK)
         rc = rmat_out_open(v->plot_dir, "cop_path.csv", &cop, cop_path, ei);
+    if (rc == RMAT_OK)
+        rc = rmat_path_thin_new((ex > ey ? ex : ey) / RMAT_PATH_THIN_CELLS, ex, ey, &thin, ei);
     if (rc != RMAT_OK)
         goto out;
     ct = rmat_csv_col(&c, "t_s");
@@ -202,10 +215,12 @@ static int read_frames(struct rmat_session_view *v, struct rmat_errinfo *ei)
     }
     /* The columns under the analysis's own names: counts are never
      * written under a physical name (units.h). */
-    fprintf(ts, "# t_s,%s,%s_max%s,%s,%s,area_cm2\n", rmat_units_name("force_n", v->calibrated),
+    fprintf(ts, "# t_s,%s,%s_max%s,%s,%s,area_cm2,%s_min%s,area_min_cm2,area_max_cm2\n",
+            rmat_units_name("force_n", v->calibrated),
             v->calibrated ? "force" : rmat_units_name("force_n", 0), v->calibrated ? "_n" : "",
-            rmat_units_name("mean_kpa", v->calibrated), rmat_units_name("peak_kpa", v->calibrated));
-    /* A blank line where contact breaks, so the path is not joined. */
+            rmat_units_name("mean_kpa", v->calibrated), rmat_units_name("peak_kpa", v->calibrated),
+            v->calibrated ? "force" : rmat_units_name("force_n", 0), v->calibrated ? "_n" : "");
+    /* The thinned path (pathdec.h): a blank line ends each of its lines. */
     fputs("# x_mm,y_mm\n", cop);
     bin_reset(&b);
     v->ymax_force = v->ymax_kpa = v->ymax_area = 0;
@@ -228,6 +243,12 @@ static int read_frames(struct rmat_session_view *v, struct rmat_errinfo *ei)
         b.area += isfinite(area) ? area : 0;
         if (force > b.force_max)
             b.force_max = force;
+        if (force < b.force_min)
+            b.force_min = force;
+        if (area > b.area_max)
+            b.area_max = area;
+        if (area < b.area_min)
+            b.area_min = area;
         if (peak > b.peak)
             b.peak = peak;
         if (isfinite(kpa)) {
@@ -241,34 +262,16 @@ static int read_frames(struct rmat_session_view *v, struct rmat_errinfo *ei)
         if (area > v->ymax_area)
             v->ymax_area = area;
 
-        if (isfinite(x) && isfinite(y)) {
-            if (in_run % cop_step == 0) {
-                fprintf(cop, "%.2f,%.2f\n", x, y);
-                v->cop_points++;
-                last_written = 1;
-            } else {
-                last_written = 0;
-            }
-            last_x = x;
-            last_y = y;
-            in_run++;
-        } else if (in_run > 0) {
-            /* The run's last point, so the path reaches where it ended. */
-            if (!last_written)
-                fprintf(cop, "%.2f,%.2f\n", last_x, last_y);
-            fputc('\n', cop);
-            in_run = 0;
-            last_written = 1;
-        }
+        rmat_path_thin_push(thin, x, y, cop);
         k++;
     }
     if (rc < 0)
         goto out;
     bin_write(ts, &b);
-    if (in_run > 0 && !last_written)
-        fprintf(cop, "%.2f,%.2f\n", last_x, last_y);
+    v->cop_points = rmat_path_thin_end(thin, cop);
     rc = RMAT_OK;
 out:
+    rmat_path_thin_free(thin);
     rmat_csv_close(&c);
     if (ts) {
         const int r = rmat_out_close(ts, ts_path, ei);
@@ -1639,9 +1642,13 @@ void rmat_fig_timeseries(FILE *f, const struct rmat_session_view *v, const char 
     /* Without calibration the load is a sum of counts, not a force. */
     ts_panel(f, v, x0, y0 + lh + axis_h + 2 * ph, w, ph, gap_h / ph, gap_h / ph,
              nice_top(v->ymax_force), 0, v->calibrated ? "force (N)" : "load (sum of counts)",
-             v->calibrated ? "'timeseries.csv' using 1:2 with lines lw 1.5 lc rgb '" RMAT_OI_BLUE
+             v->calibrated ? "'timeseries.csv' using 1:7:3 with filledcurves fc rgb '" RMAT_OI_BLUE
+                             "' fs transparent solid 0.25 noborder notitle, \\\n"
+                             "  '' using 1:2 with lines lw 1.5 lc rgb '" RMAT_OI_BLUE
                              "' title 'force'\n"
-                           : "'timeseries.csv' using 1:2 with lines lw 1.5 lc rgb '" RMAT_OI_BLUE
+                           : "'timeseries.csv' using 1:7:3 with filledcurves fc rgb '" RMAT_OI_BLUE
+                             "' fs transparent solid 0.25 noborder notitle, \\\n"
+                             "  '' using 1:2 with lines lw 1.5 lc rgb '" RMAT_OI_BLUE
                              "' title 'sum of counts'\n");
     {
         char ylab[64];
@@ -1655,8 +1662,9 @@ void rmat_fig_timeseries(FILE *f, const struct rmat_session_view *v, const char 
     }
     ts_panel(f, v, x0, y0 + lh, w, ph + axis_h, axis_h / (ph + axis_h), gap_h / (ph + axis_h),
              nice_top(v->ymax_area), 1, "contact area (cm²)",
-             "'timeseries.csv' using 1:6 with lines lw 1.5 lc rgb '" RMAT_OI_GREEN
-             "' title 'contact area'\n");
+             "'timeseries.csv' using 1:8:9 with filledcurves fc rgb '" RMAT_OI_GREEN
+             "' fs transparent solid 0.25 noborder notitle, \\\n"
+             "  '' using 1:6 with lines lw 1.5 lc rgb '" RMAT_OI_GREEN "' title 'contact area'\n");
     if (nll > 0 && rows > 0)
         ts_list(f, ll, nll, v->n_ev_listed, cols, rows, x0 + 0.02 * w, x0 + w - 0.03 * w, y0,
                 lh - 0.2 * LIST_ROW_PT / pg.h_pt, LIST_ROW_PT / pg.h_pt,

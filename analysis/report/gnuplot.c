@@ -237,13 +237,15 @@ static const char viridis_palette[] =
     "                     5 '#27ad81', 6 '#5cc863', 7 '#aadc32', 8 '#fde725')\n";
 
 static void write_cop_peak_script(FILE *f, const struct rmat_grid *g, const char *title,
-                                  const char *units)
+                                  const char *units, int thinned)
 {
     fputs("# cop_peak.gp: the peak pressure of every sensel, with the path of the\n"
           "# centre of pressure over it. Written by rollmat " RMAT_VERSION ".\n"
           "# Restyle freely and re-run in this directory: gnuplot cop_peak.gp\n"
-          "# Reads peak_map.csv (one line per sensel row, row 0 first) and frames.csv\n"
-          "# (one row per frame; cop_x_mm, cop_y_mm empty where there was no contact).\n"
+          "# Reads peak_map.csv (one line per sensel row, row 0 first) and the CoP\n"
+          "# path: cop_path.csv (thinned to what the figure shows: blank lines end a\n"
+          "# line), or in analyses without it frames.csv (one row per frame; cop_x_mm,\n"
+          "# cop_y_mm empty where there was no contact).\n"
           "# Row 0 is at the top: y grows downwards, as the map reads in the CSV.\n\n",
           f);
     fprintf(f, "rows = %d\ncols = %d\npitch_x_mm = %.9g\npitch_y_mm = %.9g\n\n", g->rows, g->cols,
@@ -292,11 +294,18 @@ static void write_cop_peak_script(FILE *f, const struct rmat_grid *g, const char
               "       with boxxyerror fillcolor palette fillstyle solid noborder notitle, \\\n",
               f);
     }
-    fputs("     'frames.csv' using (cop('cop_x_mm')):(cop('cop_y_mm')) \\\n"
-          "       with lines linewidth 5 linecolor rgb 'white' notitle, \\\n"
-          "     '' using (cop('cop_x_mm')):(cop('cop_y_mm')) \\\n"
-          "       with lines linewidth 2 linecolor rgb 'black' title 'centre of pressure'\n",
-          f);
+    if (thinned)
+        fputs("     'cop_path.csv' using 1:2 \\\n"
+              "       with lines linewidth 5 linecolor rgb 'white' notitle, \\\n"
+              "     '' using 1:2 with lines linewidth 2 linecolor rgb 'black' \\\n"
+              "       title 'centre of pressure'\n",
+              f);
+    else
+        fputs("     'frames.csv' using (cop('cop_x_mm')):(cop('cop_y_mm')) \\\n"
+              "       with lines linewidth 5 linecolor rgb 'white' notitle, \\\n"
+              "     '' using (cop('cop_x_mm')):(cop('cop_y_mm')) \\\n"
+              "       with lines linewidth 2 linecolor rgb 'black' title 'centre of pressure'\n",
+              f);
 }
 
 /* Escaped as put_gp_string() without the quotes, for text inside a
@@ -379,7 +388,7 @@ int rmat_plot_map(const char *out_dir, const struct rmat_grid *g, const char *na
 int rmat_plot_cop_peak(const char *out_dir, const struct rmat_grid *g, const char *title,
                        const char *units, struct rmat_errinfo *ei)
 {
-    char path[RMAT_PATH_BUF];
+    char path[RMAT_PATH_BUF], thin[RMAT_PATH_BUF];
     FILE *f = NULL;
     int rc;
 
@@ -389,7 +398,10 @@ int rmat_plot_cop_peak(const char *out_dir, const struct rmat_grid *g, const cha
     rc = rmat_out_open(out_dir, "cop_peak.gp", &f, path, ei);
     if (rc != RMAT_OK)
         return rc;
-    write_cop_peak_script(f, g, title ? title : "", units ? units : "");
+    /* An analysis by an older rollmat has no cop_path.csv: frames.csv then. */
+    rc = rmat_path_join(thin, sizeof thin, out_dir, "cop_path.csv", ei);
+    write_cop_peak_script(f, g, title ? title : "", units ? units : "",
+                          rc == RMAT_OK && access(thin, R_OK) == 0);
     rc = rmat_out_close(f, path, ei);
     if (rc != RMAT_OK)
         return rc;

@@ -32,11 +32,12 @@ struct rmat_calib;
 /* Creates path and path.journal (neither may exist), both carrying a new
  * recording_id and, when calib is not NULL, the mat's calibration (copied:
  * /calibration in the recording, CALIB records in the journal, so
- * `rollmat recover` keeps it). *out is NULL on error; close with
- * rmat_capture_close(). */
+ * `rollmat recover` keeps it). deflate: how the frames are stored in the
+ * recording (recording.h, struct rmat_rec_opts; the journal is never
+ * compressed). *out is NULL on error; close with rmat_capture_close(). */
 int rmat_capture_open(const char *path, const struct rmat_device_desc *dev,
                       const struct rmat_session_meta *meta, const struct rmat_calib *calib,
-                      struct rmat_capture **out, struct rmat_errinfo *ei);
+                      int deflate, struct rmat_capture **out, struct rmat_errinfo *ei);
 
 /* Records one frame: pkt is the raw packet as received (for the journal),
  * hdr and samples its parsed form (for HDF5). Allocates nothing. */

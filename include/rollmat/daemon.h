@@ -88,6 +88,7 @@ struct rmat_daemon_config {
     const char *calib_file;     /* one calibration for whatever mat (NULL: calib_dir's) */
     const char *calib_dir;      /* DIR/mat-SERIAL.cal; default RMAT_CALIB_DEFAULT_DIR;
                                    NULL: none */
+    int deflate;                /* the frames' storage (recording.h); init: the default */
     const struct rmat_daemon_observer *observer; /* may be NULL */
     const volatile sig_atomic_t *stop;           /* set by SIGTERM/SIGINT */
     const struct rmat_log *log;

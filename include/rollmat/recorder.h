@@ -44,6 +44,7 @@ struct rmat_record_config {
      * none (calib.h, rmat_calib_find_for_mat()). */
     const char *calib_file;
     const char *calib_dir;
+    int deflate; /* the frames' storage (recording.h); init: RMAT_REC_DEFLATE_DEFAULT */
     struct rmat_session_meta meta;
     const volatile sig_atomic_t *stop; /* set by a signal handler; may be NULL */
     const struct rmat_log *log;

@@ -55,6 +55,36 @@ int rmat_rec_create_ident(const char *path, const struct rmat_device_desc *dev,
                           const struct rmat_rec_ident *ident, struct rmat_rec **out,
                           struct rmat_errinfo *ei);
 
+/* How /frames/raw is stored (docs/format.md, "Compression"): 0 as it is,
+ * 1-9 through HDF5's built-in shuffle and deflate filters at that level
+ * (readable by h5py, MATLAB, R and h5dump with no plugin). New recordings
+ * are compressed at RMAT_REC_DEFLATE_DEFAULT unless told otherwise: level 1
+ * keeps most of the saving of the higher levels at a fraction of their CPU
+ * (bench/compression.sh; docs/performance.md has the figures). */
+#define RMAT_REC_DEFLATE_DEFAULT 1
+#define RMAT_REC_DEFLATE_MAX     9
+
+/* Everything a new recording can be given beyond its device and session. */
+struct rmat_rec_opts {
+    const struct rmat_calib *calib;     /* NULL: none (see rmat_rec_create_ex) */
+    const struct rmat_rec_ident *ident; /* NULL: a new id (see rmat_rec_create_ident) */
+    int deflate;                        /* 0 .. RMAT_REC_DEFLATE_MAX */
+};
+
+/* calib and ident NULL, deflate RMAT_REC_DEFLATE_DEFAULT. */
+void rmat_rec_opts_init(struct rmat_rec_opts *o);
+
+/* As rmat_rec_create_ident(), with the storage chosen too; o NULL is the
+ * defaults. RMAT_E_ARG for a deflate level out of range. */
+int rmat_rec_create_opts(const char *path, const struct rmat_device_desc *dev,
+                         const struct rmat_session_meta *meta, const struct rmat_rec_opts *o,
+                         struct rmat_rec **out, struct rmat_errinfo *ei);
+
+/* The words of --compression: "none" (0), "deflate" (the default level) or
+ * "deflate:N" (N 1-9). *deflate is set on success; RMAT_E_ARG with a
+ * message saying what is accepted otherwise. */
+int rmat_rec_compression_parse(const char *text, int *deflate, struct rmat_errinfo *ei);
+
 /* The recording's recording_id (valid until rmat_rec_close()). */
 const char *rmat_rec_recording_id(const struct rmat_rec *rec);
 

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "rmat_test.h"
+#include "rollmat/recording.h"
 #include "rollmat/capture.h"
 #include "rollmat/journal.h"
 #include "rollmat/reader.h"
@@ -246,7 +247,7 @@ static void test_capture_records_and_removes_journal(void **state)
     t_device(&dev);
     rmat_session_meta_init(&meta);
     snprintf(meta.subject, sizeof meta.subject, "S001");
-    if (rmat_capture_open(p.h5, &dev, &meta, NULL, &c, &ei) != RMAT_OK)
+    if (rmat_capture_open(p.h5, &dev, &meta, NULL, RMAT_REC_DEFLATE_DEFAULT, &c, &ei) != RMAT_OK)
         fail_msg("%s", ei.msg);
     assert_string_equal(rmat_capture_path(c), p.h5);
     assert_true(exists(p.journal));
@@ -275,7 +276,7 @@ static void test_capture_journal_recoverable_while_open(void **state)
     make_paths(&p, "capture_open");
     t_device(&dev);
     rmat_session_meta_init(&meta);
-    if (rmat_capture_open(p.h5, &dev, &meta, NULL, &c, &ei) != RMAT_OK)
+    if (rmat_capture_open(p.h5, &dev, &meta, NULL, RMAT_REC_DEFLATE_DEFAULT, &c, &ei) != RMAT_OK)
         fail_msg("%s", ei.msg);
     capture_frames(c, 0, 100);
 
@@ -328,7 +329,8 @@ static void test_capture_refuses_existing_files(void **state)
 
     /* An existing recording is never overwritten, and no journal appears. */
     write_file(p.h5, "precious", 8);
-    assert_int_equal(rmat_capture_open(p.h5, &dev, &meta, NULL, &c, &ei), RMAT_E_EXISTS);
+    assert_int_equal(rmat_capture_open(p.h5, &dev, &meta, NULL, RMAT_REC_DEFLATE_DEFAULT, &c, &ei),
+                     RMAT_E_EXISTS);
     assert_null(c);
     assert_false(exists(p.journal));
     text = rmat_test_slurp(p.h5, &len);
@@ -340,7 +342,8 @@ static void test_capture_refuses_existing_files(void **state)
     /* A stale journal (of a recording that did not close) is kept for
      * `rollmat recover`, and no empty recording is left beside it. */
     write_file(p.journal, "stale", 5);
-    assert_int_equal(rmat_capture_open(p.h5, &dev, &meta, NULL, &c, &ei), RMAT_E_EXISTS);
+    assert_int_equal(rmat_capture_open(p.h5, &dev, &meta, NULL, RMAT_REC_DEFLATE_DEFAULT, &c, &ei),
+                     RMAT_E_EXISTS);
     assert_null(c);
     assert_non_null(strstr(ei.msg, "rollmat recover"));
     assert_false(exists(p.h5));

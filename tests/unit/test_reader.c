@@ -88,7 +88,15 @@ struct fspec {
     int swmr_layout;            /* 1.10 format bounds, as the writer uses */
     const char *recording_id;   /* version 2's root attributes; NULL: none */
     const char *recovered_from; /* NULL: none */
+    int filters;                /* 0 none; FILT_* below */
 };
+
+/* The filter pipelines a test file's datasets are written with: HDF5's own
+ * deflate alone, shuffle then deflate (what rollmat and h5py's
+ * compression="gzip", shuffle=True write), and one with a checksum after
+ * them, which the reader's own inflater does not take (HDF5 reads it). */
+enum { FILT_DEFLATE = 1, FILT_SHUFFLE_DEFLATE, FILT_WITH_FLETCHER };
+static int put_filters;
 
 static void default_spec(struct fspec *s, int rows, int cols, hsize_t n)
 {
@@ -152,6 +160,12 @@ static void put_dataset(hid_t g, const char *name, hid_t ftype, hid_t mtype, int
     sp = H5Screate_simple(rank, dims, maxd);
     p = H5Pcreate(H5P_DATASET_CREATE);
     H5Pset_chunk(p, rank, chunk);
+    if (put_filters >= FILT_SHUFFLE_DEFLATE)
+        H5Pset_shuffle(p);
+    if (put_filters >= FILT_DEFLATE)
+        H5Pset_deflate(p, 6);
+    if (put_filters == FILT_WITH_FLETCHER)
+        H5Pset_fletcher32(p);
     d = H5Dcreate2(g, name, ftype, sp, H5P_DEFAULT, p, H5P_DEFAULT);
     assert_true(d >= 0);
     if (dims[0] > 0)
@@ -214,6 +228,7 @@ static void build(const char *path, const struct fspec *s)
     int64_t *thost;
     size_t sensels = (size_t)s->rows * (size_t)s->cols;
 
+    put_filters = s->filters;
     if (s->swmr_layout)
         H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110);
     file = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
@@ -787,6 +802,38 @@ static int write_frames(struct rmat_rec *rec, uint64_t from, uint64_t to, int ro
     return rc;
 }
 
+/* Compressed files read back exactly (the frames are t_raw() etc.), through
+ * each pipeline, over ranges that start and end inside chunks of 16 and
+ * the file's last chunk (100 = 6 x 16 + 4 frames). */
+static void test_reader_reads_compressed(void **state)
+{
+    static const int pipelines[] = {FILT_DEFLATE, FILT_SHUFFLE_DEFLATE, FILT_WITH_FLETCHER};
+    char dir[512], path[600];
+    struct rmat_reader *r = NULL;
+    struct rmat_errinfo ei;
+    struct fspec s;
+    (void)state;
+
+    assert_int_equal(rmat_test_tmpdir("reader_compressed", dir, sizeof dir), 0);
+    for (size_t k = 0; k < sizeof pipelines / sizeof pipelines[0]; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "z%d.h5", pipelines[k]);
+        make_path(path, sizeof path, dir, name);
+        default_spec(&s, 7, 5, 100);
+        s.filters = pipelines[k];
+        s.swmr_layout = 1;
+        build(path, &s);
+        assert_int_equal(rmat_reader_open(path, &r, &ei), RMAT_OK);
+        assert_int_equal(rmat_reader_info(r)->frames, 100);
+        check_read(r, 0, 100);
+        check_read(r, 13, 50);
+        check_read(r, 96, 4);
+        check_read(r, 17, 1);
+        rmat_reader_close(r);
+    }
+    put_filters = 0;
+}
+
 static void test_reader_reads_writer_output(void **state)
 {
     char dir[512], path[600];
@@ -935,6 +982,7 @@ int main(void)
         cmocka_unit_test(test_reader_grid_extremes),
         cmocka_unit_test(test_reader_missing_file_and_directory),
         cmocka_unit_test(test_reader_reads_writer_output),
+        cmocka_unit_test(test_reader_reads_compressed),
         cmocka_unit_test(test_reader_refresh_follows_live_writer),
     };
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);

@@ -235,8 +235,9 @@ static hid_t check_dataset(hid_t file, const char *path, hid_t ftype, int rank, 
     p = H5Dget_create_plist(d);
     assert_int_equal(H5Pget_layout(p), H5D_CHUNKED);
     assert_int_equal(H5Pget_chunk(p, 3, ch), rank);
-    /* docs/format.md: no compression, no filters at all. */
-    assert_int_equal(H5Pget_nfilters(p), 0);
+    /* docs/format.md: only /frames/raw is compressed (check_filters()). */
+    if (strcmp(path, "/frames/raw") != 0)
+        assert_int_equal(H5Pget_nfilters(p), 0);
     H5Pclose(p);
     for (int i = 0; i < rank; i++) {
         assert_int_equal(got[i], dims[i]);
@@ -484,6 +485,108 @@ static void test_recording_grid_extremes_chunking(void **state)
         assert_true(isnan(f64_attr(file, "/session", "roller_diameter_mm")));
         H5Fclose(file);
     }
+}
+
+/* The filters on /frames/raw, read with plain HDF5: shuffle then deflate
+ * at the level asked, or none; the other datasets are never filtered (they
+ * are small, and their readers need no pipeline). */
+static void check_filters(hid_t file, int level)
+{
+    hid_t d = H5Dopen2(file, "/frames/raw", H5P_DEFAULT), p;
+    unsigned flags, cd[4], config;
+    size_t ncd = 4;
+
+    assert_true(d >= 0);
+    p = H5Dget_create_plist(d);
+    assert_int_equal(H5Pget_nfilters(p), level ? 2 : 0);
+    if (level) {
+        assert_int_equal(H5Pget_filter2(p, 0, &flags, &ncd, cd, 0, NULL, &config),
+                         H5Z_FILTER_SHUFFLE);
+        ncd = 4;
+        assert_int_equal(H5Pget_filter2(p, 1, &flags, &ncd, cd, 0, NULL, &config),
+                         H5Z_FILTER_DEFLATE);
+        assert_int_equal(cd[0], (unsigned)level);
+    }
+    H5Pclose(p);
+    H5Dclose(d);
+    d = H5Dopen2(file, "/frames/seq", H5P_DEFAULT);
+    p = H5Dget_create_plist(d);
+    assert_int_equal(H5Pget_nfilters(p), 0);
+    H5Pclose(p);
+    H5Dclose(d);
+}
+
+/* Each storage: the default (deflate level 1), none and level 9; frames
+ * read back with plain HDF5 equal the pattern written (3000 frames of
+ * 32x32: 47 chunks of 64 and a partial one). */
+static void test_recording_compression(void **state)
+{
+    static const int levels[] = {-1, 0, 9};
+    char dir[512], path[600];
+    (void)state;
+
+    assert_int_equal(rmat_test_tmpdir("rec_compression", dir, sizeof dir), 0);
+    for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+        struct rmat_device_desc dev;
+        struct rmat_rec_opts o;
+        struct rmat_rec *rec = NULL;
+        struct rmat_errinfo ei;
+        hid_t file;
+        char name[32];
+
+        snprintf(name, sizeof name, "c%zu.h5", i);
+        make_path(path, sizeof path, dir, name);
+        test_device(&dev, 32, 32);
+        rmat_rec_opts_init(&o);
+        if (levels[i] >= 0)
+            o.deflate = levels[i];
+        assert_int_equal(rmat_rec_create_opts(path, &dev, NULL, &o, &rec, &ei), RMAT_OK);
+        assert_int_equal(append_frames(rec, 0, 3000, 32, 32), RMAT_OK);
+        assert_int_equal(rmat_rec_close(rec, &ei), RMAT_OK);
+        file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        assert_true(file >= 0);
+        check_frames(file, 3000, 32, 32, 64);
+        check_filters(file, levels[i] >= 0 ? levels[i] : 1);
+        H5Fclose(file);
+    }
+}
+
+static void test_recording_compression_words(void **state)
+{
+    struct rmat_rec_opts o;
+    struct rmat_errinfo ei;
+    struct rmat_device_desc dev;
+    struct rmat_rec *rec = (struct rmat_rec *)&rec;
+    char dir[512], path[600];
+    int level = -7;
+    (void)state;
+
+    assert_int_equal(rmat_rec_compression_parse("none", &level, &ei), RMAT_OK);
+    assert_int_equal(level, 0);
+    assert_int_equal(rmat_rec_compression_parse("deflate", &level, &ei), RMAT_OK);
+    assert_int_equal(level, RMAT_REC_DEFLATE_DEFAULT);
+    assert_int_equal(rmat_rec_compression_parse("deflate:7", &level, &ei), RMAT_OK);
+    assert_int_equal(level, 7);
+    level = -7;
+    static const char *const bad[] = {"",           "gzip",      "deflate:0",
+                                      "deflate:10", "deflate:",  "Deflate",
+                                      "deflate:5x", "deflate 5", "lzf"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(rmat_rec_compression_parse(bad[i], &level, &ei), RMAT_E_ARG);
+        assert_int_equal(level, -7);
+        assert_non_null(strstr(ei.msg, "deflate:N"));
+    }
+    assert_int_equal(rmat_rec_compression_parse(NULL, &level, &ei), RMAT_E_ARG);
+
+    /* A level out of range is refused before any file is made. */
+    assert_int_equal(rmat_test_tmpdir("rec_compression_words", dir, sizeof dir), 0);
+    make_path(path, sizeof path, dir, "x.h5");
+    test_device(&dev, 4, 4);
+    rmat_rec_opts_init(&o);
+    o.deflate = 10;
+    assert_int_equal(rmat_rec_create_opts(path, &dev, NULL, &o, &rec, &ei), RMAT_E_ARG);
+    assert_null(rec);
+    assert_int_equal(access(path, F_OK), -1);
 }
 
 static void test_recording_empty_recording(void **state)
@@ -1223,6 +1326,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_recording_round_trip_with_raw_hdf5),
         cmocka_unit_test(test_recording_grid_extremes_chunking),
+        cmocka_unit_test(test_recording_compression),
+        cmocka_unit_test(test_recording_compression_words),
         cmocka_unit_test(test_recording_empty_recording),
         cmocka_unit_test(test_recording_identity),
         cmocka_unit_test(test_recording_refuses_to_overwrite),

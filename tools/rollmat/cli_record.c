@@ -8,6 +8,7 @@
 #include "rollmat/calib.h"
 #include "rollmat/dates.h"
 #include "rollmat/recorder.h"
+#include "rollmat/recording.h"
 
 static void usage_record(FILE *f)
 {
@@ -29,6 +30,8 @@ static void usage_record(FILE *f)
           "                          the mats' own calibrations, DIR/mat-SERIAL.cal by the\n"
           "                          mat's serial number (default " RMAT_CALIB_DEFAULT_DIR ";\n"
           "                          rollmat calibrate --mat-dir DIR writes them)\n"
+          "      --compression C     how the frames are stored: deflate (the default,\n"
+          "                          level 1, about 5x smaller), deflate:N (N 1-9), none\n"
           "      --subject S --session S --region R --side left|right|none\n"
           "      --roller NAME --roller-diameter MM --mounting tissue|floor\n"
           "      --body-mass KG --operator NAME --notes TEXT\n"
@@ -64,7 +67,8 @@ int cli_record(int argc, char **argv)
         O_NOTES,
         O_STARTED,
         O_CALIB,
-        O_CALIB_DIR
+        O_CALIB_DIR,
+        O_COMPRESSION
     };
     static const struct option opts[] = {{"device", required_argument, 0, 'd'},
                                          {"port", required_argument, 0, 'd'},
@@ -87,6 +91,7 @@ int cli_record(int argc, char **argv)
                                          {"started-utc", required_argument, 0, O_STARTED},
                                          {"calibration", required_argument, 0, O_CALIB},
                                          {"calibration-dir", required_argument, 0, O_CALIB_DIR},
+                                         {"compression", required_argument, 0, O_COMPRESSION},
                                          {"verbose", no_argument, 0, 'v'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -181,6 +186,10 @@ int cli_record(int argc, char **argv)
             break;
         case O_CALIB_DIR:
             calib_dir = optarg;
+            break;
+        case O_COMPRESSION:
+            if (rmat_rec_compression_parse(optarg, &cfg.deflate, &ei) != RMAT_OK)
+                return cli_usage(&c, "--compression: %s", ei.msg);
             break;
         case 'v':
             c.verbose = 1;

@@ -19,6 +19,7 @@
 #include "rollmat/calib.h"
 #include "rollmat/daemon.h"
 #include "rollmat/live.h"
+#include "rollmat/recording.h"
 #include "rollmat/metrics.h"
 #include "rollmat/version.h"
 #include "rollmat/web.h"
@@ -263,6 +264,8 @@ static void usage(FILE *f)
           "                          " RMAT_CALIB_DEFAULT_DIR "; rollmat calibrate --mat-dir DIR)\n"
           "      --calibration FILE  one calibration for whatever mat connects (its gains\n"
           "                          must fit the mat's grid: said at connect otherwise)\n"
+          "      --compression C     how the frames are stored: deflate (the default,\n"
+          "                          level 1, about 5x smaller), deflate:N (N 1-9), none\n"
           "      --rate HZ           frame rate (default: the mat's own)\n"
           "      --baud N            serial baud rate (default 3000000)\n"
           "      --dense             ask the mat for dense frames only\n"
@@ -328,6 +331,7 @@ int main(int argc, char **argv)
         O_DENSE,
         O_CALIB,
         O_CALIB_DIR,
+        O_COMPRESSION,
         O_HTTP,
         O_LISTEN,
         O_TOKEN,
@@ -347,6 +351,7 @@ int main(int argc, char **argv)
                                          {"dense", no_argument, 0, O_DENSE},
                                          {"calibration", required_argument, 0, O_CALIB},
                                          {"calibration-dir", required_argument, 0, O_CALIB_DIR},
+                                         {"compression", required_argument, 0, O_COMPRESSION},
                                          {"http", required_argument, 0, O_HTTP},
                                          {"http-listen", required_argument, 0, O_LISTEN},
                                          {"http-token-file", required_argument, 0, O_TOKEN},
@@ -422,6 +427,10 @@ int main(int argc, char **argv)
             break;
         case O_CALIB_DIR:
             calib_dir = optarg;
+            break;
+        case O_COMPRESSION:
+            if (rmat_rec_compression_parse(optarg, &cfg.deflate, &ei) != RMAT_OK)
+                return bad_usage("--compression: %s", ei.msg);
             break;
         case O_HTTP:
             if (number("--http", optarg, 0, 65535, &v))
