@@ -72,6 +72,44 @@ static int end_packet(struct rmat_decoder *d, size_t *pkt_len)
     return good;
 }
 
+/* What cobs_whole() found. */
+enum whole { WHOLE_OK, WHOLE_TOOLONG, WHOLE_COBS };
+
+/* A whole packet's n COBS bytes (no 0x00 among them: the delimiter ends
+ * them) decoded into buf in one pass: the same outcome as the byte-by-byte
+ * path below for the same bytes, including which of "too long" and "cut
+ * short" counts when both apply (too long, as it is met first). At 64x64
+ * and 1000 Hz nearly every packet arrives whole in one read, and a group
+ * is a memcpy here instead of a byte loop with a test for 0x00. */
+static enum whole cobs_whole(const uint8_t *p, size_t n, uint8_t *buf, size_t cap, size_t *out)
+{
+    size_t o = 0, k = 0;
+    unsigned prev = 0;
+
+    while (k < n) {
+        const unsigned code = p[k++];
+        const size_t run = code - 1u, avail = n - k, take = run < avail ? run : avail;
+        /* The group before stood for its data and one 0x00, unless it was a
+         * full group of 254 (code 0xFF). */
+        if (prev != 0 && prev != 0xFFu) {
+            if (o >= cap)
+                return WHOLE_TOOLONG;
+            buf[o++] = 0;
+        }
+        if (take > cap - o)
+            return WHOLE_TOOLONG;
+        if (take > 0)
+            memcpy(buf + o, p + k, take);
+        o += take;
+        k += take;
+        if (take < run)
+            return WHOLE_COBS; /* the delimiter came inside the group */
+        prev = code;
+    }
+    *out = o;
+    return WHOLE_OK;
+}
+
 int rmat_decoder_feed(struct rmat_decoder *d, const uint8_t *in, size_t len, size_t *consumed,
                       const uint8_t **pkt, size_t *pkt_len)
 {
@@ -91,6 +129,31 @@ int rmat_decoder_feed(struct rmat_decoder *d, const uint8_t *in, size_t len, siz
     discard = d->discard;
     for (size_t i = 0; i < len; i++) {
         const uint8_t b = in[i];
+        if (b != 0 && dlen == 0 && code == 0 && !discard) {
+            /* A packet starts here: if its delimiter is in this input too,
+             * decode it whole (cobs_whole()). */
+            const uint8_t *z = memchr(in + i, 0, len - i);
+            if (z) {
+                const size_t n = (size_t)(z - (in + i));
+                size_t out_len = 0;
+                const enum whole w = cobs_whole(in + i, n, buf, cap, &out_len);
+                d->len = w == WHOLE_OK ? out_len : 0;
+                d->left = w == WHOLE_COBS ? 1 : 0;
+                d->code = 0;
+                d->discard = w == WHOLE_TOOLONG;
+                i += n; /* in[i] is the delimiter now */
+                if (end_packet(d, pkt_len)) {
+                    *pkt = d->buf;
+                    *consumed = i + 1;
+                    return 1;
+                }
+                dlen = 0;
+                left = 0;
+                code = 0;
+                discard = 0;
+                continue;
+            }
+        }
         if (b == 0) {
             d->len = dlen;
             d->left = (uint8_t)left;

@@ -706,6 +706,81 @@ static void test_decoder_single_bit_flip_resyncs(void **state)
         flip_one_bit(bit);
 }
 
+/* The whole-packet path (a packet whose delimiter is in the same input is
+ * decoded in one pass) against the byte-by-byte path, which never sees a
+ * whole packet: the same bytes fed whole, in random chunks and one byte at
+ * a time give the same packets and the same drop counts, on streams of
+ * valid frames with random damage (bit flips, extra and missing 0x00,
+ * bytes cut out), through a full-size buffer and a small one (too long).
+ * A consistency check between two paths of the decoder; the other tests
+ * of this file hold the truth of each drop reason. */
+static void test_decoder_whole_packets_match_bytewise(void **state)
+{
+    static uint8_t pkt[600];
+    static uint16_t samples[256];
+    static struct got g_whole, g_bytes, g_rand;
+    static uint8_t small[300];
+    uint32_t seed = 2026u;
+    (void)state;
+
+    for (int round = 0; round < 40; round++) {
+        memset(&g_list, 0, sizeof g_list);
+        memset(&g_stream, 0, sizeof g_stream);
+        for (uint32_t seq = 0; seq < 40; seq++) {
+            const int side = 4 + (int)(lcg_next(&seed) % 13); /* 4x4 .. 16x16 */
+            for (int i = 0; i < side * side; i++)
+                samples[i] = (uint16_t)(lcg_next(&seed) % 3 == 0 ? 0 : lcg_next(&seed) % 4096);
+            const struct rmat_frame_hdr hdr = {.seq = seq,
+                                               .t_us = 1000u * seq,
+                                               .rows = (uint8_t)side,
+                                               .cols = (uint8_t)side,
+                                               .encoding = RMAT_ENC_DENSE};
+            list_add_built(&g_list, rmat_wire_build_frame(pkt, sizeof pkt, &hdr, samples), pkt);
+        }
+        stream_add_list(&g_stream, &g_list);
+        /* Damage: a few flips, a zero put in, a byte cut out. */
+        for (int k = 0; k < 6; k++) {
+            const size_t at = lcg_next(&seed) % g_stream.len;
+            switch (lcg_next(&seed) % 3) {
+            case 0:
+                g_stream.bytes[at] ^= (uint8_t)(1u << (lcg_next(&seed) % 8));
+                break;
+            case 1:
+                g_stream.bytes[at] = 0;
+                break;
+            default:
+                memmove(g_stream.bytes + at, g_stream.bytes + at + 1, g_stream.len - at - 1);
+                g_stream.len--;
+                break;
+            }
+        }
+        for (int b = 0; b < 2; b++) {
+            uint8_t *buf = b == 0 ? g_buf : small;
+            const size_t cap = b == 0 ? sizeof g_buf : sizeof small;
+            struct rmat_decoder dw, db, dr;
+            memset(&g_whole, 0, sizeof g_whole);
+            memset(&g_bytes, 0, sizeof g_bytes);
+            memset(&g_rand, 0, sizeof g_rand);
+            rmat_decoder_init(&dw, buf, cap, RMAT_WIRE_TO_HOST);
+            feed(&dw, g_stream.bytes, g_stream.len, WHOLE, 0, &g_whole);
+            rmat_decoder_init(&db, buf, cap, RMAT_WIRE_TO_HOST);
+            feed(&db, g_stream.bytes, g_stream.len, BYTEWISE, 0, &g_bytes);
+            rmat_decoder_init(&dr, buf, cap, RMAT_WIRE_TO_HOST);
+            feed(&dr, g_stream.bytes, g_stream.len, RANDOM, seed, &g_rand);
+            assert_int_equal(g_whole.n, g_bytes.n);
+            assert_int_equal(g_rand.n, g_bytes.n);
+            assert_int_equal(g_whole.used, g_bytes.used);
+            assert_memory_equal(g_whole.bytes, g_bytes.bytes, g_bytes.used);
+            assert_memory_equal(g_rand.bytes, g_bytes.bytes, g_bytes.used);
+            assert_int_equal(dw.packets, db.packets);
+            for (int r = 0; r < RMAT_DROP_COUNT; r++) {
+                assert_int_equal(dw.drops[r], db.drops[r]);
+                assert_int_equal(dr.drops[r], db.drops[r]);
+            }
+        }
+    }
+}
+
 static void test_decoder_random_noise_loses_only_damaged_frames(void **state)
 {
     (void)state;
@@ -877,6 +952,7 @@ int main(void)
         cmocka_unit_test_setup(test_decoder_garbage_between_packets, setup),
         cmocka_unit_test_setup(test_decoder_single_bit_flip_resyncs, setup),
         cmocka_unit_test_setup(test_decoder_random_noise_loses_only_damaged_frames, setup),
+        cmocka_unit_test_setup(test_decoder_whole_packets_match_bytewise, setup),
         cmocka_unit_test_setup(test_decoder_reset_forgets_partial_keeps_counters, setup),
         cmocka_unit_test_setup(test_decoder_argument_errors, setup),
         cmocka_unit_test_setup(test_decoder_drop_names_and_mapping, setup),
