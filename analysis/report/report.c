@@ -463,7 +463,7 @@ static const char *met_word(int met)
 static void adherence_section(struct rmat_page *p, const struct rmat_trend_set *t,
                               const struct rmat_trend_group *g, const char *title)
 {
-    static const double cols[] = {0.09, 0.33, 0.52, 0.78};
+    static const double cols[] = {0.09, 0.31, 0.45, 0.67};
     const struct rmat_adherence_config *c = &t->adh_cfg;
     const struct rmat_adherence *a = &g->adh;
     const char *hdr[] = {"guidance", "target", "figures", "verdict"};
@@ -477,7 +477,7 @@ static void adherence_section(struct rmat_page *p, const struct rmat_trend_set *
     range_text(r, sizeof r, c->every_min_days, c->every_max_days);
     snprintf(what[0], sizeof what[0], "roll every %s days", r);
     range_text(r, sizeof r, a->days_min, a->days_max);
-    snprintf(target[0], sizeof target[0], "%s session days a week", r);
+    snprintf(target[0], sizeof target[0], "%s days a week", r);
     off = (size_t)snprintf(fig[0], sizeof fig[0], "days by week:");
     for (size_t k = 0; k < a->n_weeks && off < sizeof fig[0]; k++) {
         /* The cell holds some 26 characters: the first weeks, then "...". */
@@ -491,11 +491,11 @@ static void adherence_section(struct rmat_page *p, const struct rmat_trend_set *
              a->weeks_met, a->n_weeks);
 
     range_text(r, sizeof r, c->rolling_min_s, c->rolling_max_s);
-    snprintf(what[1], sizeof what[1], "roll a muscle %s s", r);
-    snprintf(target[1], sizeof target[1], "rolling time a session");
+    snprintf(what[1], sizeof what[1], "roll each muscle %s s", r);
+    snprintf(target[1], sizeof target[1], "rolling time");
     range_text(r, sizeof r, c->hold_min_s, c->hold_max_s);
     snprintf(what[2], sizeof what[2], "hold a tender spot %s s", r);
-    snprintf(target[2], sizeof target[2], "mean hold a session");
+    snprintf(target[2], sizeof target[2], "mean hold");
     for (int i = 1; i <= 2; i++) {
         const size_t n = i == 1 ? a->rolling_n : a->hold_n,
                      in = i == 1 ? a->rolling_in : a->hold_in;
