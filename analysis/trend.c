@@ -829,6 +829,149 @@ int rmat_trends_adherence(struct rmat_trend_set *t, const struct rmat_adherence_
     return RMAT_OK;
 }
 
+/* --- tender spots across sessions ---------------------------------------- */
+
+/* Appends the holds of session k of a group (analysis folder dir) to *h,
+ * relative to the mat's centre, with the ratings given during each. 0, 1
+ * if the session's holds cannot be placed, -1 out of memory. */
+static int session_holds(const char *dir, size_t k, double week, struct rmat_spot_hold **h,
+                         size_t *n, size_t *cap)
+{
+    char path[RMAT_PATH_BUF];
+    struct rmat_json *js = NULL;
+    struct rmat_csv c;
+    double cx, cy, *pt = NULL, *pv = NULL;
+    size_t np = 0, pcap = 0;
+    int rc = 1;
+
+    if (rmat_path_join(path, sizeof path, dir, "summary.json", NULL) != RMAT_OK ||
+        rmat_json_load(path, &js, NULL) != RMAT_OK)
+        return 1;
+    /* The sensel centres span (j + 0.5) * pitch: the mat's centre is half its
+     * size (docs/metrics.md, "Where things are"). */
+    cx = rmat_json_num(js, "device.cols") * rmat_json_num(js, "device.pitch_x_mm") / 2.0;
+    cy = rmat_json_num(js, "device.rows") * rmat_json_num(js, "device.pitch_y_mm") / 2.0;
+    rmat_json_free(js);
+    if (!isfinite(cx) || !isfinite(cy))
+        return 1;
+    /* The ratings: t_s and value of each pain event. */
+    if (rmat_path_join(path, sizeof path, dir, "events.csv", NULL) == RMAT_OK &&
+        rmat_csv_open(&c, path, NULL) == RMAT_OK) {
+        const int ck = rmat_csv_col(&c, "kind"), ct = rmat_csv_col(&c, "t_s"),
+                  cv = rmat_csv_col(&c, "value");
+        while (rmat_csv_next(&c, NULL) == 1) {
+            if (strcmp(rmat_csv_str(&c, ck), "pain") != 0 || !isfinite(rmat_csv_num(&c, cv)))
+                continue;
+            if (np == pcap) {
+                const size_t nc = pcap ? 2 * pcap : 16;
+                double *a = realloc(pt, nc * sizeof *a), *b;
+                if (a)
+                    pt = a;
+                b = a ? realloc(pv, nc * sizeof *b) : NULL;
+                if (!b) {
+                    rmat_csv_close(&c);
+                    rc = -1;
+                    goto out;
+                }
+                pv = b;
+                pcap = nc;
+            }
+            pt[np] = rmat_csv_num(&c, ct);
+            pv[np++] = rmat_csv_num(&c, cv);
+        }
+    }
+    rmat_csv_close(&c);
+    if (rmat_path_join(path, sizeof path, dir, "holds.csv", NULL) != RMAT_OK ||
+        rmat_csv_open(&c, path, NULL) != RMAT_OK) {
+        rmat_csv_close(&c);
+        goto out;
+    }
+    {
+        const int c0 = rmat_csv_col(&c, "t_start_s"), cd = rmat_csv_col(&c, "duration_s"),
+                  cxx = rmat_csv_col(&c, "x_mm"), cyy = rmat_csv_col(&c, "y_mm");
+        rc = 0;
+        while (rmat_csv_next(&c, NULL) == 1) {
+            struct rmat_spot_hold *e;
+            const double t0 = rmat_csv_num(&c, c0), d = rmat_csv_num(&c, cd);
+            double sum = 0, cnt = 0;
+            if (*n == *cap) {
+                const size_t nc = *cap ? 2 * *cap : 32;
+                struct rmat_spot_hold *a = realloc(*h, nc * sizeof *a);
+                if (!a) {
+                    rc = -1;
+                    break;
+                }
+                *h = a;
+                *cap = nc;
+            }
+            for (size_t i = 0; i < np; i++)
+                if (pt[i] >= t0 && pt[i] <= t0 + d) {
+                    sum += pv[i];
+                    cnt++;
+                }
+            e = &(*h)[(*n)++];
+            e->session = k;
+            e->week = week;
+            e->dx_mm = rmat_csv_num(&c, cxx) - cx;
+            e->dy_mm = rmat_csv_num(&c, cyy) - cy;
+            e->duration_s = d;
+            e->pain = cnt > 0 ? sum / cnt : NAN;
+        }
+    }
+    rmat_csv_close(&c);
+out:
+    free(pt);
+    free(pv);
+    return rc;
+}
+
+int rmat_trends_spots(struct rmat_trend_set *t, const char *root, double radius_mm,
+                      const struct rmat_log *log, struct rmat_errinfo *ei)
+{
+    struct rmat_spot_hold *h = NULL;
+    size_t cap = 0;
+
+    if (!t || !root || !(radius_mm > 0) || !isfinite(radius_mm))
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0,
+                                "tender spots: the radius must be a positive number of mm");
+    t->spot_radius_mm = radius_mm;
+    t->spots_done = 1;
+    for (size_t i = 0; i < t->n; i++) {
+        struct rmat_trend_group *g = &t->g[i];
+        size_t n = 0;
+        free(g->spots);
+        g->spots = NULL;
+        g->n_spots = g->spot_sessions_unread = 0;
+        for (size_t k = 0; k < g->n; k++) {
+            char dir[RMAT_PATH_BUF];
+            int rc;
+            if (rmat_path_join(dir, sizeof dir, root, t->sessions->rows[g->row[k]].id, NULL) !=
+                RMAT_OK) {
+                g->spot_sessions_unread++;
+                continue;
+            }
+            rc = session_holds(dir, k, g->week[k], &h, &n, &cap);
+            if (rc < 0) {
+                free(h);
+                return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "tender spots: out of memory");
+            }
+            if (rc > 0) {
+                g->spot_sessions_unread++;
+                rmat_logf(log, RMAT_LOG_INFO,
+                          "tender spots: %s has no holds.csv, or no mat size in summary.json: "
+                          "its holds are on no spot",
+                          dir);
+            }
+        }
+        if (rmat_spots_group(h, n, radius_mm, &g->spots, &g->n_spots) != RMAT_OK) {
+            free(h);
+            return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "tender spots: out of memory");
+        }
+    }
+    free(h);
+    return RMAT_OK;
+}
+
 int rmat_trends_compute(const struct rmat_session_set *s, const char *subject,
                         struct rmat_trend_set *out, const struct rmat_log *log,
                         struct rmat_errinfo *ei)
@@ -920,6 +1063,7 @@ void rmat_trends_fini(struct rmat_trend_set *t)
         free(t->g[i].row);
         free(t->g[i].week);
         free(t->g[i].adh.weeks);
+        free(t->g[i].spots);
     }
     free(t->g);
     t->g = NULL;
@@ -1029,6 +1173,40 @@ static void write_adherence(struct rmat_json_writer *w, const struct rmat_trend_
         rmat_jw_close(w);
         rmat_jw_close(w);
     }
+    rmat_jw_close(w);
+}
+
+/* trend.json's "tender_spots" of group g (docs/metrics.md, "Tender spots
+ * across sessions"). */
+static void write_spots(struct rmat_json_writer *w, const struct rmat_trend_set *t,
+                        const struct rmat_trend_group *g)
+{
+    rmat_jw_open(w, "tender_spots", 0, 0);
+    rmat_jw_num(w, "radius_mm", t->spot_radius_mm);
+    rmat_jw_str(w, "position",
+                "mean CoP of the spot's holds minus the mat's centre, mm: dx_mm "
+                "along x (columns), dy_mm along y (rows; negative: above)");
+    rmat_jw_num(w, "sessions_unread", (double)g->spot_sessions_unread);
+    rmat_jw_open(w, "spots", 1, 0);
+    for (size_t k = 0; k < g->n_spots; k++) {
+        const struct rmat_spot *s = &g->spots[k];
+        rmat_jw_open(w, NULL, 0, 1);
+        rmat_jw_num(w, "spot", (double)(k + 1));
+        rmat_jw_num(w, "dx_mm", s->dx_mm);
+        rmat_jw_num(w, "dy_mm", s->dy_mm);
+        rmat_jw_num(w, "holds", (double)s->holds);
+        rmat_jw_num(w, "sessions", (double)s->sessions);
+        rmat_jw_num(w, "first_week", s->first.week);
+        rmat_jw_num(w, "last_week", s->last.week);
+        rmat_jw_num(w, "hold_s_first", s->first.hold_s);
+        rmat_jw_num(w, "hold_s_last", s->last.hold_s);
+        rmat_jw_num(w, "pain_first", s->pain_first.pain);
+        rmat_jw_num(w, "pain_last", s->pain_last.pain);
+        rmat_jw_num(w, "pain_first_week", isfinite(s->pain_first.pain) ? s->pain_first.week : NAN);
+        rmat_jw_num(w, "pain_last_week", isfinite(s->pain_last.pain) ? s->pain_last.week : NAN);
+        rmat_jw_close(w);
+    }
+    rmat_jw_close(w);
     rmat_jw_close(w);
 }
 
@@ -1143,6 +1321,8 @@ int rmat_trends_write(const struct rmat_trend_set *t, const char *out_dir, struc
             }
             rmat_jw_close(&w);
             write_adherence(&w, t, g);
+            if (t->spots_done)
+                write_spots(&w, t, g);
             rmat_jw_close(&w);
         }
         rmat_jw_close(&w);

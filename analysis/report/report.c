@@ -542,9 +542,76 @@ static void adherence_section(struct rmat_page *p, const struct rmat_trend_set *
     p->y -= 0.3 * RMAT_LINE_H;
 }
 
+/* Where a spot is, from the mat's centre: "40 mm above, 12 mm right". y
+ * grows down the mat, as in the maps: a negative dy is above. */
+static void spot_where(char *buf, size_t cap, const struct rmat_spot *sp)
+{
+    const double ax = fabs(sp->dx_mm), ay = fabs(sp->dy_mm);
+    if (ay < 0.5 && ax < 0.5)
+        snprintf(buf, cap, "at the centre");
+    else if (ax < 0.5)
+        snprintf(buf, cap, "%.0f mm %s", ay, sp->dy_mm < 0 ? "above" : "below");
+    else if (ay < 0.5)
+        snprintf(buf, cap, "%.0f mm %s", ax, sp->dx_mm < 0 ? "left" : "right");
+    else
+        snprintf(buf, cap, "%.0f mm %s, %.0f mm %s", ay, sp->dy_mm < 0 ? "above" : "below", ax,
+                 sp->dx_mm < 0 ? "left" : "right");
+}
+
+/* The tender spots of group g: a row per spot. */
+static void spots_section(struct rmat_page *p, const struct rmat_trend_set *t,
+                          const struct rmat_trend_group *g)
+{
+    static const double cols[] = {0.09, 0.16, 0.41, 0.56, 0.73};
+    const char *hdr[] = {"spot", "where (from the mat's centre)", "pain", "hold time", "over"};
+    char a[RMAT_FMT_BUF], b[RMAT_FMT_BUF];
+
+    p->y -= 0.2 * RMAT_LINE_H;
+    if (!g->n_spots) {
+        rmat_page_paraf(p, 0.01, "Tender spots: no holds%s.",
+                        g->spot_sessions_unread ? " found (the analyses' holds.csv are missing)"
+                                                : "");
+        return;
+    }
+    rmat_page_paraf(p, 0.01,
+                    "Tender spots: holds grouped across sessions within %s mm; pain is the "
+                    "mean rating given during the spot's holds, hold time the spot's total in a "
+                    "session; first to last session that held it.",
+                    rmat_show(a, t->spot_radius_mm, 3));
+    rmat_page_row(p, cols, hdr, 5, 1);
+    for (size_t k = 0; k < g->n_spots && p->y > 0.08; k++) {
+        const struct rmat_spot *sp = &g->spots[k];
+        char num[24], where[96], pain[64], hold[64], over[96];
+        const char *cells[5];
+        snprintf(num, sizeof num, "%zu", k + 1);
+        spot_where(where, sizeof where, sp);
+        if (!isfinite(sp->pain_first.pain))
+            snprintf(pain, sizeof pain, "no rating");
+        else if (sp->pain_first.session == sp->pain_last.session)
+            snprintf(pain, sizeof pain, "%s", rmat_show(a, sp->pain_first.pain, 2));
+        else
+            snprintf(pain, sizeof pain, "%s -> %s", rmat_show(a, sp->pain_first.pain, 2),
+                     rmat_show(b, sp->pain_last.pain, 2));
+        if (sp->sessions == 1)
+            snprintf(hold, sizeof hold, "%s s", rmat_show(a, sp->first.hold_s, 3));
+        else
+            snprintf(hold, sizeof hold, "%s s -> %s s", rmat_show(a, sp->first.hold_s, 3),
+                     rmat_show(b, sp->last.hold_s, 3));
+        snprintf(over, sizeof over, "%zu session%s, %s weeks", sp->sessions,
+                 sp->sessions == 1 ? "" : "s", rmat_show(a, sp->last.week - sp->first.week, 2));
+        cells[0] = num;
+        cells[1] = where;
+        cells[2] = pain;
+        cells[3] = hold;
+        cells[4] = over;
+        rmat_page_row(p, cols, cells, 5, 0);
+    }
+}
+
 int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
-                         const struct rmat_adherence_config *adh, const char *work_dir,
-                         const char *pdf_path, const struct rmat_log *log, struct rmat_errinfo *ei)
+                         const struct rmat_adherence_config *adh, const char *ana_root,
+                         double spot_radius_mm, const char *work_dir, const char *pdf_path,
+                         const struct rmat_log *log, struct rmat_errinfo *ei)
 {
     struct rmat_trend_set t;
     struct rmat_page p = {NULL, "", 0, 0};
@@ -560,12 +627,13 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
     rc = rmat_trends_compute(s, subject, &t, log, ei);
     if (rc != RMAT_OK)
         return rc;
-    if (adh) {
+    if (adh)
         rc = rmat_trends_adherence(&t, adh, ei);
-        if (rc != RMAT_OK) {
-            rmat_trends_fini(&t);
-            return rc;
-        }
+    if (rc == RMAT_OK && ana_root)
+        rc = rmat_trends_spots(&t, ana_root, spot_radius_mm, log, ei);
+    if (rc != RMAT_OK) {
+        rmat_trends_fini(&t);
+        return rc;
     }
     for (size_t i = 0; i < t.n; i++) {
         sessions += t.g[i].n;
@@ -816,6 +884,9 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
                 goto out;
         }
         adherence_section(&p, &t, g, title);
+        if (t.spots_done)
+            spots_section(&p, &t, g);
+        p.y -= 0.3 * RMAT_LINE_H;
     }
     rmat_page_text(&p, 0.08, 0.03, "smallfont", "left", "#555555",
                    "rollmat " RMAT_VERSION ". Adherence: docs/metrics.md, \"Adherence to the "

@@ -33,6 +33,7 @@
 #include <stddef.h>
 
 #include "rollmat/diag.h"
+#include "rollmat/spots.h"
 #include "rollmat/tissue.h"
 
 /* The number columns of sessions.csv, after its text columns. */
@@ -199,6 +200,9 @@ struct rmat_trend_group {
     char note[160];
     struct rmat_trend_metric m[RMAT_TREND_METRICS];
     struct rmat_adherence adh; /* against the set's adh_cfg; weeks owned */
+    struct rmat_spot *spots;   /* its tender spots (rmat_trends_spots()); owned */
+    size_t n_spots;
+    size_t spot_sessions_unread; /* sessions whose holds could not be placed */
 };
 
 struct rmat_trend_set {
@@ -206,6 +210,8 @@ struct rmat_trend_set {
     struct rmat_trend_group *g;
     size_t n;
     struct rmat_adherence_config adh_cfg; /* the targets adherence was judged on */
+    int spots_done;                       /* rmat_trends_spots() ran */
+    double spot_radius_mm;
 };
 
 /* Groups the sessions (only those of subject, if not NULL) by subject,
@@ -223,6 +229,16 @@ int rmat_trends_compute(const struct rmat_session_set *s, const char *subject,
  * rmat_adherence_config_check(), RMAT_E_NOMEM. */
 int rmat_trends_adherence(struct rmat_trend_set *t, const struct rmat_adherence_config *cfg,
                           struct rmat_errinfo *ei);
+
+/* The tender spots of every group (spots.h): for each of its sessions, the
+ * analysis folder root/<id> gives the holds (holds.csv: t_start_s,
+ * duration_s, x_mm, y_mm), the mat's centre (summary.json's device rows,
+ * cols, pitch_x_mm, pitch_y_mm) and the pain ratings (events.csv: kind
+ * pain, t_s, value); a session where one of those is missing adds no
+ * holds and is counted in spot_sessions_unread. Grouped within radius_mm.
+ * Errors: RMAT_E_ARG (radius not positive), RMAT_E_NOMEM. */
+int rmat_trends_spots(struct rmat_trend_set *t, const char *root, double radius_mm,
+                      const struct rmat_log *log, struct rmat_errinfo *ei);
 
 /* Frees the groups. */
 void rmat_trends_fini(struct rmat_trend_set *t);

@@ -28,6 +28,8 @@ static void usage_trend(FILE *f)
           "      --every-days A-B     adherence: roll every A to B days (default 2-3)\n"
           "      --rolling-s A-B      adherence: rolling time per session, s (default 60-120)\n"
           "      --hold-s A-B         adherence: mean hold on a tender spot, s (default 30-45)\n"
+          "      --spot-radius-mm MM  tender spots: holds within MM of a spot are that spot\n"
+          "                           across sessions (default 25)\n"
           "  -v, --verbose        more messages\n\n"
           "Exit status: 0 done, 1 failed, 2 wrong usage.\n\n"
           "Example:\n"
@@ -38,17 +40,19 @@ static void usage_trend(FILE *f)
 
 int cli_trend(int argc, char **argv)
 {
-    enum { O_SUBJECT = 256, O_NOPLOT, O_EVERY, O_ROLLING, O_HOLD };
+    enum { O_SUBJECT = 256, O_NOPLOT, O_EVERY, O_ROLLING, O_HOLD, O_RADIUS };
     static const struct option opts[] = {{"output", required_argument, 0, 'o'},
                                          {"subject", required_argument, 0, O_SUBJECT},
                                          {"no-plot", no_argument, 0, O_NOPLOT},
                                          {"every-days", required_argument, 0, O_EVERY},
                                          {"rolling-s", required_argument, 0, O_ROLLING},
                                          {"hold-s", required_argument, 0, O_HOLD},
+                                         {"spot-radius-mm", required_argument, 0, O_RADIUS},
                                          {"verbose", no_argument, 0, 'v'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     struct rmat_adherence_config adh;
+    double radius_mm = RMAT_SPOT_RADIUS_MM;
     const char *out = NULL, *subject = NULL;
     int plots = 1, opt, rc;
     struct cli c;
@@ -79,6 +83,10 @@ int cli_trend(int argc, char **argv)
         case O_ROLLING:
             if (cli_parse_range(&c, "--rolling-s", optarg, &adh.rolling_min_s,
                                 &adh.rolling_max_s) != 0)
+                return CLI_USAGE;
+            break;
+        case O_RADIUS:
+            if (cli_parse_number(&c, "--spot-radius-mm", optarg, 0.1, 1000, &radius_mm) != 0)
                 return CLI_USAGE;
             break;
         case O_HOLD:
@@ -122,6 +130,8 @@ int cli_trend(int argc, char **argv)
     rc = rmat_trends_compute(&set, subject, &tr, &c.log, &ei);
     if (rc == RMAT_OK)
         rc = rmat_trends_adherence(&tr, &adh, &ei);
+    if (rc == RMAT_OK)
+        rc = rmat_trends_spots(&tr, argv[optind], radius_mm, &c.log, &ei);
     if (rc == RMAT_OK)
         rc = rmat_trends_write(&tr, out, &ei);
     snprintf(path, sizeof path, "%s/sessions.csv", out);
