@@ -579,7 +579,12 @@ static void spots_section(struct rmat_page *p, const struct rmat_trend_set *t,
                     "session; first to last session that held it.",
                     rmat_show(a, t->spot_radius_mm, 3));
     rmat_page_row(p, cols, hdr, 5, 1);
-    for (size_t k = 0; k < g->n_spots && p->y > 0.08; k++) {
+    for (size_t k = 0; k < g->n_spots; k++) {
+        /* A page holds some dozens of spots; the rest are in trend.json. */
+        if (p->y < 0.08) {
+            rmat_page_paraf(p, 0.01, "... and %zu more spots: see trend.json.", g->n_spots - k);
+            break;
+        }
         const struct rmat_spot *sp = &g->spots[k];
         char num[24], where[96], pain[64], hold[64], over[96];
         const char *cells[5];
