@@ -662,6 +662,316 @@ static int fit_group(const struct rmat_session_set *s, struct rmat_trend_group *
     return 0;
 }
 
+/* --- adherence to the guidance ------------------------------------------- */
+
+void rmat_adherence_config_default(struct rmat_adherence_config *c)
+{
+    c->every_min_days = 2.0;
+    c->every_max_days = 3.0;
+    c->rolling_min_s = 60.0;
+    c->rolling_max_s = 120.0;
+    c->hold_min_s = 30.0;
+    c->hold_max_s = 45.0;
+}
+
+int rmat_adherence_config_check(const struct rmat_adherence_config *c, struct rmat_errinfo *ei)
+{
+    const struct {
+        const char *what;
+        double lo, hi;
+    } pairs[] = {
+        {"days between sessions", c->every_min_days, c->every_max_days},
+        {"rolling time per session (s)", c->rolling_min_s, c->rolling_max_s},
+        {"hold time (s)", c->hold_min_s, c->hold_max_s},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+        if (!(isfinite(pairs[i].lo) && isfinite(pairs[i].hi) && pairs[i].lo > 0 &&
+              pairs[i].lo <= pairs[i].hi))
+            return rmat_errinfo_set(ei, RMAT_E_ARG, 0,
+                                    "adherence target for %s: %g to %g is not a range of "
+                                    "positive numbers (low first)",
+                                    pairs[i].what, pairs[i].lo, pairs[i].hi);
+    return RMAT_OK;
+}
+
+int rmat_adherence_parse_range(const char *s, double *lo, double *hi)
+{
+    char *end;
+    double a, b;
+
+    /* Decimal only: strtod would also take "0x10", "inf" and "nan". */
+    if (!s || !*s || strspn(s, "0123456789.-") != strlen(s))
+        return -1;
+    a = strtod(s, &end);
+    if (end == s)
+        return -1;
+    if (*end == '-') {
+        const char *q = end + 1;
+        b = strtod(q, &end);
+        if (end == q)
+            return -1;
+    } else {
+        b = a;
+    }
+    if (*end || !isfinite(a) || !isfinite(b) || a <= 0 || a > b)
+        return -1;
+    *lo = a;
+    *hi = b;
+    return 0;
+}
+
+double rmat_adherence_rolling_s(const struct rmat_session_row *r)
+{
+    return r->num[rmat_session_num_index("rolling_s")];
+}
+
+double rmat_adherence_mean_hold_s(const struct rmat_session_row *r)
+{
+    const double n = r->num[rmat_session_num_index("holds")];
+    const double s = r->num[rmat_session_num_index("hold_s")];
+    return isfinite(n) && n >= 1 && isfinite(s) ? s / n : NAN;
+}
+
+/* The UTC calendar day of a time (days since 1970-01-01). */
+static long utc_day(double t_unix)
+{
+    return (long)floor(t_unix / 86400.0);
+}
+
+/* Judges values v[0..n) against lo..hi: counts, the extremes, met. */
+static void judge(const double *v, size_t n, double lo, double hi, size_t *judged, size_t *in,
+                  double *vmin, double *vmax, int *met)
+{
+    *judged = *in = 0;
+    *vmin = INFINITY;
+    *vmax = -INFINITY;
+    for (size_t k = 0; k < n; k++) {
+        if (!isfinite(v[k]))
+            continue;
+        (*judged)++;
+        if (v[k] >= lo && v[k] <= hi)
+            (*in)++;
+        *vmin = fmin(*vmin, v[k]);
+        *vmax = fmax(*vmax, v[k]);
+    }
+    if (!*judged)
+        *vmin = *vmax = NAN;
+    *met = *judged ? *in == *judged : -1;
+}
+
+static int group_adherence(const struct rmat_session_set *s, const struct rmat_adherence_config *c,
+                           struct rmat_trend_group *g)
+{
+    struct rmat_adherence *a = &g->adh;
+    double *v;
+    long day0, prev = -1;
+
+    free(a->weeks);
+    memset(a, 0, sizeof *a);
+    /* Every max_days days puts at least floor(7 / max_days) session days in
+     * any 7 consecutive days, every min_days days at most ceil(7 /
+     * min_days); the small epsilon keeps 7 / 3.5 = 2 from rounding to 1. */
+    a->days_min = (int)floor(7.0 / c->every_max_days + 1e-9);
+    a->days_max = (int)ceil(7.0 / c->every_min_days - 1e-9);
+    a->frequency_met = -1;
+    if (!g->n)
+        return 0;
+    day0 = utc_day(s->rows[g->row[0]].t_unix);
+    a->n_weeks = (size_t)((utc_day(s->rows[g->row[g->n - 1]].t_unix) - day0) / 7) + 1;
+    a->weeks = calloc(a->n_weeks, sizeof *a->weeks);
+    v = malloc(g->n * sizeof *v);
+    if (!a->weeks || !v) {
+        free(v);
+        return -1;
+    }
+    for (size_t w = 0; w < a->n_weeks; w++)
+        a->weeks[w].longest_gap_days = NAN;
+    /* Rows are in date order: a day not seen before is a new session day. */
+    for (size_t k = 0; k < g->n; k++) {
+        const long d = utc_day(s->rows[g->row[k]].t_unix) - day0;
+        struct rmat_adherence_week *wk = &a->weeks[d / 7];
+        if (d == prev)
+            continue;
+        wk->days++;
+        if (prev >= 0 && !(wk->longest_gap_days >= (double)(d - prev)))
+            wk->longest_gap_days = (double)(d - prev);
+        prev = d;
+    }
+    for (size_t w = 0; w < a->n_weeks; w++) {
+        struct rmat_adherence_week *wk = &a->weeks[w];
+        wk->met = wk->days >= (size_t)a->days_min && wk->days <= (size_t)a->days_max;
+        a->weeks_met += (size_t)wk->met;
+    }
+    a->frequency_met = a->weeks_met == a->n_weeks;
+
+    for (size_t k = 0; k < g->n; k++)
+        v[k] = rmat_adherence_rolling_s(&s->rows[g->row[k]]);
+    judge(v, g->n, c->rolling_min_s, c->rolling_max_s, &a->rolling_n, &a->rolling_in,
+          &a->rolling_lo_s, &a->rolling_hi_s, &a->rolling_met);
+    for (size_t k = 0; k < g->n; k++)
+        v[k] = rmat_adherence_mean_hold_s(&s->rows[g->row[k]]);
+    judge(v, g->n, c->hold_min_s, c->hold_max_s, &a->hold_n, &a->hold_in, &a->hold_lo_s,
+          &a->hold_hi_s, &a->hold_met);
+    free(v);
+    return 0;
+}
+
+int rmat_trends_adherence(struct rmat_trend_set *t, const struct rmat_adherence_config *cfg,
+                          struct rmat_errinfo *ei)
+{
+    const int rc = rmat_adherence_config_check(cfg, ei);
+    if (rc != RMAT_OK)
+        return rc;
+    t->adh_cfg = *cfg;
+    for (size_t i = 0; i < t->n; i++)
+        if (group_adherence(t->sessions, cfg, &t->g[i]) != 0)
+            return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "adherence: out of memory");
+    return RMAT_OK;
+}
+
+/* --- tender spots across sessions ---------------------------------------- */
+
+/* Appends the holds of session k of a group (analysis folder dir) to *h,
+ * relative to the mat's centre, with the ratings given during each. 0, 1
+ * if the session's holds cannot be placed, -1 out of memory. */
+static int session_holds(const char *dir, size_t k, double week, struct rmat_spot_hold **h,
+                         size_t *n, size_t *cap)
+{
+    char path[RMAT_PATH_BUF];
+    struct rmat_json *js = NULL;
+    struct rmat_csv c;
+    double cx, cy, *pt = NULL, *pv = NULL;
+    size_t np = 0, pcap = 0;
+    int rc = 1;
+
+    if (rmat_path_join(path, sizeof path, dir, "summary.json", NULL) != RMAT_OK ||
+        rmat_json_load(path, &js, NULL) != RMAT_OK)
+        return 1;
+    /* The sensel centres span (j + 0.5) * pitch: the mat's centre is half its
+     * size (docs/metrics.md, "Where things are"). */
+    cx = rmat_json_num(js, "device.cols") * rmat_json_num(js, "device.pitch_x_mm") / 2.0;
+    cy = rmat_json_num(js, "device.rows") * rmat_json_num(js, "device.pitch_y_mm") / 2.0;
+    rmat_json_free(js);
+    if (!isfinite(cx) || !isfinite(cy))
+        return 1;
+    /* The ratings: t_s and value of each pain event. */
+    if (rmat_path_join(path, sizeof path, dir, "events.csv", NULL) == RMAT_OK &&
+        rmat_csv_open(&c, path, NULL) == RMAT_OK) {
+        const int ck = rmat_csv_col(&c, "kind"), ct = rmat_csv_col(&c, "t_s"),
+                  cv = rmat_csv_col(&c, "value");
+        while (rmat_csv_next(&c, NULL) == 1) {
+            if (strcmp(rmat_csv_str(&c, ck), "pain") != 0 || !isfinite(rmat_csv_num(&c, cv)))
+                continue;
+            if (np == pcap) {
+                const size_t nc = pcap ? 2 * pcap : 16;
+                double *a = realloc(pt, nc * sizeof *a), *b;
+                if (a)
+                    pt = a;
+                b = a ? realloc(pv, nc * sizeof *b) : NULL;
+                if (!b) {
+                    rmat_csv_close(&c);
+                    rc = -1;
+                    goto out;
+                }
+                pv = b;
+                pcap = nc;
+            }
+            pt[np] = rmat_csv_num(&c, ct);
+            pv[np++] = rmat_csv_num(&c, cv);
+        }
+    }
+    rmat_csv_close(&c);
+    if (rmat_path_join(path, sizeof path, dir, "holds.csv", NULL) != RMAT_OK ||
+        rmat_csv_open(&c, path, NULL) != RMAT_OK) {
+        rmat_csv_close(&c);
+        goto out;
+    }
+    {
+        const int c0 = rmat_csv_col(&c, "t_start_s"), cd = rmat_csv_col(&c, "duration_s"),
+                  cxx = rmat_csv_col(&c, "x_mm"), cyy = rmat_csv_col(&c, "y_mm");
+        rc = 0;
+        while (rmat_csv_next(&c, NULL) == 1) {
+            struct rmat_spot_hold *e;
+            const double t0 = rmat_csv_num(&c, c0), d = rmat_csv_num(&c, cd);
+            double sum = 0, cnt = 0;
+            if (*n == *cap) {
+                const size_t nc = *cap ? 2 * *cap : 32;
+                struct rmat_spot_hold *a = realloc(*h, nc * sizeof *a);
+                if (!a) {
+                    rc = -1;
+                    break;
+                }
+                *h = a;
+                *cap = nc;
+            }
+            for (size_t i = 0; i < np; i++)
+                if (pt[i] >= t0 && pt[i] <= t0 + d) {
+                    sum += pv[i];
+                    cnt++;
+                }
+            e = &(*h)[(*n)++];
+            e->session = k;
+            e->week = week;
+            e->dx_mm = rmat_csv_num(&c, cxx) - cx;
+            e->dy_mm = rmat_csv_num(&c, cyy) - cy;
+            e->duration_s = d;
+            e->pain = cnt > 0 ? sum / cnt : NAN;
+        }
+    }
+    rmat_csv_close(&c);
+out:
+    free(pt);
+    free(pv);
+    return rc;
+}
+
+int rmat_trends_spots(struct rmat_trend_set *t, const char *root, double radius_mm,
+                      const struct rmat_log *log, struct rmat_errinfo *ei)
+{
+    struct rmat_spot_hold *h = NULL;
+    size_t cap = 0;
+
+    if (!t || !root || !(radius_mm > 0) || !isfinite(radius_mm))
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0,
+                                "tender spots: the radius must be a positive number of mm");
+    t->spot_radius_mm = radius_mm;
+    t->spots_done = 1;
+    for (size_t i = 0; i < t->n; i++) {
+        struct rmat_trend_group *g = &t->g[i];
+        size_t n = 0;
+        free(g->spots);
+        g->spots = NULL;
+        g->n_spots = g->spot_sessions_unread = 0;
+        for (size_t k = 0; k < g->n; k++) {
+            char dir[RMAT_PATH_BUF];
+            int rc;
+            if (rmat_path_join(dir, sizeof dir, root, t->sessions->rows[g->row[k]].id, NULL) !=
+                RMAT_OK) {
+                g->spot_sessions_unread++;
+                continue;
+            }
+            rc = session_holds(dir, k, g->week[k], &h, &n, &cap);
+            if (rc < 0) {
+                free(h);
+                return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "tender spots: out of memory");
+            }
+            if (rc > 0) {
+                g->spot_sessions_unread++;
+                rmat_logf(log, RMAT_LOG_INFO,
+                          "tender spots: %s has no holds.csv, or no mat size in summary.json: "
+                          "its holds are on no spot",
+                          dir);
+            }
+        }
+        if (rmat_spots_group(h, n, radius_mm, &g->spots, &g->n_spots) != RMAT_OK) {
+            free(h);
+            return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "tender spots: out of memory");
+        }
+    }
+    free(h);
+    return RMAT_OK;
+}
+
 int rmat_trends_compute(const struct rmat_session_set *s, const char *subject,
                         struct rmat_trend_set *out, const struct rmat_log *log,
                         struct rmat_errinfo *ei)
@@ -671,6 +981,7 @@ int rmat_trends_compute(const struct rmat_session_set *s, const char *subject,
 
     memset(out, 0, sizeof *out);
     out->sessions = s;
+    rmat_adherence_config_default(&out->adh_cfg);
     if (!s->n)
         return RMAT_OK;
     order = malloc(s->n * sizeof *order);
@@ -734,7 +1045,7 @@ int rmat_trends_compute(const struct rmat_session_set *s, const char *subject,
             g->row[k] = order[i + k].row;
             g->week[k] = (s->rows[g->row[k]].t_unix - g->t0_unix) / (7.0 * 86400.0);
         }
-        if (fit_group(s, g) != 0)
+        if (fit_group(s, g) != 0 || group_adherence(s, &out->adh_cfg, g) != 0)
             goto nomem;
         i = j;
     }
@@ -751,6 +1062,8 @@ void rmat_trends_fini(struct rmat_trend_set *t)
     for (size_t i = 0; t->g && i < t->n; i++) {
         free(t->g[i].row);
         free(t->g[i].week);
+        free(t->g[i].adh.weeks);
+        free(t->g[i].spots);
     }
     free(t->g);
     t->g = NULL;
@@ -785,6 +1098,116 @@ static void put_num(FILE *f, double v)
         rmat_fmt_sig(buf, v, SIG_DIGITS);
         fputs(buf, f);
     }
+}
+
+static void put_met(struct rmat_json_writer *w, const char *key, int met)
+{
+    if (met < 0)
+        rmat_jw_null(w, key);
+    else
+        rmat_jw_bool(w, key, met);
+}
+
+static void put_range(struct rmat_json_writer *w, const char *key, double lo, double hi)
+{
+    rmat_jw_open(w, key, 1, 1);
+    rmat_jw_num(w, NULL, lo);
+    rmat_jw_num(w, NULL, hi);
+    rmat_jw_close(w);
+}
+
+/* trend.json's "adherence" of group g (docs/metrics.md, "Adherence"). */
+static void write_adherence(struct rmat_json_writer *w, const struct rmat_trend_set *t,
+                            const struct rmat_trend_group *g)
+{
+    const struct rmat_adherence_config *c = &t->adh_cfg;
+    const struct rmat_adherence *a = &g->adh;
+
+    rmat_jw_open(w, "adherence", 0, 0);
+    rmat_jw_open(w, "targets", 0, 0);
+    put_range(w, "every_days", c->every_min_days, c->every_max_days);
+    put_range(w, "session_days_per_week", a->days_min, a->days_max);
+    put_range(w, "rolling_s", c->rolling_min_s, c->rolling_max_s);
+    put_range(w, "hold_s", c->hold_min_s, c->hold_max_s);
+    rmat_jw_close(w);
+
+    rmat_jw_open(w, "frequency", 0, 0);
+    put_met(w, "met", a->frequency_met);
+    rmat_jw_num(w, "weeks", (double)a->n_weeks);
+    rmat_jw_num(w, "weeks_met", (double)a->weeks_met);
+    rmat_jw_open(w, "by_week", 1, 0);
+    for (size_t k = 0; k < a->n_weeks; k++) {
+        const struct rmat_adherence_week *wk = &a->weeks[k];
+        rmat_jw_open(w, NULL, 0, 1);
+        rmat_jw_num(w, "week", (double)(k + 1));
+        rmat_jw_num(w, "first_day", (double)(7 * k));
+        rmat_jw_num(w, "last_day", (double)(7 * k + 6));
+        rmat_jw_num(w, "session_days", (double)wk->days);
+        rmat_jw_num(w, "longest_gap_days", wk->longest_gap_days);
+        rmat_jw_bool(w, "met", wk->met);
+        rmat_jw_close(w);
+    }
+    rmat_jw_close(w);
+    rmat_jw_close(w);
+
+    for (int which = 0; which < 2; which++) {
+        const double lo = which ? c->hold_min_s : c->rolling_min_s;
+        const double hi = which ? c->hold_max_s : c->rolling_max_s;
+        rmat_jw_open(w, which ? "hold" : "rolling", 0, 0);
+        put_met(w, "met", which ? a->hold_met : a->rolling_met);
+        rmat_jw_num(w, "sessions_judged", (double)(which ? a->hold_n : a->rolling_n));
+        rmat_jw_num(w, "sessions_met", (double)(which ? a->hold_in : a->rolling_in));
+        rmat_jw_open(w, which ? "mean_hold_s" : "rolling_s", 1, 1);
+        for (size_t k = 0; k < g->n; k++) {
+            const struct rmat_session_row *r = &t->sessions->rows[g->row[k]];
+            rmat_jw_num(w, NULL,
+                        which ? rmat_adherence_mean_hold_s(r) : rmat_adherence_rolling_s(r));
+        }
+        rmat_jw_close(w);
+        rmat_jw_open(w, "met_by_session", 1, 1);
+        for (size_t k = 0; k < g->n; k++) {
+            const struct rmat_session_row *r = &t->sessions->rows[g->row[k]];
+            const double v = which ? rmat_adherence_mean_hold_s(r) : rmat_adherence_rolling_s(r);
+            put_met(w, NULL, isfinite(v) ? v >= lo && v <= hi : -1);
+        }
+        rmat_jw_close(w);
+        rmat_jw_close(w);
+    }
+    rmat_jw_close(w);
+}
+
+/* trend.json's "tender_spots" of group g (docs/metrics.md, "Tender spots
+ * across sessions"). */
+static void write_spots(struct rmat_json_writer *w, const struct rmat_trend_set *t,
+                        const struct rmat_trend_group *g)
+{
+    rmat_jw_open(w, "tender_spots", 0, 0);
+    rmat_jw_num(w, "radius_mm", t->spot_radius_mm);
+    rmat_jw_str(w, "position",
+                "mean CoP of the spot's holds minus the mat's centre, mm: dx_mm "
+                "along x (columns), dy_mm along y (rows; negative: above)");
+    rmat_jw_num(w, "sessions_unread", (double)g->spot_sessions_unread);
+    rmat_jw_open(w, "spots", 1, 0);
+    for (size_t k = 0; k < g->n_spots; k++) {
+        const struct rmat_spot *s = &g->spots[k];
+        rmat_jw_open(w, NULL, 0, 1);
+        rmat_jw_num(w, "spot", (double)(k + 1));
+        rmat_jw_num(w, "dx_mm", s->dx_mm);
+        rmat_jw_num(w, "dy_mm", s->dy_mm);
+        rmat_jw_num(w, "holds", (double)s->holds);
+        rmat_jw_num(w, "sessions", (double)s->sessions);
+        rmat_jw_num(w, "first_week", s->first.week);
+        rmat_jw_num(w, "last_week", s->last.week);
+        rmat_jw_num(w, "hold_s_first", s->first.hold_s);
+        rmat_jw_num(w, "hold_s_last", s->last.hold_s);
+        rmat_jw_num(w, "pain_first", s->pain_first.pain);
+        rmat_jw_num(w, "pain_last", s->pain_last.pain);
+        rmat_jw_num(w, "pain_first_week", isfinite(s->pain_first.pain) ? s->pain_first.week : NAN);
+        rmat_jw_num(w, "pain_last_week", isfinite(s->pain_last.pain) ? s->pain_last.week : NAN);
+        rmat_jw_close(w);
+    }
+    rmat_jw_close(w);
+    rmat_jw_close(w);
 }
 
 int rmat_trends_write(const struct rmat_trend_set *t, const char *out_dir, struct rmat_errinfo *ei)
@@ -897,6 +1320,9 @@ int rmat_trends_write(const struct rmat_trend_set *t, const char *out_dir, struc
                 rmat_jw_close(&w);
             }
             rmat_jw_close(&w);
+            write_adherence(&w, t, g);
+            if (t->spots_done)
+                write_spots(&w, t, g);
             rmat_jw_close(&w);
         }
         rmat_jw_close(&w);

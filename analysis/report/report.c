@@ -457,9 +457,180 @@ static const char *verdict(const struct rmat_trend_group *g, const struct rmat_t
     return "unclear";
 }
 
+/* "2-3" or "2" for a target range. */
+static void range_text(char *buf, size_t cap, double lo, double hi)
+{
+    char a[RMAT_FMT_BUF], b[RMAT_FMT_BUF];
+    if (lo == hi)
+        snprintf(buf, cap, "%s", rmat_show(a, lo, 3));
+    else
+        snprintf(buf, cap, "%s-%s", rmat_show(a, lo, 3), rmat_show(b, hi, 3));
+}
+
+static const char *met_word(int met)
+{
+    return met < 0 ? "not judged" : met ? "met" : "not met";
+}
+
+/* The adherence section of group g (docs/reports.md, "Adherence"): a row
+ * per target with its figures and verdict, then the weeks not met. */
+static void adherence_section(struct rmat_page *p, const struct rmat_trend_set *t,
+                              const struct rmat_trend_group *g, const char *title)
+{
+    static const double cols[] = {0.09, 0.31, 0.45, 0.67};
+    const struct rmat_adherence_config *c = &t->adh_cfg;
+    const struct rmat_adherence *a = &g->adh;
+    const char *hdr[] = {"guidance", "target", "figures", "verdict"};
+    char what[3][96], target[3][96], fig[3][96], verd[3][64], r[48], x[RMAT_FMT_BUF],
+        y[RMAT_FMT_BUF];
+    size_t off = 0;
+
+    rmat_page_heading(p, title);
+    rmat_page_row(p, cols, hdr, 4, 1);
+
+    range_text(r, sizeof r, c->every_min_days, c->every_max_days);
+    snprintf(what[0], sizeof what[0], "roll every %s days", r);
+    range_text(r, sizeof r, a->days_min, a->days_max);
+    snprintf(target[0], sizeof target[0], "%s days a week", r);
+    off = (size_t)snprintf(fig[0], sizeof fig[0], "days by week:");
+    for (size_t k = 0; k < a->n_weeks && off < sizeof fig[0]; k++) {
+        /* The cell holds some 26 characters: the first weeks, then "...". */
+        if (off > 22) {
+            snprintf(fig[0] + off, sizeof fig[0] - off, " ...");
+            break;
+        }
+        off += (size_t)snprintf(fig[0] + off, sizeof fig[0] - off, " %zu", a->weeks[k].days);
+    }
+    snprintf(verd[0], sizeof verd[0], "%s (%zu of %zu weeks)", met_word(a->frequency_met),
+             a->weeks_met, a->n_weeks);
+
+    range_text(r, sizeof r, c->rolling_min_s, c->rolling_max_s);
+    snprintf(what[1], sizeof what[1], "roll each muscle %s s", r);
+    snprintf(target[1], sizeof target[1], "rolling time");
+    range_text(r, sizeof r, c->hold_min_s, c->hold_max_s);
+    snprintf(what[2], sizeof what[2], "hold a tender spot %s s", r);
+    snprintf(target[2], sizeof target[2], "mean hold");
+    for (int i = 1; i <= 2; i++) {
+        const size_t n = i == 1 ? a->rolling_n : a->hold_n,
+                     in = i == 1 ? a->rolling_in : a->hold_in;
+        const double lo = i == 1 ? a->rolling_lo_s : a->hold_lo_s;
+        const double hi = i == 1 ? a->rolling_hi_s : a->hold_hi_s;
+        const int met = i == 1 ? a->rolling_met : a->hold_met;
+        if (!n)
+            snprintf(fig[i], sizeof fig[i], i == 1 ? "no rolling time" : "no holds");
+        else if (n == 1)
+            snprintf(fig[i], sizeof fig[i], "%s s", rmat_show(x, lo, 3));
+        else
+            snprintf(fig[i], sizeof fig[i], "%s to %s s", rmat_show(x, lo, 3), rmat_show(y, hi, 3));
+        if (n)
+            snprintf(verd[i], sizeof verd[i], "%s (%zu of %zu sessions)", met_word(met), in, n);
+        else
+            snprintf(verd[i], sizeof verd[i], "%s", met_word(met));
+    }
+    for (int i = 0; i < 3; i++) {
+        const char *cells[] = {what[i], target[i], fig[i], verd[i]};
+        rmat_page_row(p, cols, cells, 4, 0);
+    }
+    /* The weeks that missed, with why: too few or too many days, the gap. */
+    if (a->frequency_met == 0) {
+        char buf[1200];
+        size_t o = (size_t)snprintf(buf, sizeof buf, "Weeks not met:");
+        int listed = 0;
+        for (size_t k = 0; k < a->n_weeks && o < sizeof buf - 120; k++) {
+            const struct rmat_adherence_week *wk = &a->weeks[k];
+            if (wk->met)
+                continue;
+            o += (size_t)snprintf(buf + o, sizeof buf - o, "%s week %zu (%zu session day%s",
+                                  listed ? "," : "", k + 1, wk->days, wk->days == 1 ? "" : "s");
+            if (isfinite(wk->longest_gap_days))
+                o += (size_t)snprintf(buf + o, sizeof buf - o, ", longest gap %.0f days",
+                                      wk->longest_gap_days);
+            o += (size_t)snprintf(buf + o, sizeof buf - o, ")");
+            listed++;
+        }
+        if (o < sizeof buf - 2)
+            snprintf(buf + o, sizeof buf - o, ".");
+        p->y -= 0.2 * RMAT_LINE_H;
+        rmat_page_para(p, 0.01, buf);
+    }
+    p->y -= 0.3 * RMAT_LINE_H;
+}
+
+/* Where a spot is, from the mat's centre: "40 mm above, 12 mm right". y
+ * grows down the mat, as in the maps: a negative dy is above. */
+static void spot_where(char *buf, size_t cap, const struct rmat_spot *sp)
+{
+    const double ax = fabs(sp->dx_mm), ay = fabs(sp->dy_mm);
+    if (ay < 0.5 && ax < 0.5)
+        snprintf(buf, cap, "at the centre");
+    else if (ax < 0.5)
+        snprintf(buf, cap, "%.0f mm %s", ay, sp->dy_mm < 0 ? "above" : "below");
+    else if (ay < 0.5)
+        snprintf(buf, cap, "%.0f mm %s", ax, sp->dx_mm < 0 ? "left" : "right");
+    else
+        snprintf(buf, cap, "%.0f mm %s, %.0f mm %s", ay, sp->dy_mm < 0 ? "above" : "below", ax,
+                 sp->dx_mm < 0 ? "left" : "right");
+}
+
+/* The tender spots of group g: a row per spot. */
+static void spots_section(struct rmat_page *p, const struct rmat_trend_set *t,
+                          const struct rmat_trend_group *g)
+{
+    static const double cols[] = {0.09, 0.16, 0.41, 0.56, 0.73};
+    const char *hdr[] = {"spot", "where (from the mat's centre)", "pain", "hold time", "over"};
+    char a[RMAT_FMT_BUF], b[RMAT_FMT_BUF];
+
+    p->y -= 0.2 * RMAT_LINE_H;
+    if (!g->n_spots) {
+        rmat_page_paraf(p, 0.01, "Tender spots: no holds%s.",
+                        g->spot_sessions_unread ? " found (the analyses' holds.csv are missing)"
+                                                : "");
+        return;
+    }
+    rmat_page_paraf(p, 0.01,
+                    "Tender spots: holds grouped across sessions within %s mm; pain is the "
+                    "mean rating given during the spot's holds, hold time the spot's total in a "
+                    "session; first to last session that held it.",
+                    rmat_show(a, t->spot_radius_mm, 3));
+    rmat_page_row(p, cols, hdr, 5, 1);
+    for (size_t k = 0; k < g->n_spots; k++) {
+        /* A page holds some dozens of spots; the rest are in trend.json. */
+        if (p->y < 0.08) {
+            rmat_page_paraf(p, 0.01, "... and %zu more spots: see trend.json.", g->n_spots - k);
+            break;
+        }
+        const struct rmat_spot *sp = &g->spots[k];
+        char num[24], where[96], pain[64], hold[64], over[96];
+        const char *cells[5];
+        snprintf(num, sizeof num, "%zu", k + 1);
+        spot_where(where, sizeof where, sp);
+        if (!isfinite(sp->pain_first.pain))
+            snprintf(pain, sizeof pain, "no rating");
+        else if (sp->pain_first.session == sp->pain_last.session)
+            snprintf(pain, sizeof pain, "%s", rmat_show(a, sp->pain_first.pain, 2));
+        else
+            snprintf(pain, sizeof pain, "%s -> %s", rmat_show(a, sp->pain_first.pain, 2),
+                     rmat_show(b, sp->pain_last.pain, 2));
+        if (sp->sessions == 1)
+            snprintf(hold, sizeof hold, "%s s", rmat_show(a, sp->first.hold_s, 3));
+        else
+            snprintf(hold, sizeof hold, "%s s -> %s s", rmat_show(a, sp->first.hold_s, 3),
+                     rmat_show(b, sp->last.hold_s, 3));
+        snprintf(over, sizeof over, "%zu session%s, %s weeks", sp->sessions,
+                 sp->sessions == 1 ? "" : "s", rmat_show(a, sp->last.week - sp->first.week, 2));
+        cells[0] = num;
+        cells[1] = where;
+        cells[2] = pain;
+        cells[3] = hold;
+        cells[4] = over;
+        rmat_page_row(p, cols, cells, 5, 0);
+    }
+}
+
 int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
-                         const char *work_dir, const char *pdf_path, const struct rmat_log *log,
-                         struct rmat_errinfo *ei)
+                         const struct rmat_adherence_config *adh, const char *ana_root,
+                         double spot_radius_mm, const char *work_dir, const char *pdf_path,
+                         const struct rmat_log *log, struct rmat_errinfo *ei)
 {
     struct rmat_trend_set t;
     struct rmat_page p = {NULL, "", 0, 0};
@@ -475,6 +646,14 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
     rc = rmat_trends_compute(s, subject, &t, log, ei);
     if (rc != RMAT_OK)
         return rc;
+    if (adh)
+        rc = rmat_trends_adherence(&t, adh, ei);
+    if (rc == RMAT_OK && ana_root)
+        rc = rmat_trends_spots(&t, ana_root, spot_radius_mm, log, ei);
+    if (rc != RMAT_OK) {
+        rmat_trends_fini(&t);
+        return rc;
+    }
     for (size_t i = 0; i < t.n; i++) {
         sessions += t.g[i].n;
         for (size_t k = 0; k < t.g[i].n; k++) {
@@ -684,6 +863,53 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
         &p, 0.08, 0.03, "smallfont", "left", "#555555",
         "rollmat " RMAT_VERSION ". Trends: docs/metrics.md, \"Trends across "
         "sessions\". Compliance: higher is softer. Pain: the session's mean rating, 0-10.");
+    rc = rmat_page_close(&p, ei);
+    if (rc != RMAT_OK)
+        goto out;
+
+    /* Adherence to the guidance: a page, each group a section. */
+    rc = rmat_page_open(&p, work_dir, ++pages, header, ei);
+    if (rc != RMAT_OK)
+        goto out;
+    rmat_page_heading(&p, "Adherence to the guidance");
+    {
+        char ev[64], ro[64], ho[64];
+        range_text(ev, sizeof ev, t.adh_cfg.every_min_days, t.adh_cfg.every_max_days);
+        range_text(ro, sizeof ro, t.adh_cfg.rolling_min_s, t.adh_cfg.rolling_max_s);
+        range_text(ho, sizeof ho, t.adh_cfg.hold_min_s, t.adh_cfg.hold_max_s);
+        rmat_page_paraf(
+            &p, 0.0,
+            "The guidance: roll every %s days, roll each muscle %s s a session, hold a tender "
+            "spot %s s. Weeks count from the day of the first session of that region and side "
+            "(week 1: days 0-6); sessions on one day count once; rolling every %s days puts "
+            "%d to %d session days in a week. Rolling time is contact outside holds; a hold is "
+            "where the roller stayed, and a session's mean hold is its hold time over its "
+            "holds. A target is met when every week or session judged meets it; the week of "
+            "the last session is judged on the sessions recorded so far.",
+            ev, ro, ho, ev, t.n ? t.g[0].adh.days_min : 0, t.n ? t.g[0].adh.days_max : 0);
+    }
+    for (size_t i = 0; i < t.n; i++) {
+        const struct rmat_trend_group *g = &t.g[i];
+        char title[200];
+        snprintf(title, sizeof title, "%s%s%s: %zu session%s",
+                 g->region[0] ? g->region : "region not given",
+                 g->side[0] && strcmp(g->side, "none") ? ", " : "",
+                 g->side[0] && strcmp(g->side, "none") ? g->side : "", g->n, g->n == 1 ? "" : "s");
+        if (p.y < 0.2) {
+            rc = rmat_page_close(&p, ei);
+            if (rc == RMAT_OK)
+                rc = rmat_page_open(&p, work_dir, ++pages, header, ei);
+            if (rc != RMAT_OK)
+                goto out;
+        }
+        adherence_section(&p, &t, g, title);
+        if (t.spots_done)
+            spots_section(&p, &t, g);
+        p.y -= 0.3 * RMAT_LINE_H;
+    }
+    rmat_page_text(&p, 0.08, 0.03, "smallfont", "left", "#555555",
+                   "rollmat " RMAT_VERSION ". Adherence: docs/metrics.md, \"Adherence to the "
+                   "guidance\"; targets set with --every-days, --rolling-s, --hold-s.");
     rc = rmat_page_close(&p, ei);
     if (rc != RMAT_OK)
         goto out;

@@ -38,13 +38,17 @@
 int rmat_report_session(const char *ana_dir, const char *pdf_path, const struct rmat_log *log,
                         struct rmat_errinfo *ei);
 
-/* The progress report of subject across the sessions in s, written to
+/* The progress report of subject across the sessions in s, its adherence
+ * judged against adh (NULL: the guidance's defaults) and, with ana_root
+ * (the folder the sessions' ids are relative to; NULL: none), its tender
+ * spots grouped within spot_radius_mm (rmat_trends_spots()), written to
  * pdf_path, built in work_dir (created): the trends' files
  * (rmat_trends_write(), rmat_trends_plot() data), progress_table.csv,
  * page_N.gp, page_N.pdf. RMAT_E_NOTFOUND if s holds no dated session of
  * subject; else as rmat_report_session(). */
 int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
-                         const char *work_dir, const char *pdf_path, const struct rmat_log *log,
-                         struct rmat_errinfo *ei);
+                         const struct rmat_adherence_config *adh, const char *ana_root,
+                         double spot_radius_mm, const char *work_dir, const char *pdf_path,
+                         const struct rmat_log *log, struct rmat_errinfo *ei);
 
 #endif

@@ -33,6 +33,7 @@
 #include <stddef.h>
 
 #include "rollmat/diag.h"
+#include "rollmat/spots.h"
 #include "rollmat/tissue.h"
 
 /* The number columns of sessions.csv, after its text columns. */
@@ -121,6 +122,72 @@ struct rmat_trend_metric {
     double first, last;
 };
 
+/* --- adherence to the guidance (docs/metrics.md, "Adherence") -----------
+ *
+ * The guidance practitioners give for self-myofascial release: roll every
+ * 2-3 days, roll each muscle 1-2 minutes a session, hold a tender spot
+ * 30-45 s. Per group (subject, region, side), each is judged met or not
+ * met with its figures:
+ *
+ *  - frequency: the group's sessions by week (week k: UTC calendar days
+ *    7k to 7k + 6 after the day of the group's first session; sessions on
+ *    one day count once). Rolling every max_days days never puts fewer than
+ *    floor(7 / max_days) days in a week, every min_days days never more
+ *    than ceil(7 / min_days): with 2-3 days, 2 to 4 days a week. A week
+ *    outside that is not met, an empty week too; every week up to the one of
+ *    the last session is judged, that one on the sessions recorded so far.
+ *  - rolling time: each session's rolling_s within rolling_min_s ..
+ *    rolling_max_s (sessions without rolling_s are not judged).
+ *  - hold time: each session's mean hold (hold_s / holds) within
+ *    hold_min_s .. hold_max_s (sessions without holds are not judged).
+ *    Holds are where the roller stayed: the tender spots the subject held.
+ *
+ * A target is met when every week (session) judged meets it; with none
+ * judged it is neither (met = -1). */
+struct rmat_adherence_config {
+    double every_min_days, every_max_days; /* 2, 3 */
+    double rolling_min_s, rolling_max_s;   /* 60, 120 */
+    double hold_min_s, hold_max_s;         /* 30, 45 */
+};
+
+/* The defaults above. */
+void rmat_adherence_config_default(struct rmat_adherence_config *c);
+
+/* RMAT_E_ARG with a message naming the bad pair (a bound not a positive
+ * number, or min > max), else RMAT_OK. */
+int rmat_adherence_config_check(const struct rmat_adherence_config *c, struct rmat_errinfo *ei);
+
+/* Parses "A-B" or "A" (A = B) into *lo, *hi: positive numbers, A <= B.
+ * Returns 0, or -1 if s is not such a range. */
+int rmat_adherence_parse_range(const char *s, double *lo, double *hi);
+
+struct rmat_adherence_week {
+    size_t days;             /* days with a session in the week */
+    double longest_gap_days; /* the longest gap between session days ending in
+                                the week (from the previous session day); NaN
+                                if none ends in it */
+    int met;
+};
+
+struct rmat_adherence {
+    int days_min, days_max; /* session days a week that meet the frequency */
+    size_t n_weeks;
+    struct rmat_adherence_week *weeks; /* n_weeks, from week 0 */
+    size_t weeks_met;
+    int frequency_met;                 /* 1, 0, -1: nothing judged */
+    size_t rolling_n, rolling_in;      /* sessions judged, those within */
+    double rolling_lo_s, rolling_hi_s; /* the smallest and largest judged */
+    int rolling_met;
+    size_t hold_n, hold_in; /* sessions with holds, those whose mean is within */
+    double hold_lo_s, hold_hi_s;
+    int hold_met;
+};
+
+/* The figures of session row r: its rolling time (NaN if none) and mean
+ * hold (NaN without holds). */
+double rmat_adherence_rolling_s(const struct rmat_session_row *r);
+double rmat_adherence_mean_hold_s(const struct rmat_session_row *r);
+
 struct rmat_trend_group {
     char subject[64], region[64], side[16];
     size_t n;       /* sessions, in date order */
@@ -132,12 +199,19 @@ struct rmat_trend_group {
      * when the group supports a trend. */
     char note[160];
     struct rmat_trend_metric m[RMAT_TREND_METRICS];
+    struct rmat_adherence adh; /* against the set's adh_cfg; weeks owned */
+    struct rmat_spot *spots;   /* its tender spots (rmat_trends_spots()); owned */
+    size_t n_spots;
+    size_t spot_sessions_unread; /* sessions whose holds could not be placed */
 };
 
 struct rmat_trend_set {
     const struct rmat_session_set *sessions; /* not owned */
     struct rmat_trend_group *g;
     size_t n;
+    struct rmat_adherence_config adh_cfg; /* the targets adherence was judged on */
+    int spots_done;                       /* rmat_trends_spots() ran */
+    double spot_radius_mm;
 };
 
 /* Groups the sessions (only those of subject, if not NULL) by subject,
@@ -149,6 +223,22 @@ struct rmat_trend_set {
 int rmat_trends_compute(const struct rmat_session_set *s, const char *subject,
                         struct rmat_trend_set *out, const struct rmat_log *log,
                         struct rmat_errinfo *ei);
+
+/* Judges every group's adherence again against cfg (rmat_trends_compute()
+ * judges it against the defaults) and keeps cfg in t. Errors: those of
+ * rmat_adherence_config_check(), RMAT_E_NOMEM. */
+int rmat_trends_adherence(struct rmat_trend_set *t, const struct rmat_adherence_config *cfg,
+                          struct rmat_errinfo *ei);
+
+/* The tender spots of every group (spots.h): for each of its sessions, the
+ * analysis folder root/<id> gives the holds (holds.csv: t_start_s,
+ * duration_s, x_mm, y_mm), the mat's centre (summary.json's device rows,
+ * cols, pitch_x_mm, pitch_y_mm) and the pain ratings (events.csv: kind
+ * pain, t_s, value); a session where one of those is missing adds no
+ * holds and is counted in spot_sessions_unread. Grouped within radius_mm.
+ * Errors: RMAT_E_ARG (radius not positive), RMAT_E_NOMEM. */
+int rmat_trends_spots(struct rmat_trend_set *t, const char *root, double radius_mm,
+                      const struct rmat_log *log, struct rmat_errinfo *ei);
 
 /* Frees the groups. */
 void rmat_trends_fini(struct rmat_trend_set *t);
@@ -165,7 +255,9 @@ double rmat_trend_value(const struct rmat_session_row *r, int m);
  * r2, change_pct, values: the values in date order, ';'-separated, note)
  * and out_dir/trend.json (per group its units, trend_note, its sessions
  * with dates and weeks, and per metric its values, n, slope_per_week,
- * ci95_low, ci95_high, r2, change_pct; null where there is none). A
+ * ci95_low, ci95_high, r2, change_pct; null where there is none; and its
+ * "adherence": the targets, per week and per session the figures, met or
+ * not). A
  * metric's name is its counts name (units.h) in a group in counts. */
 int rmat_trends_write(const struct rmat_trend_set *t, const char *out_dir, struct rmat_errinfo *ei);
 

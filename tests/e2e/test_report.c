@@ -997,8 +997,9 @@ static void test_report_progress_pdf(void **state)
         print_message("poppler-utils missing: page count and text not checked\n");
         return;
     }
-    /* A page of trends, then one of charts per region and side. */
-    assert_int_equal(pdf_pages(pdf, root), 3);
+    /* A page of trends, one of adherence to the guidance, then one of
+     * charts per region and side. */
+    assert_int_equal(pdf_pages(pdf, root), 4);
     char *text = pdf_text(pdf, root);
     int bad = 0;
     bad += !has(text, "Foam-rolling progress report");
@@ -1011,9 +1012,11 @@ static void test_report_progress_pdf(void **state)
     bad += !has(text, "Tissue compliance (softness) (mm³/N)");
     bad += !has(text, "too few"); /* two quadriceps sessions: no line */
     bad += !has(text, "weeks since 2026-02-02");
+    bad += !has(text, "Adherence to the guidance");
+    bad += !has(text, "roll every 2-3 days");
     free(text);
     assert_int_equal(bad, 0);
-    assert_int_equal(pdf_collisions(pdf, root, 1, 3), 0);
+    assert_int_equal(pdf_collisions(pdf, root, 1, 4), 0);
 }
 
 /* The PDF's text with its layout (pdftotext -layout), lines kept. */
@@ -1110,7 +1113,7 @@ static void test_report_progress_too_early_and_units(void **state)
     /* The hamstrings' trend page draws the points and no line. */
     {
         int found = 0;
-        for (int k = 1; k <= 4; k++) {
+        for (int k = 1; k <= 5; k++) {
             char *gp;
             snprintf(path, sizeof path, "%s/progress-P050/page_%d.gp", dir, k);
             gp = rmat_test_slurp(path, NULL);

@@ -240,6 +240,284 @@ static void test_trend_known_answers(void **state)
     }
 }
 
+/* --- adherence to the guidance ------------------------------------------- */
+
+/* A hand-made analysis folder of subject ADH (calf, left) with the figures
+ * adherence reads: rolling_s, holds and hold_s. */
+static void adh_session(const char *root, const char *name, const char *started, double rolling_s,
+                        int holds, double hold_s)
+{
+    char dir[700], path[800], json[2048];
+    snprintf(dir, sizeof dir, "%s/%s", root, name);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    snprintf(json, sizeof json,
+             "{\n  \"recording\": \"%s.h5\",\n  \"units\": \"kPa\",\n  \"calibrated\": true,\n"
+             "  \"duration_s\": 300, \"rolling_s\": %.17g, \"hold_s\": %.17g, \"holds\": %d,\n"
+             "  \"passes\": 60, \"cadence_cpm\": 20, \"mean_kpa\": 40, \"peak_kpa\": 80,\n"
+             "  \"mean_compliance_mm3_n\": 700, \"frames\": 30000,\n"
+             "  \"session\": {\"subject\": \"ADH\", \"region\": \"calf\", \"side\": \"left\",\n"
+             "    \"started_utc\": \"%s\"}\n}\n",
+             name, rolling_s, hold_s, holds, started);
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    write_file(path, json);
+    snprintf(path, sizeof path, "%s/events.csv", dir);
+    write_file(path, "t_s,t_host_ns,kind,value,text\n");
+}
+
+/* The schedule of the issue, through `rollmat trend` into trend.json and
+ * through `rollmat report --subject` into the progress report's page.
+ * Sessions on days 0, 2, 5, 9, 16 after Monday 2026-01-05 (09:00 UTC):
+ *   week 1 (days 0-6): 3 session days, longest gap 3 days: met (2-4);
+ *   week 2 (days 7-13): 1 day (day 9, 4 days after day 5): not met;
+ *   week 3 (days 14-20): 1 day (day 16, 7 days after day 9): not met;
+ *   so "every 2-3 days" is met in 1 of 3 weeks: not met.
+ * Rolling 90, 45, 120, 130, 60 s: 3 of 5 within 60-120 s, not met.
+ * Holds: 2 in 70 s (mean 35), 1 in 40 (40), 3 in 90 (30), 2 in 80 (40),
+ * 4 in 160 (40): 5 of 5 within 30-45 s, met; with --hold-s 35-45 the 30 s
+ * session misses: 4 of 5, not met. */
+static void test_trend_adherence_schedule(void **state)
+{
+    char root[512], out[700], log[700], path[900];
+    struct rmat_json *js = NULL;
+    struct rmat_errinfo ei;
+    const struct rmat_json *a, *weeks;
+    (void)state;
+    assert_int_equal(rmat_test_tmpdir("trend_adherence", root, sizeof root), 0);
+
+    adh_session(root, "d00", "2026-01-05T09:00:00Z", 90, 2, 70);
+    adh_session(root, "d02", "2026-01-07T09:00:00Z", 45, 1, 40);
+    adh_session(root, "d05", "2026-01-10T09:00:00Z", 120, 3, 90);
+    adh_session(root, "d09", "2026-01-14T09:00:00Z", 130, 2, 80);
+    adh_session(root, "d16", "2026-01-21T09:00:00Z", 60, 4, 160);
+
+    snprintf(out, sizeof out, "%s/out", root);
+    snprintf(log, sizeof log, "%s/trend.out", root);
+    {
+        char *argv[] = {(char *)RMAT_CLI_EXE,
+                        (char *)"trend",
+                        root,
+                        (char *)"-o",
+                        out,
+                        (char *)"--no-plot",
+                        NULL};
+        must_run(argv, log);
+    }
+    snprintf(path, sizeof path, "%s/trend.json", out);
+    assert_int_equal(rmat_json_load(path, &js, &ei), RMAT_OK);
+    a = rmat_json_at(rmat_json_item(rmat_json_at(js, "groups"), 0), "adherence");
+    assert_non_null(a);
+    /* every 2-3 days: 2 to 4 session days a week */
+    assert_true(rmat_json_num(rmat_json_item(rmat_json_at(a, "targets.every_days"), 1), "") == 3.0);
+    assert_true(rmat_json_num(rmat_json_item(rmat_json_at(a, "targets.session_days_per_week"), 0),
+                              "") == 2.0);
+    assert_true(rmat_json_num(rmat_json_item(rmat_json_at(a, "targets.session_days_per_week"), 1),
+                              "") == 4.0);
+    weeks = rmat_json_at(a, "frequency.by_week");
+    assert_int_equal(rmat_json_len(weeks), 3);
+    {
+        static const double days[3] = {3, 1, 1}, gap[3] = {3, 4, 7};
+        static const int met[3] = {1, 0, 0};
+        for (size_t k = 0; k < 3; k++) {
+            const struct rmat_json *w = rmat_json_item(weeks, k);
+            print_message("  week %zu: %g session days, longest gap %g, met %d\n", k + 1,
+                          rmat_json_num(w, "session_days"), rmat_json_num(w, "longest_gap_days"),
+                          rmat_json_bool(w, "met"));
+            assert_true(rmat_json_num(w, "week") == (double)(k + 1));
+            assert_true(rmat_json_num(w, "session_days") == days[k]);
+            assert_true(rmat_json_num(w, "longest_gap_days") == gap[k]);
+            assert_int_equal(rmat_json_bool(w, "met"), met[k]);
+        }
+    }
+    assert_int_equal(rmat_json_bool(a, "frequency.met"), 0);
+    assert_true(rmat_json_num(a, "frequency.weeks_met") == 1.0);
+    assert_int_equal(rmat_json_bool(a, "rolling.met"), 0);
+    assert_true(rmat_json_num(a, "rolling.sessions_judged") == 5.0);
+    assert_true(rmat_json_num(a, "rolling.sessions_met") == 3.0);
+    assert_int_equal(rmat_json_bool(a, "hold.met"), 1);
+    assert_true(rmat_json_num(a, "hold.sessions_met") == 5.0);
+    assert_true(rmat_json_num(rmat_json_item(rmat_json_at(a, "hold.mean_hold_s"), 2), "") == 30.0);
+    rmat_json_free(js);
+    js = NULL;
+
+    /* The targets are parameters: a tighter hold target misses day 5. */
+    {
+        char *argv[] = {
+            (char *)RMAT_CLI_EXE, (char *)"trend", root, (char *)"-o", out, (char *)"--no-plot",
+            (char *)"--hold-s",   (char *)"35-45", NULL};
+        must_run(argv, log);
+    }
+    assert_int_equal(rmat_json_load(path, &js, &ei), RMAT_OK);
+    a = rmat_json_at(rmat_json_item(rmat_json_at(js, "groups"), 0), "adherence");
+    assert_int_equal(rmat_json_bool(a, "hold.met"), 0);
+    assert_true(rmat_json_num(a, "hold.sessions_met") == 4.0);
+    rmat_json_free(js);
+
+    /* A target that is no range is a usage error. */
+    {
+        char *argv[] = {(char *)RMAT_CLI_EXE,   (char *)"trend", root, (char *)"-o", out,
+                        (char *)"--every-days", (char *)"3-2",   NULL};
+        assert_int_equal(rmat_test_run(argv, log, 60000), 2);
+    }
+
+    /* The progress report's adherence page says it in words. */
+    {
+        char pdf[800], work[800];
+        char *gp;
+        snprintf(pdf, sizeof pdf, "%s/progress.pdf", root);
+        snprintf(work, sizeof work, "%s/progress-ADH", root);
+        char *argv[] = {(char *)RMAT_CLI_EXE,
+                        (char *)"report",
+                        (char *)"--subject",
+                        (char *)"ADH",
+                        root,
+                        (char *)"-o",
+                        pdf,
+                        NULL};
+        must_run(argv, log);
+        assert_int_equal(access(pdf, R_OK), 0);
+        snprintf(path, sizeof path, "%s/page_2.gp", work);
+        gp = rmat_test_slurp(path, NULL);
+        assert_non_null(gp);
+        {
+            /* Checked after freeing the page: a failed assert does not return. */
+            const int ok[] = {
+                strstr(gp, "Adherence to the guidance") != NULL,
+                strstr(gp, "days by week: 3 1 1") != NULL,
+                strstr(gp, "not met (1 of 3 weeks)") != NULL,
+                strstr(gp, "Weeks not met: week 2 (1 session day, longest gap 4 days), week 3") !=
+                    NULL,
+                strstr(gp, "not met (3 of 5 sessions)") != NULL,
+                strstr(gp, "met (5 of 5 sessions)") != NULL,
+            };
+            free(gp);
+            for (size_t k = 0; k < sizeof ok / sizeof ok[0]; k++) {
+                if (!ok[k])
+                    print_error("page_2.gp: check %zu of the adherence page failed\n", k);
+                assert_true(ok[k]);
+            }
+        }
+    }
+}
+
+/* --- tender spots across sessions ----------------------------------------- */
+
+/* Six weekly sessions of subject SPOT (calf, left) on a 32 x 32 mat of
+ * 12.7 mm pitch: its centre is at (203.2, 203.2) mm. Per session:
+ *   spot A at (203.2 + e, 163.2 - e): 40 mm above the centre, held for
+ *     42, 38, 30, 26, 22, 18 s with a pain rating of 7, 6, 5, 4, 4, 3 given
+ *     during the hold (and one rating outside any hold, which is on no spot);
+ *   spot B at (263.2 - e, 233.2): 60 mm right, 30 mm below, 35 s, no rating;
+ * e = 2 mm in odd sessions (the mat laid down a little differently).
+ * Through `rollmat trend --spot-radius-mm 20`: two spots, A and B, each held
+ * in 6 sessions over 5 weeks; A's pain 7 -> 3, hold time 42 -> 18 s. */
+static void test_trend_tender_spots(void **state)
+{
+    static const double pain[6] = {7, 6, 5, 4, 4, 3}, hold[6] = {42, 38, 30, 26, 22, 18};
+    char root[512], out[700], log[700], path[900], dir[700], text[2048];
+    struct rmat_json *js = NULL;
+    struct rmat_errinfo ei;
+    const struct rmat_json *spots, *a, *b;
+    (void)state;
+    assert_int_equal(rmat_test_tmpdir("trend_spots", root, sizeof root), 0);
+
+    for (int k = 0; k < 6; k++) {
+        const double e = k % 2 ? 2.0 : 0.0;
+        snprintf(dir, sizeof dir, "%s/w%d", root, k);
+        assert_int_equal(mkdir(dir, 0755), 0);
+        snprintf(text, sizeof text,
+                 "{\"recording\": \"w%d.h5\", \"units\": \"kPa\", \"calibrated\": true,\n"
+                 " \"duration_s\": 300, \"rolling_s\": 90, \"hold_s\": %g, \"holds\": 2,\n"
+                 " \"mean_kpa\": 40, \"mean_compliance_mm3_n\": 700,\n"
+                 " \"device\": {\"rows\": 32, \"cols\": 32, \"pitch_x_mm\": 12.7,"
+                 " \"pitch_y_mm\": 12.7},\n"
+                 " \"session\": {\"subject\": \"SPOT\", \"region\": \"calf\", "
+                 "\"side\": \"left\", \"started_utc\": \"%s\"}}\n",
+                 k, hold[k] + 35, dates[k]);
+        rmat_test_pathf(path, sizeof path, "%s/summary.json", dir);
+        write_file(path, text);
+        snprintf(text, sizeof text,
+                 "index,t_start_s,duration_s,x_mm,y_mm,mean_force_n,mean_kpa,peak_kpa,"
+                 "area_change_pct,region\n"
+                 "0,20,%g,%g,%g,100,40,80,1,\n"
+                 "1,100,35,%g,233.2,100,40,80,1,\n",
+                 hold[k], 203.2 + e, 163.2 - e, 263.2 - e);
+        rmat_test_pathf(path, sizeof path, "%s/holds.csv", dir);
+        write_file(path, text);
+        snprintf(text, sizeof text, "t_s,t_host_ns,kind,value,text\n25,1,pain,%g,\n200,2,pain,9,\n",
+                 pain[k]);
+        rmat_test_pathf(path, sizeof path, "%s/events.csv", dir);
+        write_file(path, text);
+    }
+    rmat_test_pathf(out, sizeof out, "%s/out", root);
+    rmat_test_pathf(log, sizeof log, "%s/trend.out", root);
+    {
+        char *argv[] = {(char *)RMAT_CLI_EXE,
+                        (char *)"trend",
+                        root,
+                        (char *)"-o",
+                        out,
+                        (char *)"--no-plot",
+                        (char *)"--spot-radius-mm",
+                        (char *)"20",
+                        NULL};
+        must_run(argv, log);
+    }
+    rmat_test_pathf(path, sizeof path, "%s/trend.json", out);
+    assert_int_equal(rmat_json_load(path, &js, &ei), RMAT_OK);
+    spots = rmat_json_at(rmat_json_item(rmat_json_at(js, "groups"), 0), "tender_spots");
+    assert_true(rmat_json_num(spots, "radius_mm") == 20.0);
+    assert_true(rmat_json_num(spots, "sessions_unread") == 0.0);
+    assert_int_equal(rmat_json_len(rmat_json_at(spots, "spots")), 2);
+    a = rmat_json_item(rmat_json_at(spots, "spots"), 0);
+    b = rmat_json_item(rmat_json_at(spots, "spots"), 1);
+    /* A: the mean of 0 and 2 mm offsets, three each: (1, -41) */
+    near("spot A: dx_mm", rmat_json_num(a, "dx_mm"), 1.0, 1e-6);
+    near("spot A: dy_mm", rmat_json_num(a, "dy_mm"), -41.0, 1e-6);
+    assert_true(rmat_json_num(a, "sessions") == 6.0);
+    near("spot A: weeks", rmat_json_num(a, "last_week") - rmat_json_num(a, "first_week"), 5.0,
+         1e-9);
+    assert_true(rmat_json_num(a, "pain_first") == 7.0 && rmat_json_num(a, "pain_last") == 3.0);
+    assert_true(rmat_json_num(a, "hold_s_first") == 42.0 &&
+                rmat_json_num(a, "hold_s_last") == 18.0);
+    near("spot B: dx_mm", rmat_json_num(b, "dx_mm"), 59.0, 1e-6);
+    near("spot B: dy_mm", rmat_json_num(b, "dy_mm"), 30.0, 1e-6);
+    assert_true(rmat_json_num(b, "sessions") == 6.0);
+    assert_int_equal(rmat_json_type(rmat_json_at(b, "pain_first")), RMAT_JSON_NULL);
+    rmat_json_free(js);
+
+    /* The progress report's table: spot 1, 41 mm above, pain 7 -> 3. */
+    {
+        char pdf[800];
+        char *gp;
+        rmat_test_pathf(pdf, sizeof pdf, "%s/progress.pdf", root);
+        char *argv[] = {(char *)RMAT_CLI_EXE,
+                        (char *)"report",
+                        (char *)"--subject",
+                        (char *)"SPOT",
+                        root,
+                        (char *)"-o",
+                        pdf,
+                        NULL};
+        must_run(argv, log);
+        rmat_test_pathf(path, sizeof path, "%s/progress-SPOT/page_2.gp", root);
+        gp = rmat_test_slurp(path, NULL);
+        assert_non_null(gp);
+        const int ok[] = {
+            strstr(gp, "41 mm above, 1 mm right") != NULL,
+            strstr(gp, "7 -> 3") != NULL,
+            strstr(gp, "42 s -> 18 s") != NULL,
+            strstr(gp, "6 sessions, 5 weeks") != NULL,
+            strstr(gp, "30 mm below, 59 mm right") != NULL,
+        };
+        free(gp);
+        for (size_t k = 0; k < sizeof ok / sizeof ok[0]; k++) {
+            if (!ok[k])
+                print_error("page_2.gp: check %zu of the spots' table failed\n", k);
+            assert_true(ok[k]);
+        }
+    }
+}
+
 /* --- the virtual mat ------------------------------------------------------ */
 
 struct play {
@@ -426,6 +704,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trend_known_answers),
+        cmocka_unit_test(test_trend_adherence_schedule),
+        cmocka_unit_test(test_trend_tender_spots),
         cmocka_unit_test(test_trend_virtual_mat_softening_and_constant),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

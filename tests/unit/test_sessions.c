@@ -177,6 +177,153 @@ static void test_sessions_counts_names(void **state)
     rmat_session_set_fini(&s);
 }
 
+/* A row of the adherence schedule: rolling time rolling_s, holds holds
+ * lasting hold_s in all (NaN: none given). */
+static struct rmat_session_row adh_row(const char *id, double day, double rolling_s, double holds,
+                                       double hold_s)
+{
+    struct rmat_session_row r = row(id, id, day, 40);
+    r.num[rmat_session_num_index("rolling_s")] = rolling_s;
+    r.num[rmat_session_num_index("holds")] = holds;
+    r.num[rmat_session_num_index("hold_s")] = hold_s;
+    return r;
+}
+
+/* Adherence on a programmed schedule, figures worked out by hand.
+ *
+ * Sessions on days 0, 2, 5, 9 and 16 (09:00 UTC), against the defaults
+ * (every 2-3 days: 2 to 4 session days a week; 60-120 s rolling; 30-45 s
+ * mean hold):
+ *   week 1 (days 0-6): days 0, 2, 5 -> 3 days, gaps 2 and 3 -> met
+ *   week 2 (days 7-13): day 9 -> 1 day, gap 4 -> not met
+ *   week 3 (days 14-20): day 16 -> 1 day, gap 7 -> not met
+ *   frequency: 1 of 3 weeks, not met.
+ *   rolling 90, 45, 120, 130, 60 s -> 90, 120, 60 within: 3 of 5, not met,
+ *   45 to 130 s.
+ *   holds 2 in 70 s (35), none (not judged), 3 in 90 s (30), 1 in 50 s
+ *   (50), 4 in 160 s (40) -> 3 of 4 within, not met, 30 to 50 s.
+ * The same with every 3-7 days (1 to 3 days a week) and 45-130 s rolling:
+ * every week and every session met. */
+static void test_sessions_adherence_schedule(void **state)
+{
+    struct rmat_session_set s = {0};
+    struct rmat_trend_set t;
+    struct rmat_errinfo ei;
+    struct rmat_adherence_config c;
+    const struct rmat_adherence *a;
+    (void)state;
+
+    push(&s, adh_row("a", 0, 90, 2, 70));
+    push(&s, adh_row("b", 2, 45, 0, 0));
+    push(&s, adh_row("c", 5, 120, 3, 90));
+    push(&s, adh_row("d", 9, 130, 1, 50));
+    push(&s, adh_row("e", 16, 60, 4, 160));
+    assert_int_equal(rmat_trends_compute(&s, NULL, &t, NULL, &ei), RMAT_OK);
+    assert_int_equal(t.n, 1);
+    a = &t.g[0].adh;
+    assert_int_equal(a->days_min, 2);
+    assert_int_equal(a->days_max, 4);
+    assert_int_equal(a->n_weeks, 3);
+    assert_int_equal(a->weeks[0].days, 3);
+    assert_true(a->weeks[0].longest_gap_days == 3.0);
+    assert_true(a->weeks[0].met);
+    assert_int_equal(a->weeks[1].days, 1);
+    assert_true(a->weeks[1].longest_gap_days == 4.0);
+    assert_false(a->weeks[1].met);
+    assert_int_equal(a->weeks[2].days, 1);
+    assert_true(a->weeks[2].longest_gap_days == 7.0);
+    assert_false(a->weeks[2].met);
+    assert_int_equal(a->weeks_met, 1);
+    assert_int_equal(a->frequency_met, 0);
+    assert_int_equal(a->rolling_n, 5);
+    assert_int_equal(a->rolling_in, 3);
+    assert_int_equal(a->rolling_met, 0);
+    assert_true(a->rolling_lo_s == 45.0 && a->rolling_hi_s == 130.0);
+    assert_int_equal(a->hold_n, 4);
+    assert_int_equal(a->hold_in, 3);
+    assert_int_equal(a->hold_met, 0);
+    assert_true(a->hold_lo_s == 30.0 && a->hold_hi_s == 50.0);
+
+    rmat_adherence_config_default(&c);
+    c.every_min_days = 3;
+    c.every_max_days = 7;
+    c.rolling_min_s = 45;
+    c.rolling_max_s = 130;
+    assert_int_equal(rmat_trends_adherence(&t, &c, &ei), RMAT_OK);
+    a = &t.g[0].adh;
+    assert_int_equal(a->days_min, 1);
+    assert_int_equal(a->days_max, 3);
+    assert_int_equal(a->weeks_met, 3);
+    assert_int_equal(a->frequency_met, 1);
+    assert_int_equal(a->rolling_in, 5);
+    assert_int_equal(a->rolling_met, 1);
+    assert_int_equal(a->hold_met, 0); /* 30-45 s still */
+
+    /* A target upside down is refused, naming it. */
+    c.hold_min_s = 50;
+    assert_int_equal(rmat_trends_adherence(&t, &c, &ei), RMAT_E_ARG);
+    assert_non_null(strstr(ei.msg, "hold time"));
+    rmat_trends_fini(&t);
+    rmat_session_set_fini(&s);
+}
+
+/* Two sessions on one day count as one session day; a week without any
+ * is not met (0 days); a group with no holds and no rolling time is not
+ * judged on them (met -1). Days 0, 0 (18:00), 3, 15:
+ *   week 1: days 0, 3 -> 2 days, met; week 2: none -> 0, not met;
+ *   week 3: day 15 -> 1 day, gap 12, not met. */
+static void test_sessions_adherence_same_day_and_empty_week(void **state)
+{
+    struct rmat_session_set s = {0};
+    struct rmat_trend_set t;
+    struct rmat_errinfo ei;
+    const struct rmat_adherence *a;
+    (void)state;
+
+    push(&s, adh_row("a", 0, NAN, NAN, NAN));
+    push(&s, adh_row("b", 0.375, NAN, 0, 0));
+    push(&s, adh_row("c", 3, NAN, NAN, NAN));
+    push(&s, adh_row("d", 15, NAN, NAN, NAN));
+    assert_int_equal(rmat_trends_compute(&s, NULL, &t, NULL, &ei), RMAT_OK);
+    a = &t.g[0].adh;
+    assert_int_equal(a->n_weeks, 3);
+    assert_int_equal(a->weeks[0].days, 2);
+    assert_true(a->weeks[0].met);
+    assert_int_equal(a->weeks[1].days, 0);
+    assert_true(isnan(a->weeks[1].longest_gap_days));
+    assert_false(a->weeks[1].met);
+    assert_int_equal(a->weeks[2].days, 1);
+    assert_true(a->weeks[2].longest_gap_days == 12.0);
+    assert_int_equal(a->frequency_met, 0);
+    assert_int_equal(a->rolling_n, 0);
+    assert_int_equal(a->rolling_met, -1);
+    assert_int_equal(a->hold_n, 0);
+    assert_int_equal(a->hold_met, -1);
+    rmat_trends_fini(&t);
+    rmat_session_set_fini(&s);
+}
+
+/* The targets' ranges as the options take them. */
+static void test_sessions_adherence_parse_range(void **state)
+{
+    double lo = 0, hi = 0;
+    (void)state;
+
+    assert_int_equal(rmat_adherence_parse_range("2-3", &lo, &hi), 0);
+    assert_true(lo == 2 && hi == 3);
+    assert_int_equal(rmat_adherence_parse_range("1.5-2.5", &lo, &hi), 0);
+    assert_true(lo == 1.5 && hi == 2.5);
+    assert_int_equal(rmat_adherence_parse_range("40", &lo, &hi), 0);
+    assert_true(lo == 40 && hi == 40);
+    assert_int_equal(rmat_adherence_parse_range("3-2", &lo, &hi), -1);
+    assert_int_equal(rmat_adherence_parse_range("0-3", &lo, &hi), -1);
+    assert_int_equal(rmat_adherence_parse_range("-2", &lo, &hi), -1);
+    assert_int_equal(rmat_adherence_parse_range("2-", &lo, &hi), -1);
+    assert_int_equal(rmat_adherence_parse_range("0x2-0x3", &lo, &hi), -1);
+    assert_int_equal(rmat_adherence_parse_range("nan", &lo, &hi), -1);
+    assert_int_equal(rmat_adherence_parse_range("", &lo, &hi), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -184,6 +331,9 @@ int main(void)
         cmocka_unit_test(test_sessions_trend_needs_a_span),
         cmocka_unit_test(test_sessions_mixed_units_refused),
         cmocka_unit_test(test_sessions_counts_names),
+        cmocka_unit_test(test_sessions_adherence_schedule),
+        cmocka_unit_test(test_sessions_adherence_same_day_and_empty_week),
+        cmocka_unit_test(test_sessions_adherence_parse_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

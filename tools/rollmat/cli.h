@@ -63,6 +63,11 @@ int cli_parse_number(const struct cli *c, const char *opt, const char *s, double
 /* The same for a whole number. */
 int cli_parse_int(const struct cli *c, const char *opt, const char *s, long lo, long hi, long *out);
 
+/* Parses a range "A-B" (or "A": A to A) of positive numbers, A <= B, for
+ * option opt (rmat_adherence_parse_range()); says why and returns -1 if it
+ * is not one. */
+int cli_parse_range(const struct cli *c, const char *opt, const char *s, double *lo, double *hi);
+
 /* Copies s into dst (cap bytes) or says it is too long and returns -1. */
 int cli_copy_attr(const struct cli *c, const char *opt, const char *s, char *dst, size_t cap);
 

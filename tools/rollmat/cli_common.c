@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "rollmat/trend.h"
+
 /* The one mutable global STYLE.md allows: the stop flag a signal sets. */
 volatile sig_atomic_t cli_stop_requested;
 
@@ -93,6 +95,16 @@ int cli_bad_option(const struct cli *c, int ret, char **argv)
     if (ret == ':')
         return cli_usage(c, "option %s needs a value", name);
     return cli_usage(c, "unknown option %s", name);
+}
+
+int cli_parse_range(const struct cli *c, const char *opt, const char *s, double *lo, double *hi)
+{
+    if (rmat_adherence_parse_range(s, lo, hi) != 0) {
+        cli_usage(c, "%s wants a range of positive numbers, low first, such as 2-3, got '%s'", opt,
+                  s);
+        return -1;
+    }
+    return 0;
 }
 
 int cli_parse_number(const struct cli *c, const char *opt, const char *s, double lo, double hi,

@@ -31,16 +31,23 @@ static void usage_report(FILE *f)
           "      --regions FILE       named rectangles of the mat: drawn on the maps, and a\n"
           "                           page with their time, holds and pressure\n"
           "      --force              replace the PDF given with -o if it exists\n"
+          "With --subject, the adherence targets (the guidance's, by default):\n"
+          "      --every-days A-B     roll every A to B days (default 2-3)\n"
+          "      --rolling-s A-B      rolling time per session, s (default 60-120)\n"
+          "      --hold-s A-B         mean hold on a tender spot, s (default 30-45)\n"
+          "      --spot-radius-mm MM  tender spots: holds within MM of a spot are that spot\n"
+          "                           across sessions (default 25)\n"
           "  -v, --verbose            more messages\n\n"
           "Exit status: 0 done, 1 failed, 2 wrong usage.\n\n"
           "Examples:\n"
           "  rollmat report left-quad.h5 --calibration mat.cal --regions thigh.regions\n"
-          "  rollmat report --subject P012 clinic/ -o P012-progress.pdf\n",
+          "  rollmat report --subject P012 clinic/ -o P012-progress.pdf\n"
+          "  rollmat report --subject P012 clinic/ --every-days 1-2 --hold-s 20-30\n",
           f);
 }
 
 static int progress(const struct cli *c, const char *dir, const char *subject, const char *out,
-                    int force)
+                    int force, const struct rmat_adherence_config *adh, double radius_mm)
 {
     struct rmat_session_set set = {0};
     struct rmat_errinfo ei;
@@ -68,7 +75,7 @@ static int progress(const struct cli *c, const char *dir, const char *subject, c
     }
     if (rc >= 0) {
         rmat_sessions_sort(&set, &c->log);
-        rc = rmat_report_progress(&set, subject, work, pdf, &c->log, &ei);
+        rc = rmat_report_progress(&set, subject, adh, dir, radius_mm, work, pdf, &c->log, &ei);
     }
     rmat_session_set_fini(&set);
     if (rc != RMAT_OK)
@@ -79,23 +86,40 @@ static int progress(const struct cli *c, const char *dir, const char *subject, c
 
 int cli_report(int argc, char **argv)
 {
-    enum { O_SUBJECT = 256, O_ANA, O_CAL, O_FORCE, O_REGIONS };
+    enum {
+        O_SUBJECT = 256,
+        O_ANA,
+        O_CAL,
+        O_FORCE,
+        O_REGIONS,
+        O_EVERY,
+        O_ROLLING,
+        O_HOLD,
+        O_RADIUS
+    };
     static const struct option opts[] = {{"output", required_argument, 0, 'o'},
                                          {"subject", required_argument, 0, O_SUBJECT},
                                          {"analysis-dir", required_argument, 0, O_ANA},
                                          {"calibration", required_argument, 0, O_CAL},
                                          {"regions", required_argument, 0, O_REGIONS},
                                          {"force", no_argument, 0, O_FORCE},
+                                         {"every-days", required_argument, 0, O_EVERY},
+                                         {"rolling-s", required_argument, 0, O_ROLLING},
+                                         {"hold-s", required_argument, 0, O_HOLD},
+                                         {"spot-radius-mm", required_argument, 0, O_RADIUS},
                                          {"verbose", no_argument, 0, 'v'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *out = NULL, *subject = NULL, *ana = NULL, *cal = NULL, *regions = NULL;
-    int opt, rc, force = 0;
+    int opt, rc, force = 0, adh_given = 0;
+    struct rmat_adherence_config adh;
+    double radius_mm = RMAT_SPOT_RADIUS_MM;
     struct cli c;
     struct rmat_errinfo ei;
     char dir[4096], pdf[4200];
 
     cli_init(&c, "report");
+    rmat_adherence_config_default(&adh);
     cli_getopt_quiet();
     while ((opt = getopt_long(argc, argv, CLI_GETOPT("o:vh"), opts, NULL)) != -1) {
         switch (opt) {
@@ -117,6 +141,28 @@ int cli_report(int argc, char **argv)
         case O_REGIONS:
             regions = optarg;
             break;
+        case O_EVERY:
+            if (cli_parse_range(&c, "--every-days", optarg, &adh.every_min_days,
+                                &adh.every_max_days) != 0)
+                return CLI_USAGE;
+            adh_given = 1;
+            break;
+        case O_ROLLING:
+            if (cli_parse_range(&c, "--rolling-s", optarg, &adh.rolling_min_s,
+                                &adh.rolling_max_s) != 0)
+                return CLI_USAGE;
+            adh_given = 1;
+            break;
+        case O_RADIUS:
+            if (cli_parse_number(&c, "--spot-radius-mm", optarg, 0.1, 1000, &radius_mm) != 0)
+                return CLI_USAGE;
+            adh_given = 1;
+            break;
+        case O_HOLD:
+            if (cli_parse_range(&c, "--hold-s", optarg, &adh.hold_min_s, &adh.hold_max_s) != 0)
+                return CLI_USAGE;
+            adh_given = 1;
+            break;
         case 'v':
             c.verbose = 1;
             break;
@@ -133,8 +179,12 @@ int cli_report(int argc, char **argv)
     if (subject) {
         if (regions)
             return cli_usage(&c, "--regions is for a session report, not with --subject");
-        return progress(&c, argv[optind], subject, out, force);
+        return progress(&c, argv[optind], subject, out, force, &adh, radius_mm);
     }
+    if (adh_given)
+        return cli_usage(
+            &c, "--every-days, --rolling-s, --hold-s and --spot-radius-mm are for a progress "
+                "report (with --subject)");
     /* The PDF is checked before the analysis: no work is lost to a name
      * that was taken. */
     if (out && cli_check_out_file(&c, "-o", out, force) != 0)

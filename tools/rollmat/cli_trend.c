@@ -15,27 +15,46 @@ static void usage_trend(FILE *f)
           "for mean_kpa, peak_kpa, compliance_mm3_n, hold_s, rolling_s, cadence_cpm and the\n"
           "mean pain rating, the least-squares slope per week against the session date\n"
           "with its 95% interval, r2, and the change from the first session to the last.\n"
-          "With fewer than 3 sessions the values are listed, without a slope.\n\n"
+          "With fewer than 3 sessions the values are listed, without a slope.\n"
+          "Adherence to the guidance, per subject, region and side: session days a week\n"
+          "against rolling every 2-3 days, rolling time per session against 1-2 minutes,\n"
+          "mean hold against 30-45 s; met or not met with the figures (in trend.json).\n"
+          "Tender spots: the holds of all sessions grouped by where they are on the mat,\n"
+          "each with its pain and hold time from the first session to the last.\n\n"
           "DIR holds analysis folders (found recursively: each with summary.json), or a\n"
           "sessions.csv of `rollmat batch`. Writes OUT/trend.csv, OUT/trend.json,\n"
           "OUT/sessions.csv and a figure per subject, region and side in OUT/trends/.\n\n"
-          "  -o, --output OUT     where to write (default DIR)\n"
-          "      --subject S      only this subject's sessions\n"
-          "      --no-plot        no figures (no gnuplot needed)\n"
-          "  -v, --verbose        more messages\n\n"
+          "  -o, --output OUT         where to write (default DIR)\n"
+          "      --subject S          only this subject's sessions\n"
+          "      --no-plot            no figures (no gnuplot needed)\n"
+          "      --every-days A-B     adherence: roll every A to B days (default 2-3)\n"
+          "      --rolling-s A-B      adherence: rolling time per session, s (default 60-120)\n"
+          "      --hold-s A-B         adherence: mean hold on a tender spot, s (default 30-45)\n"
+          "      --spot-radius-mm MM  tender spots: holds within MM of a spot are that spot\n"
+          "                           across sessions (default 25)\n"
+          "  -v, --verbose            more messages\n\n"
           "Exit status: 0 done, 1 failed, 2 wrong usage.\n\n"
-          "Example:\n"
-          "  rollmat trend clinic/ --subject P012\n",
+          "Examples:\n"
+          "  rollmat trend clinic/ --subject P012\n"
+          "  rollmat trend clinic/ --subject P012 --every-days 1-2 --hold-s 20-30\n",
           f);
 }
 
 int cli_trend(int argc, char **argv)
 {
-    enum { O_SUBJECT = 256, O_NOPLOT };
-    static const struct option opts[] = {
-        {"output", required_argument, 0, 'o'}, {"subject", required_argument, 0, O_SUBJECT},
-        {"no-plot", no_argument, 0, O_NOPLOT}, {"verbose", no_argument, 0, 'v'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+    enum { O_SUBJECT = 256, O_NOPLOT, O_EVERY, O_ROLLING, O_HOLD, O_RADIUS };
+    static const struct option opts[] = {{"output", required_argument, 0, 'o'},
+                                         {"subject", required_argument, 0, O_SUBJECT},
+                                         {"no-plot", no_argument, 0, O_NOPLOT},
+                                         {"every-days", required_argument, 0, O_EVERY},
+                                         {"rolling-s", required_argument, 0, O_ROLLING},
+                                         {"hold-s", required_argument, 0, O_HOLD},
+                                         {"spot-radius-mm", required_argument, 0, O_RADIUS},
+                                         {"verbose", no_argument, 0, 'v'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    struct rmat_adherence_config adh;
+    double radius_mm = RMAT_SPOT_RADIUS_MM;
     const char *out = NULL, *subject = NULL;
     int plots = 1, opt, rc;
     struct cli c;
@@ -45,6 +64,7 @@ int cli_trend(int argc, char **argv)
     char path[4200];
 
     cli_init(&c, "trend");
+    rmat_adherence_config_default(&adh);
     cli_getopt_quiet();
     while ((opt = getopt_long(argc, argv, CLI_GETOPT("o:vh"), opts, NULL)) != -1) {
         switch (opt) {
@@ -56,6 +76,24 @@ int cli_trend(int argc, char **argv)
             break;
         case O_NOPLOT:
             plots = 0;
+            break;
+        case O_EVERY:
+            if (cli_parse_range(&c, "--every-days", optarg, &adh.every_min_days,
+                                &adh.every_max_days) != 0)
+                return CLI_USAGE;
+            break;
+        case O_ROLLING:
+            if (cli_parse_range(&c, "--rolling-s", optarg, &adh.rolling_min_s,
+                                &adh.rolling_max_s) != 0)
+                return CLI_USAGE;
+            break;
+        case O_RADIUS:
+            if (cli_parse_number(&c, "--spot-radius-mm", optarg, 0.1, 1000, &radius_mm) != 0)
+                return CLI_USAGE;
+            break;
+        case O_HOLD:
+            if (cli_parse_range(&c, "--hold-s", optarg, &adh.hold_min_s, &adh.hold_max_s) != 0)
+                return CLI_USAGE;
             break;
         case 'v':
             c.verbose = 1;
@@ -92,6 +130,10 @@ int cli_trend(int argc, char **argv)
     }
     rmat_sessions_sort(&set, &c.log);
     rc = rmat_trends_compute(&set, subject, &tr, &c.log, &ei);
+    if (rc == RMAT_OK)
+        rc = rmat_trends_adherence(&tr, &adh, &ei);
+    if (rc == RMAT_OK)
+        rc = rmat_trends_spots(&tr, argv[optind], radius_mm, &c.log, &ei);
     if (rc == RMAT_OK)
         rc = rmat_trends_write(&tr, out, &ei);
     snprintf(path, sizeof path, "%s/sessions.csv", out);
