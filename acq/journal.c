@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "rollmat/bytes.h"
@@ -173,6 +174,21 @@ static double get_f64(struct cursor *c)
     return v;
 }
 
+/* A number that becomes an integer field: in [lo, hi], or the record is
+ * bad. Converting a double outside the integer's range (or NaN) is
+ * undefined behaviour in C, and a damaged or hostile journal can hold
+ * any bits; 0 stands in for it. */
+static double get_f64_in(struct cursor *c, double lo, double hi)
+{
+    const double v = get_f64(c);
+
+    if (!(v >= lo && v <= hi)) {
+        c->bad = 1;
+        return 0.0;
+    }
+    return v;
+}
+
 /* The order of fields here is the META record's layout: it must stay the
  * same in put_meta and get_meta, and cannot change without a new magic. */
 static void put_meta(struct cursor *c, const struct rmat_device_desc *d,
@@ -206,12 +222,12 @@ static void get_meta(struct cursor *c, struct rmat_device_desc *d, struct rmat_s
     memset(d, 0, sizeof *d);
     rmat_session_meta_init(m);
     get_str(c, d->model, sizeof d->model);
-    d->serial = (uint32_t)get_f64(c);
+    d->serial = (uint32_t)get_f64_in(c, 0.0, 4294967295.0);
     get_str(c, d->firmware_version, sizeof d->firmware_version);
-    d->protocol_version = (int)get_f64(c);
-    d->rows = (int)get_f64(c);
-    d->cols = (int)get_f64(c);
-    d->adc_bits = (int)get_f64(c);
+    d->protocol_version = (int)get_f64_in(c, 0.0, 65535.0);
+    d->rows = (int)get_f64_in(c, 0.0, RMAT_WIRE_MAX_SENSELS);
+    d->cols = (int)get_f64_in(c, 0.0, RMAT_WIRE_MAX_SENSELS);
+    d->adc_bits = (int)get_f64_in(c, 0.0, 64.0);
     d->pitch_x_mm = get_f64(c);
     d->pitch_y_mm = get_f64(c);
     d->rate_hz = get_f64(c);
@@ -428,6 +444,44 @@ static int next_record(struct jreader *r, uint8_t *type, int64_t *t_ns, uint8_t 
     return 1;
 }
 
+/* Finds the next whole record after a damaged one that starts at `from`:
+ * tries every later offset for a length that fits, a known type and a CRC
+ * that matches (a false match of the CRC-32 is 1 in 4e9 per candidate, and
+ * a packet inside has its own CRC besides). Leaves the file there and
+ * returns the offset, or -1 when there is none before the end (the damage
+ * runs to the end: a torn tail). A bad record in the middle used to end
+ * recovery there, losing everything after one flipped bit. */
+static long resync(struct jreader *r, long from)
+{
+    uint8_t type, *payload;
+    size_t len;
+    int64_t t_ns;
+    struct stat st;
+
+    if (from < 0 || fstat(fileno(r->f), &st) != 0)
+        return -1;
+    for (long at = from + 1; at + REC_HEAD + 4 <= (long)st.st_size; at++) {
+        uint8_t head[5];
+        uint32_t n;
+
+        if (fseek(r->f, at, SEEK_SET) != 0 || fread(head, 1, 5, r->f) != 5)
+            return -1;
+        n = rmat_get_le32(head);
+        /* Most offsets fail here, without reading a body. */
+        if (n < 9 || 4 + (size_t)n + 4 > MAX_RECORD || (long)(4 + n + 4) > st.st_size - at ||
+            head[4] < REC_META || head[4] > REC_CALIB)
+            continue;
+        if (fseek(r->f, at, SEEK_SET) != 0)
+            return -1;
+        if (next_record(r, &type, &t_ns, &payload, &len) == 1) {
+            if (fseek(r->f, at, SEEK_SET) != 0)
+                return -1;
+            return at;
+        }
+    }
+    return -1;
+}
+
 /* What a journal holds between META and its first packet: IDENT and CALIB
  * (none in a journal of an older rollmat). */
 struct preamble {
@@ -567,7 +621,11 @@ int rmat_journal_recover(const char *journal_path, const char *h5_path,
     {
         struct cursor c = {payload, 0, payload_len, 0};
         get_meta(&c, &dev, &meta);
-        if (c.bad || dev.rows < 1 || dev.cols < 1 || dev.rows * dev.cols > RMAT_WIRE_MAX_SENSELS) {
+        /* rows and cols are each at most RMAT_WIRE_MAX_SENSELS here
+         * (get_f64_in), so the product is taken in 64 bits: 65536 x 65536
+         * wrapped to 0 in an int and passed. */
+        if (c.bad || dev.rows < 1 || dev.cols < 1 ||
+            (int64_t)dev.rows * dev.cols > RMAT_WIRE_MAX_SENSELS) {
             rc = rmat_errinfo_set(ei, RMAT_E_FORMAT, 0, "%s: damaged session record", journal_path);
             goto out;
         }
@@ -591,7 +649,20 @@ int rmat_journal_recover(const char *journal_path, const char *h5_path,
     if (rc != RMAT_OK)
         goto out;
     snprintf(res->recording_id, sizeof res->recording_id, "%s", rmat_rec_recording_id(rec));
-    while ((more = next_record(&r, &type, &t_ns, &payload, &payload_len)) == 1) {
+    for (;;) {
+        const long pos = ftell(r.f);
+
+        more = next_record(&r, &type, &t_ns, &payload, &payload_len);
+        if (more < 0) {
+            const long next = resync(&r, pos);
+            if (next < 0)
+                break; /* torn (or damaged) to the end */
+            res->skipped_records++;
+            res->skipped_bytes += (uint64_t)(next - pos);
+            continue;
+        }
+        if (more == 0)
+            break;
         if (t_ns)
             last_t_ns = t_ns;
         if (type == REC_PACKET) {
@@ -637,6 +708,13 @@ int rmat_journal_recover(const char *journal_path, const char *h5_path,
     /* Notes at the end of what was recorded, like the torn tail's. */
     if (!last_t_ns)
         last_t_ns = rmat_host_time_ns();
+    if (res->skipped_records) {
+        char text[RMAT_EVENT_TEXT_LEN];
+        snprintf(text, sizeof text,
+                 "recovered from the journal; %llu damaged record(s) skipped (%llu bytes)",
+                 (unsigned long long)res->skipped_records, (unsigned long long)res->skipped_bytes);
+        rmat_rec_event(rec, last_t_ns, "note", NAN, text, NULL);
+    }
     if (res->new_id)
         rmat_rec_event(rec, last_t_ns, "note", NAN,
                        "recovered from a journal without a recording_id (an older rollmat's): "

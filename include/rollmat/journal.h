@@ -72,6 +72,12 @@ struct rmat_recover_result {
     uint64_t events;      /* events written */
     uint64_t bad_packets; /* journal records whose packet would not parse */
     int torn_tail;        /* 1 if the journal ended in a short or damaged record */
+    /* Damaged records in the middle of the journal (a flipped bit, a bad
+     * sector): recovery skips each, finds the next whole record by its
+     * length and CRC, and goes on. One count per damaged stretch (one
+     * flipped bit: one record), and the bytes skipped. */
+    uint64_t skipped_records;
+    uint64_t skipped_bytes;
     char recording_id[RMAT_RECORDING_ID_LEN]; /* the rebuilt recording's */
     int new_id;                               /* 1: the journal had none (an older
                                                  rollmat's): a new one was made */

@@ -72,6 +72,12 @@ int cli_recover(int argc, char **argv)
             (unsigned long long)res.frames, (unsigned long long)res.events,
             res.torn_tail ? "; the journal's last record was torn (the crash)" : "",
             res.bad_packets ? "; some packets would not parse" : "");
+    if (res.skipped_records)
+        fprintf(stderr,
+                "rollmat recover: %s: the journal was damaged in places: %llu damaged record(s) "
+                "skipped (%llu bytes); everything after them was recovered\n",
+                out, (unsigned long long)res.skipped_records,
+                (unsigned long long)res.skipped_bytes);
     fprintf(stderr, "rollmat recover: %s: recording_id %s%s; %s\n", out, res.recording_id,
             res.new_id ? " (new: the journal, an older rollmat's, had none)" : " (the original's)",
             res.calibrated         ? "its calibration kept"
