@@ -1,4 +1,6 @@
 /* rollmatd: the acquisition daemon and its control protocol. See daemon.h. */
+/* struct ucred (SO_PEERCRED: which process a control connection is). */
+#define _GNU_SOURCE
 #include "rollmat/daemon.h"
 #include "rollmat/dates.h"
 #include "rollmat/strutil.h"
@@ -23,7 +25,7 @@
 #include "rollmat/devsession.h"
 #include "rollmat/transport.h"
 
-#define MAX_CLIENTS    16
+#define MAX_CLIENTS    RMAT_CTL_MAX_CLIENTS
 #define PUMP_WAIT_MS   20
 #define PING_EVERY_MS  1000 /* a daemon's recordings last minutes: plenty for the fit */
 #define SILENCE_MS     2000
@@ -48,7 +50,10 @@ enum mat_state { MAT_NEVER, MAT_PRESENT, MAT_AWAY };
 struct client {
     int fd;
     size_t len;
-    int overlong; /* the line in progress is too long: discard to its end */
+    int overlong;    /* the line in progress is too long: discard to its end */
+    int nul;         /* the line in progress holds a NUL byte */
+    pid_t pid;       /* the peer process (SO_PEERCRED), 0 if unknown */
+    int64_t last_ms; /* when it last sent anything (or connected) */
     char buf[RMAT_CTL_LINE_MAX];
 };
 
@@ -103,6 +108,7 @@ void rmat_daemon_config_init(struct rmat_daemon_config *c)
     c->recordings_dir = ".";
     c->reconnect_wait_s = 60;
     c->calib_dir = RMAT_CALIB_DEFAULT_DIR;
+    c->ctl_idle_s = RMAT_CTL_IDLE_S;
 }
 
 void rmat_ctl_default_socket(char *buf, size_t cap)
@@ -635,6 +641,36 @@ static int rec_name(const struct daemon *d, const struct rmat_session_meta *m, c
 
 /* --- commands -------------------------------------------------------------- */
 
+/* A number as people write it: [+-]digits[.digits][e[+-]digits], nothing
+ * else. strtod alone also takes hex ("0x10" was 16 kg), "inf", "nan" and
+ * leading spaces, none of which a person typing a body mass means. */
+static int decimal_number(const char *v)
+{
+    const char *p = v;
+    size_t n;
+
+    if (*p == '+' || *p == '-')
+        p++;
+    n = strspn(p, "0123456789");
+    p += n;
+    if (*p == '.') {
+        size_t m = strspn(p + 1, "0123456789");
+        p += 1 + m;
+        n += m;
+    }
+    if (n == 0)
+        return 0;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (strspn(p, "0123456789") == 0)
+            return 0;
+        p += strspn(p, "0123456789");
+    }
+    return *p == '\0';
+}
+
 static int set_meta(struct rmat_session_meta *m, const char *key, const char *v, char *err,
                     size_t cap)
 {
@@ -694,7 +730,7 @@ static int set_meta(struct rmat_session_meta *m, const char *key, const char *v,
     }
     errno = 0;
     x = strtod(v, &end);
-    if (end == v || *end || errno || !isfinite(x) || x <= 0 || x > 1000) {
+    if (!decimal_number(v) || end == v || *end || errno || !isfinite(x) || x <= 0 || x > 1000) {
         snprintf(err, cap, "%s wants a number from 0 to 1000, got '%s'", key, v);
         return -1;
     }
@@ -1026,7 +1062,7 @@ static int ctl_listen(struct daemon *d, struct rmat_errinfo *ei)
     }
     unlink(path); /* a stale socket of a daemon that died */
     if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || chmod(path, 0660) != 0 ||
-        listen(fd, 8) != 0) {
+        listen(fd, SOMAXCONN) != 0) {
         int e = errno;
         close(fd);
         return rmat_errinfo_set(ei, rmat_err_from_errno(e), e, "cannot listen on %s: %s", path,
@@ -1051,45 +1087,137 @@ static void ctl_send(int fd, const char *reply)
         return;
 }
 
+/* Reading a client: everything that has arrived, not a fixed 512 bytes per
+ * pass of the loop (which sleeps 20 ms while frames flow: a 100 kB line
+ * took 4 s), but at most CTL_READ_MAX per pass, so a client streaming
+ * garbage cannot keep the loop from the mat. */
+#define CTL_READ_MAX (256 * 1024)
+
+static void ctl_drop(struct client *c)
+{
+    close(c->fd);
+    c->fd = -1;
+}
+
 static void ctl_read(struct daemon *d, struct client *c)
 {
-    char tmp[512];
-    ssize_t n = recv(c->fd, tmp, sizeof tmp, MSG_DONTWAIT);
+    char tmp[16384];
+    size_t total = 0;
 
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-        close(c->fd);
-        c->fd = -1;
-        return;
-    }
-    for (ssize_t i = 0; i < n; i++) {
-        char ch = tmp[i];
-        if (ch == '\n') {
-            char reply[RMAT_CTL_LINE_MAX * 2];
-            if (c->overlong) {
-                snprintf(reply, sizeof reply, "error line longer than %d bytes",
-                         RMAT_CTL_LINE_MAX - 1);
-            } else {
-                c->buf[c->len] = '\0';
-                if (c->len && c->buf[c->len - 1] == '\r')
-                    c->buf[c->len - 1] = '\0';
-                handle_line(d, c->buf, reply, sizeof reply);
+    while (c->fd >= 0 && total < CTL_READ_MAX) {
+        ssize_t n = recv(c->fd, tmp, sizeof tmp, MSG_DONTWAIT);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (n <= 0) {
+            ctl_drop(c);
+            return;
+        }
+        total += (size_t)n;
+        c->last_ms = mono_ms();
+        for (ssize_t i = 0; i < n && c->fd >= 0; i++) {
+            char ch = tmp[i];
+            if (ch == '\n') {
+                char reply[RMAT_CTL_LINE_MAX * 2];
+                if (c->overlong) {
+                    snprintf(reply, sizeof reply, "error line longer than %d bytes",
+                             RMAT_CTL_LINE_MAX - 1);
+                } else if (c->nul) {
+                    /* A NUL used to end the line where it stood: "ping\0junk"
+                     * was taken as "ping". A line with one is not text. */
+                    snprintf(reply, sizeof reply, "error the line holds a NUL byte");
+                } else {
+                    c->buf[c->len] = '\0';
+                    if (c->len && c->buf[c->len - 1] == '\r')
+                        c->buf[c->len - 1] = '\0';
+                    handle_line(d, c->buf, reply, sizeof reply);
+                }
+                ctl_send(c->fd, reply);
+                c->len = 0;
+                c->overlong = 0;
+                c->nul = 0;
+            } else if (c->len + 1 >= sizeof c->buf) {
+                c->overlong = 1;
+            } else if (!c->overlong) {
+                if (ch == '\0')
+                    c->nul = 1;
+                c->buf[c->len++] = ch;
             }
-            ctl_send(c->fd, reply);
-            c->len = 0;
-            c->overlong = 0;
-        } else if (c->len + 1 >= sizeof c->buf) {
-            c->overlong = 1;
-        } else if (!c->overlong) {
-            c->buf[c->len++] = ch;
         }
     }
+}
+
+static pid_t peer_pid(int fd)
+{
+#ifdef SO_PEERCRED
+    struct ucred cr;
+    socklen_t len = sizeof cr;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0)
+        return cr.pid;
+#else
+    (void)fd;
+#endif
+    return 0;
+}
+
+/* Takes a new connection into a free slot. A process may hold at most
+ * RMAT_CTL_PER_PEER of them; when every slot is taken, the longest idle
+ * connection makes room (it has said nothing for longest), so idle
+ * connections cannot lock the others out, the next `rollmat ctl` gets in. */
+static void ctl_accept(struct daemon *d, int fd)
+{
+    const pid_t pid = peer_pid(fd);
+    int slot = -1, idlest = -1, mine = 0;
+
+    for (int i = 0; i < MAX_CLIENTS; i++) {
+        struct client *c = &d->clients[i];
+        if (c->fd < 0) {
+            if (slot < 0)
+                slot = i;
+            continue;
+        }
+        if (pid && c->pid == pid)
+            mine++;
+        if (idlest < 0 || c->last_ms < d->clients[idlest].last_ms)
+            idlest = i;
+    }
+    if (mine >= RMAT_CTL_PER_PEER) {
+        ctl_send(fd, "error too many control connections from this process");
+        close(fd);
+        return;
+    }
+    if (slot < 0) {
+        ctl_send(d->clients[idlest].fd, "error closed to make room for another client (idle)");
+        ctl_drop(&d->clients[idlest]);
+        slot = idlest;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    d->clients[slot].fd = fd;
+    d->clients[slot].len = 0;
+    d->clients[slot].overlong = 0;
+    d->clients[slot].nul = 0;
+    d->clients[slot].pid = pid;
+    d->clients[slot].last_ms = mono_ms();
 }
 
 static void ctl_poll(struct daemon *d)
 {
     struct pollfd pfd[MAX_CLIENTS + 1];
     int idx[MAX_CLIENTS + 1], n = 0;
+    const int64_t now = mono_ms();
+    const int64_t idle_ms = (int64_t)(d->cfg->ctl_idle_s * 1000.0);
 
+    /* Connections silent for ctl_idle_s are closed (16 idle ones used to
+     * hold every slot for good). */
+    for (int i = 0; i < MAX_CLIENTS; i++) {
+        struct client *c = &d->clients[i];
+        if (c->fd >= 0 && idle_ms > 0 && now - c->last_ms > idle_ms) {
+            ctl_send(c->fd, "error idle for too long: closing the connection");
+            ctl_drop(c);
+        }
+    }
     pfd[n].fd = d->lfd;
     pfd[n].events = POLLIN;
     idx[n++] = -1;
@@ -1106,24 +1234,15 @@ static void ctl_poll(struct daemon *d)
     for (int k = 1; k < n; k++)
         if (pfd[k].revents)
             ctl_read(d, &d->clients[idx[k]]);
+    /* A burst of connections is taken in one pass (the backlog holds them
+     * meanwhile), up to one round of slots. */
     if (pfd[0].revents & POLLIN) {
-        int fd = accept(d->lfd, NULL, NULL);
-        int slot = -1;
-        if (fd < 0)
-            return;
-        for (int i = 0; i < MAX_CLIENTS; i++)
-            if (d->clients[i].fd < 0) {
-                slot = i;
+        for (int k = 0; k < MAX_CLIENTS * 4; k++) {
+            int fd = accept(d->lfd, NULL, NULL);
+            if (fd < 0)
                 break;
-            }
-        if (slot < 0) {
-            ctl_send(fd, "error too many control connections");
-            close(fd);
-            return;
+            ctl_accept(d, fd);
         }
-        d->clients[slot].fd = fd;
-        d->clients[slot].len = 0;
-        d->clients[slot].overlong = 0;
     }
 }
 
