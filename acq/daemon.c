@@ -6,6 +6,7 @@
 #include "rollmat/strutil.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -23,6 +24,7 @@
 #include "rollmat/calib.h"
 #include "rollmat/capture.h"
 #include "rollmat/devsession.h"
+#include "rollmat/journal.h"
 #include "rollmat/transport.h"
 
 #define MAX_CLIENTS    RMAT_CTL_MAX_CLIENTS
@@ -1260,6 +1262,50 @@ static void coalesce(void)
     nanosleep(&ts, NULL);
 }
 
+/* Recordings a crash left open (of this daemon, killed, or of a power
+ * cut): each FILE.h5.journal in the recordings folder that no recorder
+ * holds is completed in place (rmat_journal_complete), so the file opens
+ * in h5py, h5dump and MATLAB and holds what the journal kept. One log line
+ * each; a failure keeps the journal and the daemon starts anyway. */
+static void complete_left_open(struct daemon *d)
+{
+    const char *dir = d->cfg->recordings_dir;
+    const size_t sl = strlen(RMAT_JOURNAL_SUFFIX);
+    DIR *dh = opendir(dir);
+    struct dirent *e;
+
+    if (!dh)
+        return;
+    while ((e = readdir(dh)) != NULL) {
+        const size_t n = strlen(e->d_name);
+        struct rmat_complete_result res;
+        struct rmat_errinfo cei;
+        char path[4096];
+        int pn;
+
+        if (n <= sl + 3 || strcmp(e->d_name + n - sl, RMAT_JOURNAL_SUFFIX) != 0 ||
+            strncmp(e->d_name + n - sl - 3, ".h5", 3) != 0)
+            continue;
+        pn = snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (pn < 0 || (size_t)pn >= sizeof path)
+            continue;
+        if (rmat_journal_complete(path, &res, &cei) != RMAT_OK) {
+            if (cei.code != RMAT_E_BUSY)
+                rmat_logf(d->cfg->log, RMAT_LOG_WARN,
+                          "a recording left open by a crash could not be completed: %s "
+                          "(its journal is kept: `rollmat recover %s`)",
+                          cei.msg, path);
+            continue;
+        }
+        rmat_logf(
+            d->cfg->log, RMAT_LOG_INFO,
+            "completed %s, left open by a crash: %llu frames %s; its journal removed", res.path,
+            (unsigned long long)(res.replaced ? res.rec.frames : (uint64_t)res.original_frames),
+            res.replaced ? "rebuilt from its journal" : "as written (flags cleared)");
+    }
+    closedir(dh);
+}
+
 int rmat_daemon_run(const struct rmat_daemon_config *cfg, struct rmat_errinfo *ei)
 {
     struct daemon *d = calloc(1, sizeof *d);
@@ -1285,6 +1331,7 @@ int rmat_daemon_run(const struct rmat_daemon_config *cfg, struct rmat_errinfo *e
         free(d);
         return rc;
     }
+    complete_left_open(d);
     rmat_logf(cfg->log, RMAT_LOG_INFO, "listening on %s; recordings go to %s", cfg->socket_path,
               cfg->recordings_dir);
     if (cfg->calib_file)

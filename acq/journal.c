@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include "rollmat/calib.h"
 #include "rollmat/crc32.h"
 #include "rollmat/devsession.h"
+#include "rollmat/recording.h"
 #include "rollmat/strutil.h"
 #include "rollmat/uuid.h"
 #include "rollmat/wire.h"
@@ -320,6 +322,11 @@ int rmat_journal_create(const char *path, const struct rmat_device_desc *dev,
         free(j);
         return rc;
     }
+    /* Held while the recording runs (and released by the kernel when the
+     * process dies, however): how rmat_journal_in_use() tells a journal
+     * being written from one a crash left. Where flock is not supported
+     * the journal is simply unlocked. */
+    (void)flock(j->fd, LOCK_EX | LOCK_NB);
     put_meta(&c, dev, meta);
     memcpy(j->buf, MAGIC, MAGIC_LEN);
     j->len = MAGIC_LEN;
@@ -740,4 +747,122 @@ out:
     if (r.f)
         fclose(r.f);
     return rc;
+}
+
+/* --- completing a recording left open by a crash --------------------------- */
+
+int rmat_journal_in_use(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC), busy = 0;
+
+    if (fd < 0)
+        return -1;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0)
+        busy = errno == EWOULDBLOCK;
+    close(fd);
+    return busy;
+}
+
+/* Makes a rename in dir durable. */
+static void sync_dir_of(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    int fd;
+
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+}
+
+static int sync_file(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+    if (fd < 0)
+        return -1;
+    rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int rmat_journal_complete(const char *journal_path, struct rmat_complete_result *res,
+                          struct rmat_errinfo *ei)
+{
+    const size_t sl = strlen(RMAT_JOURNAL_SUFFIX), n = strlen(journal_path);
+    char tmp[4096 + 16];
+    struct stat st;
+    int rc, have_original;
+
+    memset(res, 0, sizeof *res);
+    res->original_frames = -1;
+    if (n <= sl || strcmp(journal_path + n - sl, RMAT_JOURNAL_SUFFIX) != 0 ||
+        n - sl >= sizeof res->path)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "%s: not a journal's name (FILE.h5%s)",
+                                journal_path, RMAT_JOURNAL_SUFFIX);
+    snprintf(res->path, sizeof res->path, "%.*s", (int)(n - sl), journal_path);
+    snprintf(tmp, sizeof tmp, "%s.recovering", res->path);
+    switch (rmat_journal_in_use(journal_path)) {
+    case 1:
+        return rmat_errinfo_set(ei, RMAT_E_BUSY, 0,
+                                "%s: still being written (a recorder holds its journal)",
+                                res->path);
+    case -1:
+        return rmat_errinfo_set(ei, rmat_err_from_errno(errno), errno, "%s: %s", journal_path,
+                                strerror(errno));
+    default:
+        break;
+    }
+    have_original = stat(res->path, &st) == 0;
+    if (have_original)
+        res->original_frames = rmat_rec_count_frames(res->path);
+    /* A .recovering file is what an earlier try left when it stopped
+     * (itself killed): made again from the journal. */
+    unlink(tmp);
+    rc = rmat_journal_recover(journal_path, tmp, &res->rec, ei);
+    if (rc != RMAT_OK) {
+        unlink(tmp);
+        /* The journal did not give a file: at least let plain readers
+         * open what there is; the journal stays for another try. */
+        if (have_original && res->original_frames >= 0)
+            (void)rmat_rec_clear_open_flags(res->path, NULL);
+        return rc;
+    }
+    if (res->original_frames < 0 || (int64_t)res->rec.frames >= res->original_frames) {
+        if (sync_file(tmp) != 0 || rename(tmp, res->path) != 0) {
+            int e = errno;
+            unlink(tmp);
+            return rmat_errinfo_set(ei, rmat_err_from_errno(e), e,
+                                    "%s: cannot put the recovered file in place: %s", res->path,
+                                    strerror(e));
+        }
+        sync_dir_of(res->path);
+        res->replaced = 1;
+    } else {
+        unlink(tmp);
+        rc = rmat_rec_clear_open_flags(res->path, ei);
+        if (rc != RMAT_OK)
+            return rc;
+    }
+    if (!rmat_rec_opens_plainly(res->path))
+        return rmat_errinfo_set(ei, RMAT_E_HDF5, 0,
+                                "%s: completed, but it still does not open without SWMR; its "
+                                "journal %s is kept",
+                                res->path, journal_path);
+    if (unlink(journal_path) != 0) {
+        int e = errno;
+        return rmat_errinfo_set(ei, rmat_err_from_errno(e), e,
+                                "%s: completed, but its journal could not be removed: %s",
+                                res->path, strerror(e));
+    }
+    sync_dir_of(journal_path);
+    return RMAT_OK;
 }
