@@ -1101,6 +1101,42 @@ static void ctl_drop(struct client *c)
     c->fd = -1;
 }
 
+/* Takes n bytes a client sent: each line ending in them is answered (to
+ * c->fd; a reply to a closed or absent fd is lost, not an error). */
+static void ctl_take(struct daemon *d, struct client *c, const char *bytes, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char ch = bytes[i];
+        if (ch == '\n') {
+            char reply[RMAT_CTL_LINE_MAX * 2];
+            if (c->overlong) {
+                snprintf(reply, sizeof reply, "error line longer than %d bytes",
+                         RMAT_CTL_LINE_MAX - 1);
+            } else if (c->nul) {
+                /* A NUL used to end the line where it stood: "ping\0junk"
+                 * was taken as "ping". A line with one is not text. */
+                snprintf(reply, sizeof reply, "error the line holds a NUL byte");
+            } else {
+                c->buf[c->len] = '\0';
+                if (c->len && c->buf[c->len - 1] == '\r')
+                    c->buf[c->len - 1] = '\0';
+                handle_line(d, c->buf, reply, sizeof reply);
+            }
+            if (c->fd >= 0)
+                ctl_send(c->fd, reply);
+            c->len = 0;
+            c->overlong = 0;
+            c->nul = 0;
+        } else if (c->len + 1 >= sizeof c->buf) {
+            c->overlong = 1;
+        } else if (!c->overlong) {
+            if (ch == '\0')
+                c->nul = 1;
+            c->buf[c->len++] = ch;
+        }
+    }
+}
+
 static void ctl_read(struct daemon *d, struct client *c)
 {
     char tmp[16384];
@@ -1119,36 +1155,56 @@ static void ctl_read(struct daemon *d, struct client *c)
         }
         total += (size_t)n;
         c->last_ms = mono_ms();
-        for (ssize_t i = 0; i < n && c->fd >= 0; i++) {
-            char ch = tmp[i];
-            if (ch == '\n') {
-                char reply[RMAT_CTL_LINE_MAX * 2];
-                if (c->overlong) {
-                    snprintf(reply, sizeof reply, "error line longer than %d bytes",
-                             RMAT_CTL_LINE_MAX - 1);
-                } else if (c->nul) {
-                    /* A NUL used to end the line where it stood: "ping\0junk"
-                     * was taken as "ping". A line with one is not text. */
-                    snprintf(reply, sizeof reply, "error the line holds a NUL byte");
-                } else {
-                    c->buf[c->len] = '\0';
-                    if (c->len && c->buf[c->len - 1] == '\r')
-                        c->buf[c->len - 1] = '\0';
-                    handle_line(d, c->buf, reply, sizeof reply);
-                }
-                ctl_send(c->fd, reply);
-                c->len = 0;
-                c->overlong = 0;
-                c->nul = 0;
-            } else if (c->len + 1 >= sizeof c->buf) {
-                c->overlong = 1;
-            } else if (!c->overlong) {
-                if (ch == '\0')
-                    c->nul = 1;
-                c->buf[c->len++] = ch;
+        ctl_take(d, c, tmp, (size_t)n);
+    }
+}
+
+/* The control protocol without a socket, for the fuzzer
+ * (tests/fuzz/fuzz_ctl.c): the bytes go through a connection of a daemon
+ * with no mat, as they would arrive; and each line's key=value words go
+ * through the session fields' parser, which `start` reaches only with a
+ * mat. Returns the number of lines answered. */
+int rmat_ctl_fuzz_bytes(const char *bytes, size_t n)
+{
+    static struct rmat_daemon_config cfg;
+    static struct daemon d;
+    static struct client c;
+    int lines = 0;
+
+    rmat_daemon_config_init(&cfg);
+    cfg.device = "tcp://127.0.0.1:1";
+    cfg.socket_path = "/nonexistent/rollmatd.sock";
+    cfg.recordings_dir = "/nonexistent";
+    memset(&d, 0, sizeof d);
+    d.cfg = &cfg;
+    d.lfd = -1;
+    for (int i = 0; i < MAX_CLIENTS; i++)
+        d.clients[i].fd = -1;
+    memset(&c, 0, sizeof c);
+    c.fd = -1;
+    ctl_take(&d, &c, bytes, n);
+    for (size_t i = 0; i < n; i++)
+        lines += bytes[i] == '\n';
+    {
+        char line[RMAT_CTL_LINE_MAX], *w[MAX_WORDS], err[256];
+        const size_t len = n < sizeof line - 1 ? n : sizeof line - 1;
+        struct rmat_session_meta m;
+        int nw;
+
+        memcpy(line, bytes, len);
+        line[len] = '\0';
+        line[strcspn(line, "\n")] = '\0';
+        nw = split_words(line, w, MAX_WORDS);
+        rmat_session_meta_init(&m);
+        for (int i = 1; i < nw; i++) {
+            char *eq = strchr(w[i], '=');
+            if (eq) {
+                *eq = '\0';
+                (void)set_meta(&m, w[i], eq + 1, err, sizeof err);
             }
         }
     }
+    return lines;
 }
 
 static pid_t peer_pid(int fd)

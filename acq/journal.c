@@ -424,6 +424,7 @@ int rmat_journal_close(struct rmat_journal *j, int remove, struct rmat_errinfo *
 struct jreader {
     FILE *f;
     uint8_t *rec; /* MAX_RECORD bytes */
+    long size;    /* of the journal, for resynchronising */
 };
 
 /* Reads the next record: 1 with type, time and payload set; 0 at a clean
@@ -463,11 +464,10 @@ static long resync(struct jreader *r, long from)
     uint8_t type, *payload;
     size_t len;
     int64_t t_ns;
-    struct stat st;
 
-    if (from < 0 || fstat(fileno(r->f), &st) != 0)
+    if (from < 0 || r->size < 0)
         return -1;
-    for (long at = from + 1; at + REC_HEAD + 4 <= (long)st.st_size; at++) {
+    for (long at = from + 1; at + REC_HEAD + 4 <= r->size; at++) {
         uint8_t head[5];
         uint32_t n;
 
@@ -475,7 +475,7 @@ static long resync(struct jreader *r, long from)
             return -1;
         n = rmat_get_le32(head);
         /* Most offsets fail here, without reading a body. */
-        if (n < 9 || 4 + (size_t)n + 4 > MAX_RECORD || (long)(4 + n + 4) > st.st_size - at ||
+        if (n < 9 || 4 + (size_t)n + 4 > MAX_RECORD || (long)(4 + n + 4) > r->size - at ||
             head[4] < REC_META || head[4] > REC_CALIB)
             continue;
         if (fseek(r->f, at, SEEK_SET) != 0)
@@ -589,6 +589,22 @@ static struct rmat_calib *preamble_take_calib(struct preamble *pre, const char *
 int rmat_journal_recover(const char *journal_path, const char *h5_path,
                          struct rmat_recover_result *res, struct rmat_errinfo *ei)
 {
+    FILE *f = fopen(journal_path, "rb");
+    int rc;
+
+    if (!f) {
+        memset(res, 0, sizeof *res);
+        return rmat_errinfo_set(ei, rmat_err_from_errno(errno), errno, "%s: %s", journal_path,
+                                strerror(errno));
+    }
+    rc = rmat_journal_recover_stream(f, journal_path, h5_path, res, ei);
+    fclose(f);
+    return rc;
+}
+
+int rmat_journal_recover_stream(FILE *in, const char *journal_path, const char *h5_path,
+                                struct rmat_recover_result *res, struct rmat_errinfo *ei)
+{
     struct jreader r = {0};
     struct rmat_rec *rec = NULL;
     struct rmat_device_desc dev;
@@ -605,10 +621,11 @@ int rmat_journal_recover(const char *journal_path, const char *h5_path,
 
     memset(res, 0, sizeof *res);
     memset(&pre, 0, sizeof pre);
-    r.f = fopen(journal_path, "rb");
-    if (!r.f)
-        return rmat_errinfo_set(ei, rmat_err_from_errno(errno), errno, "%s: %s", journal_path,
-                                strerror(errno));
+    r.f = in;
+    r.size = fseek(in, 0, SEEK_END) == 0 ? ftell(in) : -1;
+    if (fseek(in, 0, SEEK_SET) != 0)
+        return rmat_errinfo_set(ei, RMAT_E_IO, errno, "%s: cannot read from its start",
+                                journal_path);
     r.rec = malloc(MAX_RECORD);
     samples = malloc(RMAT_WIRE_MAX_SENSELS * sizeof *samples);
     if (!r.rec || !samples) {
@@ -652,10 +669,12 @@ int rmat_journal_recover(const char *journal_path, const char *h5_path,
     calib = preamble_take_calib(&pre, journal_path, &dev, &res->calib_unreadable, calib_why,
                                 sizeof calib_why);
     res->calibrated = calib != NULL;
-    rc = rmat_rec_create_ident(h5_path, &dev, &meta, calib, &ident, &rec, ei);
-    if (rc != RMAT_OK)
-        goto out;
-    snprintf(res->recording_id, sizeof res->recording_id, "%s", rmat_rec_recording_id(rec));
+    if (h5_path) {
+        rc = rmat_rec_create_ident(h5_path, &dev, &meta, calib, &ident, &rec, ei);
+        if (rc != RMAT_OK)
+            goto out;
+        snprintf(res->recording_id, sizeof res->recording_id, "%s", rmat_rec_recording_id(rec));
+    }
     for (;;) {
         const long pos = ftell(r.f);
 
@@ -681,7 +700,7 @@ int rmat_journal_recover(const char *journal_path, const char *h5_path,
                 res->bad_packets++;
                 continue;
             }
-            rc = rmat_rec_append(rec, hdr.seq, hdr.t_us, t_ns, samples, ei);
+            rc = rec ? rmat_rec_append(rec, hdr.seq, hdr.t_us, t_ns, samples, ei) : RMAT_OK;
             if (rc != RMAT_OK)
                 goto out;
             res->frames++;
@@ -700,13 +719,15 @@ int rmat_journal_recover(const char *journal_path, const char *h5_path,
                 continue;
             memcpy(text, payload + 11 + kl, tl);
             text[tl] = '\0';
-            rc = rmat_rec_event(rec, t_ns, kind, value, text, ei);
+            rc = rec ? rmat_rec_event(rec, t_ns, kind, value, text, ei) : RMAT_OK;
             if (rc != RMAT_OK)
                 goto out;
             res->events++;
         }
     }
     res->torn_tail = more < 0;
+    if (!rec)
+        goto out; /* parsing only: no notes to write */
     if (res->torn_tail) {
         char text[96];
         snprintf(text, sizeof text, "recovered from the journal; its last record was torn");
@@ -744,8 +765,6 @@ out:
     free(pre.calib_text);
     free(samples);
     free(r.rec);
-    if (r.f)
-        fclose(r.f);
     return rc;
 }
 

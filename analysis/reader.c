@@ -385,6 +385,10 @@ static int check_file(const char *path, struct rmat_errinfo *ei)
     return RMAT_OK;
 }
 
+/* What rmat_reader_open() and rmat_reader_open_image() share: r->file is
+ * open (or not: then the reason is in HDF5's error stack). */
+static int open_rest(struct rmat_reader *r, const char *path, struct rmat_errinfo *ei);
+
 int rmat_reader_open(const char *path, struct rmat_reader **out, struct rmat_errinfo *ei)
 {
     struct rmat_reader *r = NULL;
@@ -408,6 +412,51 @@ int rmat_reader_open(const char *path, struct rmat_reader **out, struct rmat_err
         if (fapl >= 0)
             H5Pclose(fapl);
     }
+    rc = open_rest(r, path, ei);
+    if (rc == RMAT_OK)
+        *out = r;
+    else
+        rmat_reader_close(r);
+    return rc;
+}
+
+int rmat_reader_open_image(const void *buf, size_t len, const char *name, struct rmat_reader **out,
+                           struct rmat_errinfo *ei)
+{
+    struct rmat_reader *r = NULL;
+    hid_t fapl;
+    int rc;
+
+    if (out)
+        *out = NULL;
+    if (!buf || !name || !out)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0,
+                                "rmat_reader_open_image: buf, name and out needed");
+    rmat_h5_init();
+    r = reader_new(name);
+    if (!r)
+        return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "%s: out of memory", name);
+    /* HDF5's core driver over a copy of the image, never written back. */
+    fapl = reader_fapl();
+    if (fapl < 0 || H5Pset_fapl_core(fapl, 64 * 1024, 0) < 0 ||
+        H5Pset_file_image(fapl, (void *)(uintptr_t)buf, len) < 0)
+        r->file = H5I_INVALID_HID;
+    else
+        r->file = H5Fopen(name, H5F_ACC_RDONLY, fapl);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    rc = open_rest(r, name, ei);
+    if (rc == RMAT_OK)
+        *out = r;
+    else
+        rmat_reader_close(r);
+    return rc;
+}
+
+static int open_rest(struct rmat_reader *r, const char *path, struct rmat_errinfo *ei)
+{
+    int rc;
+
     if (r->file < 0) {
         char detail[300];
         rmat_h5_last_error(detail, sizeof detail);
@@ -446,17 +495,15 @@ int rmat_reader_open(const char *path, struct rmat_reader **out, struct rmat_err
         for (int i = 0; i < NFRAMES; i++)
             direct_setup(r, i, memtypes[i]);
     }
-    *out = r;
-    r = NULL;
+    return RMAT_OK;
 out:
     /* What a reader missed in a damaged file is not the news: the damage
      * is. (A file that walks fine keeps the message of what it lacks.) */
-    if (rc != RMAT_OK && r && r->file >= 0 && rc != RMAT_E_NOMEM && file_damaged(r->file)) {
+    if (rc != RMAT_OK && r->file >= 0 && rc != RMAT_E_NOMEM && file_damaged(r->file)) {
         char detail[300];
         rmat_h5_last_error(detail, sizeof detail);
         rc = damaged(path, ei, detail);
     }
-    rmat_reader_close(r);
     return rc;
 }
 

@@ -132,4 +132,8 @@ int rmat_ctl_request(const char *socket_path, const char *line, char *reply, siz
  * not fit. */
 int rmat_ctl_append_word(char *buf, size_t cap, const char *word);
 
+/* For the fuzzer only: feeds bytes to the control protocol of a daemon with
+ * no mat and no socket (see daemon.c). */
+int rmat_ctl_fuzz_bytes(const char *bytes, size_t n);
+
 #endif

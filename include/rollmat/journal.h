@@ -33,6 +33,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "rollmat/diag.h"
 #include "rollmat/recording.h"
@@ -94,6 +95,13 @@ struct rmat_recover_result {
  * RMAT_E_EXISTS, and the writer's. */
 int rmat_journal_recover(const char *journal_path, const char *h5_path,
                          struct rmat_recover_result *res, struct rmat_errinfo *ei);
+
+/* rmat_journal_recover() from an open stream (e.g. fmemopen), with
+ * journal_path only naming it in messages and recovered_from. With h5_path
+ * NULL it only reads: res counts what a recovery would write, and no file
+ * is made (the fuzzer's way in). The stream is left open. */
+int rmat_journal_recover_stream(FILE *in, const char *journal_path, const char *h5_path,
+                                struct rmat_recover_result *res, struct rmat_errinfo *ei);
 
 /* 1 if a writer holds the journal at path (it keeps an flock on it while
  * recording; a crash releases it), 0 if not, -1 if it cannot be opened. */
