@@ -436,9 +436,12 @@ int rmat_reader_open_image(const void *buf, size_t len, const char *name, struct
     r = reader_new(name);
     if (!r)
         return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "%s: out of memory", name);
-    /* HDF5's core driver over a copy of the image, never written back. */
+    /* HDF5's core driver over a copy of the image, never written back.
+     * Nobody writes an image while it is read: one read attempt (the
+     * retries of reader_fapl() are for SWMR). */
     fapl = reader_fapl();
-    if (fapl < 0 || H5Pset_fapl_core(fapl, 64 * 1024, 0) < 0 ||
+    if (fapl < 0 || H5Pset_metadata_read_attempts(fapl, 1) < 0 ||
+        H5Pset_fapl_core(fapl, 64 * 1024, 0) < 0 ||
         H5Pset_file_image(fapl, (void *)(uintptr_t)buf, len) < 0)
         r->file = H5I_INVALID_HID;
     else

@@ -27,8 +27,7 @@ static uint32_t fnv(const uint8_t *p, size_t n)
     return h;
 }
 
-static void run(const uint8_t *s, size_t len, enum rmat_wire_dir dir, uint32_t seed,
-                struct got *g)
+static void run(const uint8_t *s, size_t len, enum rmat_wire_dir dir, uint32_t seed, struct got *g)
 {
     static uint8_t buf[RMAT_WIRE_MAX_PACKET];
     struct rmat_decoder d;

@@ -17,7 +17,7 @@ static int run_file(const char *path)
 {
     FILE *f = fopen(path, "rb");
     uint8_t *buf = NULL;
-    long len;
+    long len = 0;
 
     if (!f) {
         fprintf(stderr, "replay: cannot open %s\n", path);

@@ -49,7 +49,7 @@ static void seed_text(const char *harness, int n, const char *text)
 static void seed_file(const char *harness, int n, const char *path)
 {
     FILE *f = fopen(path, "rb");
-    long len;
+    long len = 0;
     char *buf;
 
     if (!f || fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
@@ -68,8 +68,8 @@ static void seed_file(const char *harness, int n, const char *path)
 static int frame_pkt(uint8_t *pkt, size_t cap, uint32_t seq, uint8_t enc)
 {
     uint16_t s[30];
-    struct rmat_frame_hdr h = {.seq = seq, .t_us = 1000000u + seq * 10000u, .rows = 6, .cols = 5,
-                               .encoding = enc};
+    struct rmat_frame_hdr h = {
+        .seq = seq, .t_us = 1000000u + seq * 10000u, .rows = 6, .cols = 5, .encoding = enc};
     for (unsigned i = 0; i < 30; i++)
         s[i] = (seq + i) % 3 ? 0 : (uint16_t)((seq * 977u + i * 131u) & 0x0FFFu);
     return rmat_wire_build_frame(pkt, cap, &h, s);
@@ -78,9 +78,15 @@ static int frame_pkt(uint8_t *pkt, size_t cap, uint32_t seq, uint8_t enc)
 /* Every device-to-host packet once, raw (with CRC). */
 static int host_packets(uint8_t pkts[8][1024], int lens[8])
 {
-    struct rmat_info info = {.rows = 6, .cols = 5, .adc_bits = 12, .encodings = 3,
-                             .pitch_x_um = 12700, .pitch_y_um = 10160, .max_rate_hz = 1000,
-                             .rate_hz = 100, .serial = 1234};
+    struct rmat_info info = {.rows = 6,
+                             .cols = 5,
+                             .adc_bits = 12,
+                             .encodings = 3,
+                             .pitch_x_um = 12700,
+                             .pitch_y_um = 10160,
+                             .max_rate_hz = 1000,
+                             .rate_hz = 100,
+                             .serial = 1234};
     struct rmat_ack ack = {.cmd = RMAT_PKT_START, .status = RMAT_ACK_OK, .token = 7};
     struct rmat_status st = {.t_us = 5000000, .frames_sent = 500, .rate_hz = 100, .streaming = 1};
     struct rmat_pong pong = {.token = 9, .t_us = 123456};
@@ -106,8 +112,11 @@ static int cmd_packets(uint8_t pkts[8][1024], int lens[8])
     static const uint8_t types[] = {RMAT_PKT_GET_INFO, RMAT_PKT_START,    RMAT_PKT_STOP,
                                     RMAT_PKT_PING,     RMAT_PKT_SET_MODE, RMAT_PKT_GET_STATUS};
     for (int i = 0; i < 6; i++) {
-        struct rmat_cmd c = {.type = types[i], .token = (uint32_t)i + 1, .rate_hz = 100,
-                             .encoding = RMAT_ENC_SPARSE, .mode = RMAT_MODE_TEST_PATTERN};
+        struct rmat_cmd c = {.type = types[i],
+                             .token = (uint32_t)i + 1,
+                             .rate_hz = 100,
+                             .encoding = RMAT_ENC_SPARSE,
+                             .mode = RMAT_MODE_TEST_PATTERN};
         lens[i] = rmat_wire_build_cmd(pkts[i], 1024, &c);
         if (lens[i] <= 0)
             die("building a command");
@@ -203,8 +212,8 @@ static void journal_seeds(void)
         snprintf(path, sizeof path, "%s/seed-%d.h5.journal", out_dir, k);
         unlink(path);
         if (rmat_journal_create(path, &dev, &meta,
-                                k ? "0c5e1f9a-7d2b-4e3c-9a81-5f6e7d8c9b0a" : NULL, k ? c : NULL,
-                                &j, &ei) != RMAT_OK) {
+                                k ? "0c5e1f9a-7d2b-4e3c-9a81-5f6e7d8c9b0a" : NULL, k ? c : NULL, &j,
+                                &ei) != RMAT_OK) {
             fprintf(stderr, "fuzz_seeds: %s\n", ei.msg);
             exit(1);
         }
@@ -257,34 +266,41 @@ static void text_seeds(void)
     char scene[8192];
 
     seed_text("calib", 0, calib_text);
-    seed_text("calib", 1, "rollmat-calibration 1\ncurve linear\nkpa_per_count 0.05\n"
-                          "zero_counts 12\n");
-    seed_text("calib", 2, "rollmat-calibration 1\ncurve table\npoint 0 0\npoint 100 5\n"
-                          "point 1000 80\npoint 4095 400\n");
-    seed_text("calib", 3, "rollmat-calibration 1\ncurve power\na 0.01\nb 1.2\n"
-                          "gains_file other.gains\n");
-    seed_text("regions", 0, "rollmat-regions 1\n# name x0 y0 x1 y1\n"
-                            "proximal 0 0 406.4 135   # upper third\n\nmid\t0\t135\t406.4\t270\n");
+    seed_text("calib", 1,
+              "rollmat-calibration 1\ncurve linear\nkpa_per_count 0.05\n"
+              "zero_counts 12\n");
+    seed_text("calib", 2,
+              "rollmat-calibration 1\ncurve table\npoint 0 0\npoint 100 5\n"
+              "point 1000 80\npoint 4095 400\n");
+    seed_text("calib", 3,
+              "rollmat-calibration 1\ncurve power\na 0.01\nb 1.2\n"
+              "gains_file other.gains\n");
+    seed_text("regions", 0,
+              "rollmat-regions 1\n# name x0 y0 x1 y1\n"
+              "proximal 0 0 406.4 135   # upper third\n\nmid\t0\t135\t406.4\t270\n");
     if (rmat_scene_default_text(scene, sizeof scene, 32, 32, 12.7, 100, 300, 2.0, 10.0) < 0) {
         fprintf(stderr, "fuzz_seeds: no default scene\n");
         exit(1);
     }
     seed_text("scene", 0, scene);
     seed_text("ctl", 0, "ping\n");
-    seed_text("ctl", 1, "status\nstart subject=S1 session=w1 region=calf side=left "
-                        "roller=foam roller_diameter_mm=150 mounting=floor body_mass_kg=72.5 "
-                        "operator=A notes=\"two words\" started_utc=2026-03-02T09:30:00Z\n");
+    seed_text("ctl", 1,
+              "status\nstart subject=S1 session=w1 region=calf side=left "
+              "roller=foam roller_diameter_mm=150 mounting=floor body_mass_kg=72.5 "
+              "operator=A notes=\"two words\" started_utc=2026-03-02T09:30:00Z\n");
     seed_text("ctl", 2, "mark \"a \\\"quoted\\\" mark\"\npain 6 \"left calf\"\nnote x\nstop\n");
-    seed_text("json", 0, "{\"a\": [1, 2.5e3, -0.25, true, false, null], \"b\": {\"c\": "
-                         "\"\\u00e9\\n\"}, \"d\": []}");
+    seed_text("json", 0,
+              "{\"a\": [1, 2.5e3, -0.25, true, false, null], \"b\": {\"c\": "
+              "\"\\u00e9\\n\"}, \"d\": []}");
     seed_text("json", 1, "[{\"t\": 0.01, \"x\": 12.7}, {\"t\": 0.02, \"x\": 13.9}]");
     seed_text("import", 0, "Frame 3\nB,1.5,2,\n0,0.5,,\n\nFrame 4\nB,0,0\n1,0,B\n");
     seed_text("import", 1, "0,1.5,0,2,3.5,0\n0,2.0,0.5,1,3,0\n");
     seed_text("import", 2, "0\t0\t12\t0\t5\t0\t\n3\t0\t40\t7\t0\t0\t\n");
-    seed_text("import", 3, "DATA_TYPE MOVIE\nROWS 3\nCOLS 4\nROW_SPACING 0.25 centimeters\n"
-                           "COL_SPACING 2 mm\nSECONDS_PER_FRAME 0.01\nSTART_FRAME 7\n"
-                           "END_FRAME 8\nUNITS KPa \nASCII_DATA @@\n\nFrame 7\nB,10,20,B\n"
-                           "0,0,30,B\nB,B,0,B\n\nFrame 8\nB,0,5,B\n0,10,0,B\nB,B,0,B\n\n@@\n");
+    seed_text("import", 3,
+              "DATA_TYPE MOVIE\nROWS 3\nCOLS 4\nROW_SPACING 0.25 centimeters\n"
+              "COL_SPACING 2 mm\nSECONDS_PER_FRAME 0.01\nSTART_FRAME 7\n"
+              "END_FRAME 8\nUNITS KPa \nASCII_DATA @@\n\nFrame 7\nB,10,20,B\n"
+              "0,0,30,B\nB,B,0,B\n\nFrame 8\nB,0,5,B\n0,10,0,B\nB,B,0,B\n\n@@\n");
 }
 
 int main(int argc, char **argv)
