@@ -543,6 +543,12 @@ static int check_curve(const struct rmat_calib *c, const char *what, struct rmat
         return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
                                 "%s: 'point' lines belong to a table curve, not %s", what,
                                 rmat_curve_name(c->curve));
+    /* Here rather than only in rmat_calib_check: a file with it parsed,
+     * and then every recording refused it (found by fuzz_calib). */
+    if ((c->curve == RMAT_CURVE_POWER || c->curve == RMAT_CURVE_DIVIDER) &&
+        !isnan(c->c_max_counts) && !(c->c_max_counts > 1.0))
+        return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0, "%s: c_max_counts %g must exceed 1", what,
+                                c->c_max_counts);
     return RMAT_OK;
 }
 
@@ -689,10 +695,6 @@ int rmat_calib_check(const struct rmat_calib *c, int rows, int cols, const char 
                                 "%s: gains for a %dx%d mat, but the recording's mat is %dx%d: "
                                 "equilibrate this mat (rollmat equilibrate)",
                                 what, c->gain_rows, c->gain_cols, rows, cols);
-    if ((c->curve == RMAT_CURVE_POWER || c->curve == RMAT_CURVE_DIVIDER) &&
-        !isnan(c->c_max_counts) && !(c->c_max_counts > 1.0))
-        return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0, "%s: c_max_counts %g must exceed 1", what,
-                                c->c_max_counts);
     return RMAT_OK;
 }
 

@@ -229,6 +229,24 @@ static void test_calib_gains_inline_file_and_check(void **state)
  * files, recursed until the stack overflowed (SIGSEGV). Now the cycle is
  * an error naming the file, and a chain deeper than
  * RMAT_CALIB_MAX_GAINS_DEPTH files is refused even without a cycle. */
+/* Found by fuzz_calib: a divider (or power) curve with c_max_counts of 1
+ * or less parsed, and every recording then refused the calibration.
+ * Parsing refuses it now, with the check's message. */
+static void test_calib_c_max_counts_refused_at_parse(void **state)
+{
+    struct rmat_calib *c = NULL;
+    struct rmat_errinfo ei;
+    (void)state;
+
+    assert_int_equal(rmat_calib_parse("rollmat-calibration 1\ncurve divider\na_kpa 50\n"
+                                      "b 0.77\nc_max_counts .0830\n",
+                                      "t.cal", &c, &ei),
+                     RMAT_E_FORMAT);
+    assert_null(c);
+    expect_in(ei.msg, "c_max_counts");
+    expect_in(ei.msg, "must exceed 1");
+}
+
 static void write_text(const char *path, const char *text);
 
 static void test_calib_gains_file_cycle_and_depth(void **state)
@@ -607,6 +625,7 @@ int main(void)
         cmocka_unit_test(test_calib_bad_text),
         cmocka_unit_test(test_calib_gains_inline_file_and_check),
         cmocka_unit_test(test_calib_gains_file_cycle_and_depth),
+        cmocka_unit_test(test_calib_c_max_counts_refused_at_parse),
         cmocka_unit_test(test_calib_save_load_round_trip),
         cmocka_unit_test(test_calib_fit_recovers_curves),
         cmocka_unit_test(test_calib_gains_from_means),
