@@ -35,7 +35,8 @@ shim=$work/libfail_io.so
 gcc -O2 -shared -fPIC -o "$shim" tests/support/shim/fail_io.c -ldl
 preload=$shim
 # An ASan build needs its runtime first in LD_PRELOAD.
-if nm -D "$build/rollmat" 2>/dev/null | grep -q __asan_init; then
+libs=$(ldd "$build/rollmat" 2>/dev/null || true)
+if grep -q libasan <<<"$libs"; then
   preload="$(gcc -print-file-name=libasan.so):$shim"
 fi
 

@@ -387,7 +387,7 @@ static void test_crash_plain_readers_after_recover_and_restart(void **state)
             rmat_ctl_request(sock, "start subject=anonymous", reply, sizeof reply, 5000, &ei),
             RMAT_OK);
         assert_memory_equal(reply, "ok ", 3);
-        snprintf(rec, sizeof rec, "%s", reply + 3);
+        rmat_test_pathf(rec, sizeof rec, "%s", reply + 3);
     }
     sleep_ms(1500);
     kill_ns = realtime_ns();
