@@ -70,20 +70,24 @@ start_sim() { # N: starts a virtual mat for one host; sets url
   url=$(head -1 "$f")
 }
 max_loss_ns=0
-note_loss() { # LAST_T_NS KILL_NS LABEL
-  local loss=$(($2 - $1))
+note_loss() { # LAST_T_NS KILL_NS LABEL START_NS
+  # Nothing was received before the recording started: a file killed
+  # before its first frame reached the disk lost only kill - start.
+  local last=$1
+  [ "$last" -lt "$4" ] && last=$4
+  local loss=$(($2 - last))
   [ "$loss" -gt "$max_loss_ns" ] && max_loss_ns=$loss
   [ "$loss" -le 1000000000 ] || fail "$3: last frame $(awk -v l="$loss" 'BEGIN{printf "%.2f", l/1e9}') s before the kill"
 }
 # After a kill: FILE left open; snapshot, complete (COMPLETE_CMD...), check.
 opened=0
 exact=0
-check_completed() { # LABEL FILE KILL_NS
-  local label=$1 file=$2 kill_ns=$3 out frames last
+check_completed() { # LABEL FILE KILL_NS START_NS
+  local label=$1 file=$2 kill_ns=$3 start_ns=$4 out frames last
   if out=$("$py" "$check" plain "$file" 2>&1); then
     opened=$((opened + 1))
     read -r frames last <<<"$out"
-    note_loss "$last" "$kill_ns" "$label"
+    note_loss "$last" "$kill_ns" "$label" "$start_ns"
   else
     fail "$label: $out"
     return
@@ -104,6 +108,7 @@ for i in $(seq 1 "$kills"); do
   recorder=$!
   pids+=("$recorder")
   wait_file "$rec" 10 || { fail "kill $i: no file"; continue; }
+  start_ns=$(now_ns)
   sleep_ms "$(rand_ms)"
   kill_ns=$(now_ns)
   kill -9 "$recorder"
@@ -116,7 +121,7 @@ for i in $(seq 1 "$kills"); do
     continue
   fi
   [ -e "$rec.journal" ] && fail "kill $i: the journal is still there"
-  check_completed "kill $i" "$rec" "$kill_ns"
+  check_completed "kill $i" "$rec" "$kill_ns" "$start_ns"
   rm -f "$rec"
 done
 echo "rollmat record: $kills kills in $((SECONDS - t0)) s: $opened opened with plain h5py, $exact exact," \
@@ -138,6 +143,7 @@ for i in $(seq 1 "$dkills"); do
     "$rollmat" status --raw --socket "$sock" 2>/dev/null | grep -q connected=1 && break
     sleep 0.1
   done
+  start_ns=$(now_ns)
   rec=$("$rollmat" record start --subject anonymous --socket "$sock" 2>/dev/null | tail -1)
   [ -n "$rec" ] && wait_file "$rec" 10 || { fail "daemon kill $i: no recording"; kill "$daemon"; wait "$daemon" || true; continue; }
   sleep_ms "$(rand_ms)"
@@ -155,7 +161,7 @@ for i in $(seq 1 "$dkills"); do
   [ -e "$rec.journal" ] && fail "daemon kill $i: the journal is still there: $(cat "$work/d2.log")"
   kill "$daemon"
   wait "$daemon" 2>/dev/null || true
-  check_completed "daemon kill $i" "$rec" "$kill_ns"
+  check_completed "daemon kill $i" "$rec" "$kill_ns" "$start_ns"
   rm -f "$rec"
 done
 echo "rollmatd: $dkills kills in $((SECONDS - t0)) s: $opened opened with plain h5py after the restart," \
