@@ -1,9 +1,12 @@
 /* rollmatd: the acquisition daemon and its control protocol. See daemon.h. */
+/* struct ucred (SO_PEERCRED: which process a control connection is). */
+#define _GNU_SOURCE
 #include "rollmat/daemon.h"
 #include "rollmat/dates.h"
 #include "rollmat/strutil.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -22,9 +25,10 @@
 #include "rollmat/capture.h"
 #include "rollmat/devsession.h"
 #include "rollmat/recording.h"
+#include "rollmat/journal.h"
 #include "rollmat/transport.h"
 
-#define MAX_CLIENTS    16
+#define MAX_CLIENTS    RMAT_CTL_MAX_CLIENTS
 #define PUMP_WAIT_MS   20
 #define PING_EVERY_MS  1000 /* a daemon's recordings last minutes: plenty for the fit */
 #define SILENCE_MS     2000
@@ -49,7 +53,10 @@ enum mat_state { MAT_NEVER, MAT_PRESENT, MAT_AWAY };
 struct client {
     int fd;
     size_t len;
-    int overlong; /* the line in progress is too long: discard to its end */
+    int overlong;    /* the line in progress is too long: discard to its end */
+    int nul;         /* the line in progress holds a NUL byte */
+    pid_t pid;       /* the peer process (SO_PEERCRED), 0 if unknown */
+    int64_t last_ms; /* when it last sent anything (or connected) */
     char buf[RMAT_CTL_LINE_MAX];
 };
 
@@ -105,6 +112,7 @@ void rmat_daemon_config_init(struct rmat_daemon_config *c)
     c->reconnect_wait_s = 60;
     c->calib_dir = RMAT_CALIB_DEFAULT_DIR;
     c->deflate = RMAT_REC_DEFLATE_DEFAULT;
+    c->ctl_idle_s = RMAT_CTL_IDLE_S;
 }
 
 void rmat_ctl_default_socket(char *buf, size_t cap)
@@ -637,6 +645,36 @@ static int rec_name(const struct daemon *d, const struct rmat_session_meta *m, c
 
 /* --- commands -------------------------------------------------------------- */
 
+/* A number as people write it: [+-]digits[.digits][e[+-]digits], nothing
+ * else. strtod alone also takes hex ("0x10" was 16 kg), "inf", "nan" and
+ * leading spaces, none of which a person typing a body mass means. */
+static int decimal_number(const char *v)
+{
+    const char *p = v;
+    size_t n;
+
+    if (*p == '+' || *p == '-')
+        p++;
+    n = strspn(p, "0123456789");
+    p += n;
+    if (*p == '.') {
+        size_t m = strspn(p + 1, "0123456789");
+        p += 1 + m;
+        n += m;
+    }
+    if (n == 0)
+        return 0;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (strspn(p, "0123456789") == 0)
+            return 0;
+        p += strspn(p, "0123456789");
+    }
+    return *p == '\0';
+}
+
 static int set_meta(struct rmat_session_meta *m, const char *key, const char *v, char *err,
                     size_t cap)
 {
@@ -696,7 +734,7 @@ static int set_meta(struct rmat_session_meta *m, const char *key, const char *v,
     }
     errno = 0;
     x = strtod(v, &end);
-    if (end == v || *end || errno || !isfinite(x) || x <= 0 || x > 1000) {
+    if (!decimal_number(v) || end == v || *end || errno || !isfinite(x) || x <= 0 || x > 1000) {
         snprintf(err, cap, "%s wants a number from 0 to 1000, got '%s'", key, v);
         return -1;
     }
@@ -1028,7 +1066,7 @@ static int ctl_listen(struct daemon *d, struct rmat_errinfo *ei)
     }
     unlink(path); /* a stale socket of a daemon that died */
     if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || chmod(path, 0660) != 0 ||
-        listen(fd, 8) != 0) {
+        listen(fd, SOMAXCONN) != 0) {
         int e = errno;
         close(fd);
         return rmat_errinfo_set(ei, rmat_err_from_errno(e), e, "cannot listen on %s: %s", path,
@@ -1053,45 +1091,193 @@ static void ctl_send(int fd, const char *reply)
         return;
 }
 
-static void ctl_read(struct daemon *d, struct client *c)
-{
-    char tmp[512];
-    ssize_t n = recv(c->fd, tmp, sizeof tmp, MSG_DONTWAIT);
+/* Reading a client: everything that has arrived, not a fixed 512 bytes per
+ * pass of the loop (which sleeps 20 ms while frames flow: a 100 kB line
+ * took 4 s), but at most CTL_READ_MAX per pass, so a client streaming
+ * garbage cannot keep the loop from the mat. */
+#define CTL_READ_MAX (256 * 1024)
 
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-        close(c->fd);
-        c->fd = -1;
-        return;
-    }
-    for (ssize_t i = 0; i < n; i++) {
-        char ch = tmp[i];
+static void ctl_drop(struct client *c)
+{
+    close(c->fd);
+    c->fd = -1;
+}
+
+/* Takes n bytes a client sent: each line ending in them is answered (to
+ * c->fd; a reply to a closed or absent fd is lost, not an error). */
+static void ctl_take(struct daemon *d, struct client *c, const char *bytes, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char ch = bytes[i];
         if (ch == '\n') {
             char reply[RMAT_CTL_LINE_MAX * 2];
             if (c->overlong) {
                 snprintf(reply, sizeof reply, "error line longer than %d bytes",
                          RMAT_CTL_LINE_MAX - 1);
+            } else if (c->nul) {
+                /* A NUL used to end the line where it stood: "ping\0junk"
+                 * was taken as "ping". A line with one is not text. */
+                snprintf(reply, sizeof reply, "error the line holds a NUL byte");
             } else {
                 c->buf[c->len] = '\0';
                 if (c->len && c->buf[c->len - 1] == '\r')
                     c->buf[c->len - 1] = '\0';
                 handle_line(d, c->buf, reply, sizeof reply);
             }
-            ctl_send(c->fd, reply);
+            if (c->fd >= 0)
+                ctl_send(c->fd, reply);
             c->len = 0;
             c->overlong = 0;
+            c->nul = 0;
         } else if (c->len + 1 >= sizeof c->buf) {
             c->overlong = 1;
         } else if (!c->overlong) {
+            if (ch == '\0')
+                c->nul = 1;
             c->buf[c->len++] = ch;
         }
     }
+}
+
+static void ctl_read(struct daemon *d, struct client *c)
+{
+    char tmp[16384];
+    size_t total = 0;
+
+    while (c->fd >= 0 && total < CTL_READ_MAX) {
+        ssize_t n = recv(c->fd, tmp, sizeof tmp, MSG_DONTWAIT);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (n <= 0) {
+            ctl_drop(c);
+            return;
+        }
+        total += (size_t)n;
+        c->last_ms = mono_ms();
+        ctl_take(d, c, tmp, (size_t)n);
+    }
+}
+
+/* The control protocol without a socket, for the fuzzer
+ * (tests/fuzz/fuzz_ctl.c): the bytes go through a connection of a daemon
+ * with no mat, as they would arrive; and each line's key=value words go
+ * through the session fields' parser, which `start` reaches only with a
+ * mat. Returns the number of lines answered. */
+int rmat_ctl_fuzz_bytes(const char *bytes, size_t n)
+{
+    static struct rmat_daemon_config cfg;
+    static struct daemon d;
+    static struct client c;
+    int lines = 0;
+
+    rmat_daemon_config_init(&cfg);
+    cfg.device = "tcp://127.0.0.1:1";
+    cfg.socket_path = "/nonexistent/rollmatd.sock";
+    cfg.recordings_dir = "/nonexistent";
+    memset(&d, 0, sizeof d);
+    d.cfg = &cfg;
+    d.lfd = -1;
+    for (int i = 0; i < MAX_CLIENTS; i++)
+        d.clients[i].fd = -1;
+    memset(&c, 0, sizeof c);
+    c.fd = -1;
+    ctl_take(&d, &c, bytes, n);
+    for (size_t i = 0; i < n; i++)
+        lines += bytes[i] == '\n';
+    {
+        char line[RMAT_CTL_LINE_MAX], *w[MAX_WORDS], err[256];
+        const size_t len = n < sizeof line - 1 ? n : sizeof line - 1;
+        struct rmat_session_meta m;
+        int nw;
+
+        memcpy(line, bytes, len);
+        line[len] = '\0';
+        line[strcspn(line, "\n")] = '\0';
+        nw = split_words(line, w, MAX_WORDS);
+        rmat_session_meta_init(&m);
+        for (int i = 1; i < nw; i++) {
+            char *eq = strchr(w[i], '=');
+            if (eq) {
+                *eq = '\0';
+                (void)set_meta(&m, w[i], eq + 1, err, sizeof err);
+            }
+        }
+    }
+    return lines;
+}
+
+static pid_t peer_pid(int fd)
+{
+#ifdef SO_PEERCRED
+    struct ucred cr;
+    socklen_t len = sizeof cr;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0)
+        return cr.pid;
+#else
+    (void)fd;
+#endif
+    return 0;
+}
+
+/* Takes a new connection into a free slot. A process may hold at most
+ * RMAT_CTL_PER_PEER of them; when every slot is taken, the longest idle
+ * connection makes room (it has said nothing for longest), so idle
+ * connections cannot lock the others out, the next `rollmat ctl` gets in. */
+static void ctl_accept(struct daemon *d, int fd)
+{
+    const pid_t pid = peer_pid(fd);
+    int slot = -1, idlest = -1, mine = 0;
+
+    for (int i = 0; i < MAX_CLIENTS; i++) {
+        struct client *c = &d->clients[i];
+        if (c->fd < 0) {
+            if (slot < 0)
+                slot = i;
+            continue;
+        }
+        if (pid && c->pid == pid)
+            mine++;
+        if (idlest < 0 || c->last_ms < d->clients[idlest].last_ms)
+            idlest = i;
+    }
+    if (mine >= RMAT_CTL_PER_PEER) {
+        ctl_send(fd, "error too many control connections from this process");
+        close(fd);
+        return;
+    }
+    if (slot < 0) {
+        ctl_send(d->clients[idlest].fd, "error closed to make room for another client (idle)");
+        ctl_drop(&d->clients[idlest]);
+        slot = idlest;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    d->clients[slot].fd = fd;
+    d->clients[slot].len = 0;
+    d->clients[slot].overlong = 0;
+    d->clients[slot].nul = 0;
+    d->clients[slot].pid = pid;
+    d->clients[slot].last_ms = mono_ms();
 }
 
 static void ctl_poll(struct daemon *d)
 {
     struct pollfd pfd[MAX_CLIENTS + 1];
     int idx[MAX_CLIENTS + 1], n = 0;
+    const int64_t now = mono_ms();
+    const int64_t idle_ms = (int64_t)(d->cfg->ctl_idle_s * 1000.0);
 
+    /* Connections silent for ctl_idle_s are closed (16 idle ones used to
+     * hold every slot for good). */
+    for (int i = 0; i < MAX_CLIENTS; i++) {
+        struct client *c = &d->clients[i];
+        if (c->fd >= 0 && idle_ms > 0 && now - c->last_ms > idle_ms) {
+            ctl_send(c->fd, "error idle for too long: closing the connection");
+            ctl_drop(c);
+        }
+    }
     pfd[n].fd = d->lfd;
     pfd[n].events = POLLIN;
     idx[n++] = -1;
@@ -1108,24 +1294,15 @@ static void ctl_poll(struct daemon *d)
     for (int k = 1; k < n; k++)
         if (pfd[k].revents)
             ctl_read(d, &d->clients[idx[k]]);
+    /* A burst of connections is taken in one pass (the backlog holds them
+     * meanwhile), up to one round of slots. */
     if (pfd[0].revents & POLLIN) {
-        int fd = accept(d->lfd, NULL, NULL);
-        int slot = -1;
-        if (fd < 0)
-            return;
-        for (int i = 0; i < MAX_CLIENTS; i++)
-            if (d->clients[i].fd < 0) {
-                slot = i;
+        for (int k = 0; k < MAX_CLIENTS * 4; k++) {
+            int fd = accept(d->lfd, NULL, NULL);
+            if (fd < 0)
                 break;
-            }
-        if (slot < 0) {
-            ctl_send(fd, "error too many control connections");
-            close(fd);
-            return;
+            ctl_accept(d, fd);
         }
-        d->clients[slot].fd = fd;
-        d->clients[slot].len = 0;
-        d->clients[slot].overlong = 0;
     }
 }
 
@@ -1141,6 +1318,50 @@ static void coalesce(void)
 {
     const struct timespec ts = {0, 20 * 1000 * 1000};
     nanosleep(&ts, NULL);
+}
+
+/* Recordings a crash left open (of this daemon, killed, or of a power
+ * cut): each FILE.h5.journal in the recordings folder that no recorder
+ * holds is completed in place (rmat_journal_complete), so the file opens
+ * in h5py, h5dump and MATLAB and holds what the journal kept. One log line
+ * each; a failure keeps the journal and the daemon starts anyway. */
+static void complete_left_open(struct daemon *d)
+{
+    const char *dir = d->cfg->recordings_dir;
+    const size_t sl = strlen(RMAT_JOURNAL_SUFFIX);
+    DIR *dh = opendir(dir);
+    struct dirent *e;
+
+    if (!dh)
+        return;
+    while ((e = readdir(dh)) != NULL) {
+        const size_t n = strlen(e->d_name);
+        struct rmat_complete_result res;
+        struct rmat_errinfo cei;
+        char path[4096];
+        int pn;
+
+        if (n <= sl + 3 || strcmp(e->d_name + n - sl, RMAT_JOURNAL_SUFFIX) != 0 ||
+            strncmp(e->d_name + n - sl - 3, ".h5", 3) != 0)
+            continue;
+        pn = snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (pn < 0 || (size_t)pn >= sizeof path)
+            continue;
+        if (rmat_journal_complete(path, &res, &cei) != RMAT_OK) {
+            if (cei.code != RMAT_E_BUSY)
+                rmat_logf(d->cfg->log, RMAT_LOG_WARN,
+                          "a recording left open by a crash could not be completed: %s "
+                          "(its journal is kept: `rollmat recover %s`)",
+                          cei.msg, path);
+            continue;
+        }
+        rmat_logf(
+            d->cfg->log, RMAT_LOG_INFO,
+            "completed %s, left open by a crash: %llu frames %s; its journal removed", res.path,
+            (unsigned long long)(res.replaced ? res.rec.frames : (uint64_t)res.original_frames),
+            res.replaced ? "rebuilt from its journal" : "as written (flags cleared)");
+    }
+    closedir(dh);
 }
 
 int rmat_daemon_run(const struct rmat_daemon_config *cfg, struct rmat_errinfo *ei)
@@ -1168,6 +1389,7 @@ int rmat_daemon_run(const struct rmat_daemon_config *cfg, struct rmat_errinfo *e
         free(d);
         return rc;
     }
+    complete_left_open(d);
     rmat_logf(cfg->log, RMAT_LOG_INFO, "listening on %s; recordings go to %s", cfg->socket_path,
               cfg->recordings_dir);
     if (cfg->calib_file)

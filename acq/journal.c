@@ -7,12 +7,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "rollmat/bytes.h"
 #include "rollmat/calib.h"
 #include "rollmat/crc32.h"
 #include "rollmat/devsession.h"
+#include "rollmat/recording.h"
 #include "rollmat/strutil.h"
 #include "rollmat/uuid.h"
 #include "rollmat/wire.h"
@@ -173,6 +176,21 @@ static double get_f64(struct cursor *c)
     return v;
 }
 
+/* A number that becomes an integer field: in [lo, hi], or the record is
+ * bad. Converting a double outside the integer's range (or NaN) is
+ * undefined behaviour in C, and a damaged or hostile journal can hold
+ * any bits; 0 stands in for it. */
+static double get_f64_in(struct cursor *c, double lo, double hi)
+{
+    const double v = get_f64(c);
+
+    if (!(v >= lo && v <= hi)) {
+        c->bad = 1;
+        return 0.0;
+    }
+    return v;
+}
+
 /* The order of fields here is the META record's layout: it must stay the
  * same in put_meta and get_meta, and cannot change without a new magic. */
 static void put_meta(struct cursor *c, const struct rmat_device_desc *d,
@@ -206,12 +224,12 @@ static void get_meta(struct cursor *c, struct rmat_device_desc *d, struct rmat_s
     memset(d, 0, sizeof *d);
     rmat_session_meta_init(m);
     get_str(c, d->model, sizeof d->model);
-    d->serial = (uint32_t)get_f64(c);
+    d->serial = (uint32_t)get_f64_in(c, 0.0, 4294967295.0);
     get_str(c, d->firmware_version, sizeof d->firmware_version);
-    d->protocol_version = (int)get_f64(c);
-    d->rows = (int)get_f64(c);
-    d->cols = (int)get_f64(c);
-    d->adc_bits = (int)get_f64(c);
+    d->protocol_version = (int)get_f64_in(c, 0.0, 65535.0);
+    d->rows = (int)get_f64_in(c, 0.0, RMAT_WIRE_MAX_SENSELS);
+    d->cols = (int)get_f64_in(c, 0.0, RMAT_WIRE_MAX_SENSELS);
+    d->adc_bits = (int)get_f64_in(c, 0.0, 64.0);
     d->pitch_x_mm = get_f64(c);
     d->pitch_y_mm = get_f64(c);
     d->rate_hz = get_f64(c);
@@ -304,6 +322,11 @@ int rmat_journal_create(const char *path, const struct rmat_device_desc *dev,
         free(j);
         return rc;
     }
+    /* Held while the recording runs (and released by the kernel when the
+     * process dies, however): how rmat_journal_in_use() tells a journal
+     * being written from one a crash left. Where flock is not supported
+     * the journal is simply unlocked. */
+    (void)flock(j->fd, LOCK_EX | LOCK_NB);
     put_meta(&c, dev, meta);
     memcpy(j->buf, MAGIC, MAGIC_LEN);
     j->len = MAGIC_LEN;
@@ -401,6 +424,7 @@ int rmat_journal_close(struct rmat_journal *j, int remove, struct rmat_errinfo *
 struct jreader {
     FILE *f;
     uint8_t *rec; /* MAX_RECORD bytes */
+    long size;    /* of the journal, for resynchronising */
 };
 
 /* Reads the next record: 1 with type, time and payload set; 0 at a clean
@@ -426,6 +450,43 @@ static int next_record(struct jreader *r, uint8_t *type, int64_t *t_ns, uint8_t 
     *payload = r->rec + REC_HEAD;
     *payload_len = len - 9;
     return 1;
+}
+
+/* Finds the next whole record after a damaged one that starts at `from`:
+ * tries every later offset for a length that fits, a known type and a CRC
+ * that matches (a false match of the CRC-32 is 1 in 4e9 per candidate, and
+ * a packet inside has its own CRC besides). Leaves the file there and
+ * returns the offset, or -1 when there is none before the end (the damage
+ * runs to the end: a torn tail). A bad record in the middle used to end
+ * recovery there, losing everything after one flipped bit. */
+static long resync(struct jreader *r, long from)
+{
+    uint8_t type, *payload;
+    size_t len;
+    int64_t t_ns;
+
+    if (from < 0 || r->size < 0)
+        return -1;
+    for (long at = from + 1; at + REC_HEAD + 4 <= r->size; at++) {
+        uint8_t head[5];
+        uint32_t n;
+
+        if (fseek(r->f, at, SEEK_SET) != 0 || fread(head, 1, 5, r->f) != 5)
+            return -1;
+        n = rmat_get_le32(head);
+        /* Most offsets fail here, without reading a body. */
+        if (n < 9 || 4 + (size_t)n + 4 > MAX_RECORD || (long)(4 + n + 4) > r->size - at ||
+            head[4] < REC_META || head[4] > REC_CALIB)
+            continue;
+        if (fseek(r->f, at, SEEK_SET) != 0)
+            return -1;
+        if (next_record(r, &type, &t_ns, &payload, &len) == 1) {
+            if (fseek(r->f, at, SEEK_SET) != 0)
+                return -1;
+            return at;
+        }
+    }
+    return -1;
 }
 
 /* What a journal holds between META and its first packet: IDENT and CALIB
@@ -528,6 +589,22 @@ static struct rmat_calib *preamble_take_calib(struct preamble *pre, const char *
 int rmat_journal_recover(const char *journal_path, const char *h5_path,
                          struct rmat_recover_result *res, struct rmat_errinfo *ei)
 {
+    FILE *f = fopen(journal_path, "rb");
+    int rc;
+
+    if (!f) {
+        memset(res, 0, sizeof *res);
+        return rmat_errinfo_set(ei, rmat_err_from_errno(errno), errno, "%s: %s", journal_path,
+                                strerror(errno));
+    }
+    rc = rmat_journal_recover_stream(f, journal_path, h5_path, res, ei);
+    fclose(f);
+    return rc;
+}
+
+int rmat_journal_recover_stream(FILE *in, const char *journal_path, const char *h5_path,
+                                struct rmat_recover_result *res, struct rmat_errinfo *ei)
+{
     struct jreader r = {0};
     struct rmat_rec *rec = NULL;
     struct rmat_device_desc dev;
@@ -544,10 +621,11 @@ int rmat_journal_recover(const char *journal_path, const char *h5_path,
 
     memset(res, 0, sizeof *res);
     memset(&pre, 0, sizeof pre);
-    r.f = fopen(journal_path, "rb");
-    if (!r.f)
-        return rmat_errinfo_set(ei, rmat_err_from_errno(errno), errno, "%s: %s", journal_path,
-                                strerror(errno));
+    r.f = in;
+    r.size = fseek(in, 0, SEEK_END) == 0 ? ftell(in) : -1;
+    if (fseek(in, 0, SEEK_SET) != 0)
+        return rmat_errinfo_set(ei, RMAT_E_IO, errno, "%s: cannot read from its start",
+                                journal_path);
     r.rec = malloc(MAX_RECORD);
     samples = malloc(RMAT_WIRE_MAX_SENSELS * sizeof *samples);
     if (!r.rec || !samples) {
@@ -567,7 +645,11 @@ int rmat_journal_recover(const char *journal_path, const char *h5_path,
     {
         struct cursor c = {payload, 0, payload_len, 0};
         get_meta(&c, &dev, &meta);
-        if (c.bad || dev.rows < 1 || dev.cols < 1 || dev.rows * dev.cols > RMAT_WIRE_MAX_SENSELS) {
+        /* rows and cols are each at most RMAT_WIRE_MAX_SENSELS here
+         * (get_f64_in), so the product is taken in 64 bits: 65536 x 65536
+         * wrapped to 0 in an int and passed. */
+        if (c.bad || dev.rows < 1 || dev.cols < 1 ||
+            (int64_t)dev.rows * dev.cols > RMAT_WIRE_MAX_SENSELS) {
             rc = rmat_errinfo_set(ei, RMAT_E_FORMAT, 0, "%s: damaged session record", journal_path);
             goto out;
         }
@@ -587,11 +669,26 @@ int rmat_journal_recover(const char *journal_path, const char *h5_path,
     calib = preamble_take_calib(&pre, journal_path, &dev, &res->calib_unreadable, calib_why,
                                 sizeof calib_why);
     res->calibrated = calib != NULL;
-    rc = rmat_rec_create_ident(h5_path, &dev, &meta, calib, &ident, &rec, ei);
-    if (rc != RMAT_OK)
-        goto out;
-    snprintf(res->recording_id, sizeof res->recording_id, "%s", rmat_rec_recording_id(rec));
-    while ((more = next_record(&r, &type, &t_ns, &payload, &payload_len)) == 1) {
+    if (h5_path) {
+        rc = rmat_rec_create_ident(h5_path, &dev, &meta, calib, &ident, &rec, ei);
+        if (rc != RMAT_OK)
+            goto out;
+        snprintf(res->recording_id, sizeof res->recording_id, "%s", rmat_rec_recording_id(rec));
+    }
+    for (;;) {
+        const long pos = ftell(r.f);
+
+        more = next_record(&r, &type, &t_ns, &payload, &payload_len);
+        if (more < 0) {
+            const long next = resync(&r, pos);
+            if (next < 0)
+                break; /* torn (or damaged) to the end */
+            res->skipped_records++;
+            res->skipped_bytes += (uint64_t)(next - pos);
+            continue;
+        }
+        if (more == 0)
+            break;
         if (t_ns)
             last_t_ns = t_ns;
         if (type == REC_PACKET) {
@@ -603,7 +700,7 @@ int rmat_journal_recover(const char *journal_path, const char *h5_path,
                 res->bad_packets++;
                 continue;
             }
-            rc = rmat_rec_append(rec, hdr.seq, hdr.t_us, t_ns, samples, ei);
+            rc = rec ? rmat_rec_append(rec, hdr.seq, hdr.t_us, t_ns, samples, ei) : RMAT_OK;
             if (rc != RMAT_OK)
                 goto out;
             res->frames++;
@@ -622,13 +719,15 @@ int rmat_journal_recover(const char *journal_path, const char *h5_path,
                 continue;
             memcpy(text, payload + 11 + kl, tl);
             text[tl] = '\0';
-            rc = rmat_rec_event(rec, t_ns, kind, value, text, ei);
+            rc = rec ? rmat_rec_event(rec, t_ns, kind, value, text, ei) : RMAT_OK;
             if (rc != RMAT_OK)
                 goto out;
             res->events++;
         }
     }
     res->torn_tail = more < 0;
+    if (!rec)
+        goto out; /* parsing only: no notes to write */
     if (res->torn_tail) {
         char text[96];
         snprintf(text, sizeof text, "recovered from the journal; its last record was torn");
@@ -637,6 +736,13 @@ int rmat_journal_recover(const char *journal_path, const char *h5_path,
     /* Notes at the end of what was recorded, like the torn tail's. */
     if (!last_t_ns)
         last_t_ns = rmat_host_time_ns();
+    if (res->skipped_records) {
+        char text[RMAT_EVENT_TEXT_LEN];
+        snprintf(text, sizeof text,
+                 "recovered from the journal; %llu damaged record(s) skipped (%llu bytes)",
+                 (unsigned long long)res->skipped_records, (unsigned long long)res->skipped_bytes);
+        rmat_rec_event(rec, last_t_ns, "note", NAN, text, NULL);
+    }
     if (res->new_id)
         rmat_rec_event(rec, last_t_ns, "note", NAN,
                        "recovered from a journal without a recording_id (an older rollmat's): "
@@ -659,7 +765,123 @@ out:
     free(pre.calib_text);
     free(samples);
     free(r.rec);
-    if (r.f)
-        fclose(r.f);
     return rc;
+}
+
+/* --- completing a recording left open by a crash --------------------------- */
+
+int rmat_journal_in_use(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC), busy = 0;
+
+    if (fd < 0)
+        return -1;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0)
+        busy = errno == EWOULDBLOCK;
+    close(fd);
+    return busy;
+}
+
+/* Makes a rename in dir durable. */
+static void sync_dir_of(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    int fd;
+
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+}
+
+static int sync_file(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+    if (fd < 0)
+        return -1;
+    rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int rmat_journal_complete(const char *journal_path, struct rmat_complete_result *res,
+                          struct rmat_errinfo *ei)
+{
+    const size_t sl = strlen(RMAT_JOURNAL_SUFFIX), n = strlen(journal_path);
+    char tmp[4096 + 16];
+    struct stat st;
+    int rc, have_original;
+
+    memset(res, 0, sizeof *res);
+    res->original_frames = -1;
+    if (n <= sl || strcmp(journal_path + n - sl, RMAT_JOURNAL_SUFFIX) != 0 ||
+        n - sl >= sizeof res->path)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0, "%s: not a journal's name (FILE.h5%s)",
+                                journal_path, RMAT_JOURNAL_SUFFIX);
+    snprintf(res->path, sizeof res->path, "%.*s", (int)(n - sl), journal_path);
+    snprintf(tmp, sizeof tmp, "%s.recovering", res->path);
+    switch (rmat_journal_in_use(journal_path)) {
+    case 1:
+        return rmat_errinfo_set(ei, RMAT_E_BUSY, 0,
+                                "%s: still being written (a recorder holds its journal)",
+                                res->path);
+    case -1:
+        return rmat_errinfo_set(ei, rmat_err_from_errno(errno), errno, "%s: %s", journal_path,
+                                strerror(errno));
+    default:
+        break;
+    }
+    have_original = stat(res->path, &st) == 0;
+    if (have_original)
+        res->original_frames = rmat_rec_count_frames(res->path);
+    /* A .recovering file is what an earlier try left when it stopped
+     * (itself killed): made again from the journal. */
+    unlink(tmp);
+    rc = rmat_journal_recover(journal_path, tmp, &res->rec, ei);
+    if (rc != RMAT_OK) {
+        unlink(tmp);
+        /* The journal did not give a file: at least let plain readers
+         * open what there is; the journal stays for another try. */
+        if (have_original && res->original_frames >= 0)
+            (void)rmat_rec_clear_open_flags(res->path, NULL);
+        return rc;
+    }
+    if (res->original_frames < 0 || (int64_t)res->rec.frames >= res->original_frames) {
+        if (sync_file(tmp) != 0 || rename(tmp, res->path) != 0) {
+            int e = errno;
+            unlink(tmp);
+            return rmat_errinfo_set(ei, rmat_err_from_errno(e), e,
+                                    "%s: cannot put the recovered file in place: %s", res->path,
+                                    strerror(e));
+        }
+        sync_dir_of(res->path);
+        res->replaced = 1;
+    } else {
+        unlink(tmp);
+        rc = rmat_rec_clear_open_flags(res->path, ei);
+        if (rc != RMAT_OK)
+            return rc;
+    }
+    if (!rmat_rec_opens_plainly(res->path))
+        return rmat_errinfo_set(ei, RMAT_E_HDF5, 0,
+                                "%s: completed, but it still does not open without SWMR; its "
+                                "journal %s is kept",
+                                res->path, journal_path);
+    if (unlink(journal_path) != 0) {
+        int e = errno;
+        return rmat_errinfo_set(ei, rmat_err_from_errno(e), e,
+                                "%s: completed, but its journal could not be removed: %s",
+                                res->path, strerror(e));
+    }
+    sync_dir_of(journal_path);
+    return RMAT_OK;
 }

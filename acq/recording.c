@@ -854,3 +854,80 @@ int rmat_rec_close(struct rmat_rec *rec, struct rmat_errinfo *ei)
     free(rec);
     return rc;
 }
+
+/* --- a recording left open by a crash ----------------------------------------- */
+
+int rmat_rec_clear_open_flags(const char *path, struct rmat_errinfo *ei)
+{
+    /* "clear_status_flags" is the file access property h5clear -s sets
+     * (H5F_ACS_CLEAR_STATUS_FLAGS_NAME, registered with every file access
+     * list in HDF5 1.10): opening read-write with it set clears the flags,
+     * and closing writes the superblock back with them cleared. */
+    hbool_t clear = 1;
+    hid_t fapl, file;
+    int rc = RMAT_OK;
+
+    rmat_h5_init();
+    fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0 || H5Pset(fapl, "clear_status_flags", &clear) < 0 ||
+        H5Pset_metadata_read_attempts(fapl, 24) < 0) {
+        rc = h5_fail(path, ei, "setting up to clear the file's status flags");
+        goto out;
+    }
+    file = H5Fopen(path, H5F_ACC_RDWR, fapl);
+    if (file < 0) {
+        rc = h5_fail(path, ei, "opening to clear the file's status flags");
+        goto out;
+    }
+    if (H5Fclose(file) < 0)
+        rc = h5_fail(path, ei, "closing after clearing the file's status flags");
+out:
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    return rc;
+}
+
+int rmat_rec_opens_plainly(const char *path)
+{
+    hid_t file;
+
+    rmat_h5_init();
+    file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0)
+        return 0;
+    H5Fclose(file);
+    return 1;
+}
+
+int64_t rmat_rec_count_frames(const char *path)
+{
+    hid_t fapl, file = H5I_INVALID_HID, ds = H5I_INVALID_HID, space = H5I_INVALID_HID;
+    hsize_t dims[1] = {0};
+    int64_t n = -1;
+
+    rmat_h5_init();
+    fapl = H5Pcreate(H5P_FILE_ACCESS);
+    /* A damaged file fails at once (see analysis/reader.c). */
+    if (fapl < 0 || H5Pset_metadata_read_attempts(fapl, 24) < 0)
+        goto out;
+    file = H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl);
+    if (file < 0)
+        goto out;
+    ds = H5Dopen2(file, rmat_recfile_frame_paths[1], H5P_DEFAULT);
+    if (ds < 0)
+        goto out;
+    space = H5Dget_space(ds);
+    if (space >= 0 && H5Sget_simple_extent_ndims(space) == 1 &&
+        H5Sget_simple_extent_dims(space, dims, NULL) == 1)
+        n = (int64_t)dims[0];
+out:
+    if (space >= 0)
+        H5Sclose(space);
+    if (ds >= 0)
+        H5Dclose(ds);
+    if (file >= 0)
+        H5Fclose(file);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    return n;
+}

@@ -71,6 +71,94 @@ static int h5_fail(const char *path, struct rmat_errinfo *ei, const char *what)
     return rmat_errinfo_set(ei, RMAT_E_HDF5, 0, "%s: %s failed: %s", path, what, detail);
 }
 
+/* --- damaged files --------------------------------------------------------- */
+
+/* HDF5 1.10's SWMR reader retries a metadata block whose checksum fails,
+ * sleeping twice as long each time (from 1 ns), up to the file access
+ * property's read attempts: 100 by default for SWMR, so a damaged file
+ * made `rollmat analyze` sleep for minutes (2^33 ns is 8.6 s). The retries
+ * are for a block the writer is rewriting as it is read; 24 tries sleep
+ * at most 2^24 ns (17 ms) in all, plenty for a write of a few kB, and a
+ * damaged file fails at once. */
+#define READ_ATTEMPTS 24
+
+static hid_t reader_fapl(void)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+
+    if (fapl >= 0 && H5Pset_metadata_read_attempts(fapl, READ_ATTEMPTS) < 0) {
+        H5Pclose(fapl);
+        return H5I_INVALID_HID;
+    }
+    return fapl;
+}
+
+static herr_t count_cb(hid_t obj, const char *name, const H5O_info_t *info, void *data)
+{
+    (void)obj;
+    (void)name;
+    (void)info;
+    (void)data;
+    return 0;
+}
+
+/* Whether the file's metadata is damaged: a walk over every object's
+ * header (each read and checked against its checksum) fails. A file that
+ * is merely not a rollmat recording walks fine. */
+static int file_damaged(hid_t file)
+{
+    herr_t rc;
+
+    if (file < 0)
+        return 1;
+    rc = H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_NATIVE, count_cb, NULL,
+                   H5O_INFO_BASIC | H5O_INFO_NUM_ATTRS);
+    if (rc >= 0) {
+        /* The root's attributes: where a reader looks first. */
+        H5O_info_t oi;
+        rc = H5Oget_info2(file, &oi, H5O_INFO_NUM_ATTRS);
+        for (hsize_t i = 0; rc >= 0 && i < oi.num_attrs; i++) {
+            hid_t a = H5Aopen_by_idx(file, ".", H5_INDEX_CRT_ORDER, H5_ITER_NATIVE, i, H5P_DEFAULT,
+                                     H5P_DEFAULT);
+            if (a < 0)
+                a = H5Aopen_by_idx(file, ".", H5_INDEX_NAME, H5_ITER_NATIVE, i, H5P_DEFAULT,
+                                   H5P_DEFAULT);
+            if (a < 0)
+                rc = -1;
+            else
+                H5Aclose(a);
+        }
+    }
+    return rc < 0;
+}
+
+/* The message for a file whose HDF5 metadata does not read: it says the
+ * file is damaged (rather than what a reader missed in it, which misled:
+ * "without the root attribute 'format'"), and names `rollmat recover`
+ * when the recording's journal is beside it. */
+/* RMAT_JOURNAL_SUFFIX (journal.h, of the acquisition layer, which the
+ * analysis layer does not include). */
+#define JOURNAL_SUFFIX ".journal"
+
+static int damaged(const char *path, struct rmat_errinfo *ei, const char *detail)
+{
+    char journal[4096 + sizeof JOURNAL_SUFFIX];
+    struct stat st;
+    int n = snprintf(journal, sizeof journal, "%s%s", path, JOURNAL_SUFFIX);
+
+    if (n > 0 && (size_t)n < sizeof journal && stat(journal, &st) == 0 && S_ISREG(st.st_mode))
+        return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                                "%s: the file is damaged (its HDF5 metadata does not read: %s); "
+                                "its journal is beside it: `rollmat recover %s` rebuilds the "
+                                "recording from it",
+                                path, detail, journal);
+    return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                            "%s: the file is damaged (its HDF5 metadata does not read: %s); "
+                            "restore it from a copy, or rebuild it with `rollmat recover` from "
+                            "its journal (FILE.h5.journal) if there is one",
+                            path, detail);
+}
+
 /* --- datasets ------------------------------------------------------------ */
 
 static hid_t open_dataset(hid_t file, const char *path)
@@ -418,6 +506,9 @@ static int read_mask_and_source(struct rmat_reader *r, struct rmat_errinfo *ei)
     }
     return RMAT_OK;
 }
+/* What rmat_reader_open() and rmat_reader_open_image() share: r->file is
+ * open (or not: then the reason is in HDF5's error stack). */
+static int open_rest(struct rmat_reader *r, const char *path, struct rmat_errinfo *ei);
 
 int rmat_reader_open(const char *path, struct rmat_reader **out, struct rmat_errinfo *ei)
 {
@@ -435,9 +526,70 @@ int rmat_reader_open(const char *path, struct rmat_reader **out, struct rmat_err
     r = reader_new(path);
     if (!r)
         return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "%s: out of memory", path);
-    r->file = H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, H5P_DEFAULT);
+    {
+        const hid_t fapl = reader_fapl();
+        r->file =
+            fapl < 0 ? H5I_INVALID_HID : H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl);
+        if (fapl >= 0)
+            H5Pclose(fapl);
+    }
+    rc = open_rest(r, path, ei);
+    if (rc == RMAT_OK)
+        *out = r;
+    else
+        rmat_reader_close(r);
+    return rc;
+}
+
+int rmat_reader_open_image(const void *buf, size_t len, const char *name, struct rmat_reader **out,
+                           struct rmat_errinfo *ei)
+{
+    struct rmat_reader *r = NULL;
+    hid_t fapl;
+    int rc;
+
+    if (out)
+        *out = NULL;
+    if (!buf || !name || !out)
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0,
+                                "rmat_reader_open_image: buf, name and out needed");
+    rmat_h5_init();
+    r = reader_new(name);
+    if (!r)
+        return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "%s: out of memory", name);
+    /* HDF5's core driver over a copy of the image, never written back.
+     * Nobody writes an image while it is read: one read attempt (the
+     * retries of reader_fapl() are for SWMR). */
+    fapl = reader_fapl();
+    if (fapl < 0 || H5Pset_metadata_read_attempts(fapl, 1) < 0 ||
+        H5Pset_fapl_core(fapl, 64 * 1024, 0) < 0 ||
+        H5Pset_file_image(fapl, (void *)(uintptr_t)buf, len) < 0)
+        r->file = H5I_INVALID_HID;
+    else
+        r->file = H5Fopen(name, H5F_ACC_RDONLY, fapl);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    rc = open_rest(r, name, ei);
+    if (rc == RMAT_OK)
+        *out = r;
+    else
+        rmat_reader_close(r);
+    return rc;
+}
+
+static int open_rest(struct rmat_reader *r, const char *path, struct rmat_errinfo *ei)
+{
+    int rc;
+
     if (r->file < 0) {
-        rc = h5_fail(path, ei, "opening the HDF5 file");
+        char detail[300];
+        rmat_h5_last_error(detail, sizeof detail);
+        /* The signature is there (check_file): a file HDF5 cannot open
+         * is damaged, unless another program holds a lock on it. */
+        if (strstr(detail, "lock") || strstr(detail, "already open"))
+            rc = h5_fail(path, ei, "opening the HDF5 file");
+        else
+            rc = damaged(path, ei, detail);
         goto out;
     }
     rc = rmat_recfile_read_root(r->file, r->path, &r->info.format_version, r->info.created_utc,
@@ -470,10 +622,15 @@ int rmat_reader_open(const char *path, struct rmat_reader **out, struct rmat_err
         for (int i = 0; i < NFRAMES; i++)
             direct_setup(r, i, memtypes[i]);
     }
-    *out = r;
-    r = NULL;
+    return RMAT_OK;
 out:
-    rmat_reader_close(r);
+    /* What a reader missed in a damaged file is not the news: the damage
+     * is. (A file that walks fine keeps the message of what it lacks.) */
+    if (rc != RMAT_OK && r->file >= 0 && rc != RMAT_E_NOMEM && file_damaged(r->file)) {
+        char detail[300];
+        rmat_h5_last_error(detail, sizeof detail);
+        rc = damaged(path, ei, detail);
+    }
     return rc;
 }
 

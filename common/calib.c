@@ -158,6 +158,15 @@ struct parser {
     const char *base_dir; /* for gains_file; "" = current directory */
     int line;
     struct rmat_errinfo *ei;
+    /* The chain of gains_file includes that led here, so a file naming
+     * itself (or any cycle) is an error rather than a recursion until the
+     * stack overflows: each file's device and inode, compared rather than
+     * its name, since names differ by path ("a.cal", "./a.cal"). */
+    const struct parser *up; /* NULL at the top */
+    int depth;               /* 0 at the top */
+    int have_id;             /* dev and ino are set (origin is a file) */
+    dev_t dev;
+    ino_t ino;
 };
 
 static int perr(const struct parser *ps, const char *fmt, ...)
@@ -261,6 +270,7 @@ static int include_gains(struct rmat_calib *c, const struct parser *ps, const ch
     char *text = NULL;
     struct rmat_calib *g = NULL;
     struct parser sub;
+    struct stat st;
     int n, rc;
 
     if (name[0] == '/' || ps->base_dir[0] == '\0')
@@ -269,6 +279,14 @@ static int include_gains(struct rmat_calib *c, const struct parser *ps, const ch
         n = snprintf(path, sizeof path, "%s/%s", ps->base_dir, name);
     if (n < 0 || (size_t)n >= sizeof path)
         return perr(ps, "gains_file path too long: %s", name);
+    if (ps->depth + 1 > RMAT_CALIB_MAX_GAINS_DEPTH)
+        return perr(ps, "gains_file %s: files nest too deep (more than %d gains_file levels)", name,
+                    RMAT_CALIB_MAX_GAINS_DEPTH);
+    if (stat(path, &st) == 0) {
+        for (const struct parser *p = ps; p; p = p->up)
+            if (p->have_id && p->dev == st.st_dev && p->ino == st.st_ino)
+                return perr(ps, "gains_file %s: a cycle (it leads back to %s)", name, p->origin);
+    }
     rc = load_text(path, &text, ps->ei);
     if (rc != RMAT_OK) {
         char msg[RMAT_ERRINFO_MSG];
@@ -284,6 +302,14 @@ static int include_gains(struct rmat_calib *c, const struct parser *ps, const ch
     sub = *ps;
     sub.origin = path;
     sub.line = 0;
+    sub.up = ps;
+    sub.depth = ps->depth + 1;
+    sub.have_id = 0;
+    if (stat(path, &st) == 0) {
+        sub.have_id = 1;
+        sub.dev = st.st_dev;
+        sub.ino = st.st_ino;
+    }
     rc = parse_into(g, text, &sub);
     free(text);
     if (rc == RMAT_OK && !g->gains)
@@ -517,6 +543,12 @@ static int check_curve(const struct rmat_calib *c, const char *what, struct rmat
         return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
                                 "%s: 'point' lines belong to a table curve, not %s", what,
                                 rmat_curve_name(c->curve));
+    /* Here rather than only in rmat_calib_check: a file with it parsed,
+     * and then every recording refused it (found by fuzz_calib). */
+    if ((c->curve == RMAT_CURVE_POWER || c->curve == RMAT_CURVE_DIVIDER) &&
+        !isnan(c->c_max_counts) && !(c->c_max_counts > 1.0))
+        return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0, "%s: c_max_counts %g must exceed 1", what,
+                                c->c_max_counts);
     return RMAT_OK;
 }
 
@@ -550,6 +582,20 @@ int rmat_calib_parse(const char *text, const char *origin, struct rmat_calib **o
     ps.base_dir = base;
     ps.line = 0;
     ps.ei = ei;
+    ps.up = NULL;
+    ps.depth = 0;
+    ps.have_id = 0;
+    {
+        /* origin is a file's path when the text came from one (not
+         * necessarily: "calibration", a journal's name); then the file
+         * is the first link of the include chain. */
+        struct stat st;
+        if (stat(origin, &st) == 0 && S_ISREG(st.st_mode)) {
+            ps.have_id = 1;
+            ps.dev = st.st_dev;
+            ps.ino = st.st_ino;
+        }
+    }
     rc = parse_into(c, text, &ps);
     if (rc == RMAT_OK && c->curve != RMAT_CURVE_NONE)
         rc = check_curve(c, origin, ei);
@@ -649,10 +695,6 @@ int rmat_calib_check(const struct rmat_calib *c, int rows, int cols, const char 
                                 "%s: gains for a %dx%d mat, but the recording's mat is %dx%d: "
                                 "equilibrate this mat (rollmat equilibrate)",
                                 what, c->gain_rows, c->gain_cols, rows, cols);
-    if ((c->curve == RMAT_CURVE_POWER || c->curve == RMAT_CURVE_DIVIDER) &&
-        !isnan(c->c_max_counts) && !(c->c_max_counts > 1.0))
-        return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0, "%s: c_max_counts %g must exceed 1", what,
-                                c->c_max_counts);
     return RMAT_OK;
 }
 

@@ -57,6 +57,9 @@
 #define RMAT_CALIB_VERSION    1
 #define RMAT_CALIB_NAME_LEN   64  /* name, with its terminator */
 #define RMAT_CALIB_MAX_POINTS 256 /* of a table */
+/* How deep gains_file may nest (a file naming a file naming ...): a
+ * chain deeper than this is refused, as is any cycle. */
+#define RMAT_CALIB_MAX_GAINS_DEPTH 8
 
 enum rmat_curve {
     RMAT_CURVE_NONE = 0, /* a file of gains only */

@@ -41,6 +41,15 @@
  *                         mat_dropped, calibration, what the observer adds
  *                         (rollmatd: force_n), last_error)
  *   ping               -> ok pong
+ *
+ * Limits, so no client can stall the daemon or lock others out: a line
+ * is at most RMAT_CTL_LINE_MAX - 1 bytes (a longer one is read to its end
+ * at full speed and answered "error line longer than ..."); a NUL byte in
+ * a line is an error; numbers are decimal (no hex, inf or nan); at most
+ * RMAT_CTL_MAX_CLIENTS connections at once and RMAT_CTL_PER_PEER from one
+ * process; a connection that sends nothing for ctl_idle_s seconds is
+ * closed, and when all slots are taken the longest idle one is closed to
+ * make room for a new client.
  */
 #ifndef ROLLMAT_DAEMON_H
 #define ROLLMAT_DAEMON_H
@@ -54,7 +63,10 @@
 
 #include "rollmat/diag.h"
 
-#define RMAT_CTL_LINE_MAX 1024
+#define RMAT_CTL_LINE_MAX    1024
+#define RMAT_CTL_MAX_CLIENTS 16
+#define RMAT_CTL_PER_PEER    4  /* connections from one process */
+#define RMAT_CTL_IDLE_S      30 /* ctl_idle_s's default */
 
 struct rmat_info;
 struct rmat_frame_hdr;
@@ -89,6 +101,7 @@ struct rmat_daemon_config {
     const char *calib_dir;      /* DIR/mat-SERIAL.cal; default RMAT_CALIB_DEFAULT_DIR;
                                    NULL: none */
     int deflate;                /* the frames' storage (recording.h); init: the default */
+    double ctl_idle_s;          /* close a control connection silent this long */
     const struct rmat_daemon_observer *observer; /* may be NULL */
     const volatile sig_atomic_t *stop;           /* set by SIGTERM/SIGINT */
     const struct rmat_log *log;
@@ -119,5 +132,9 @@ int rmat_ctl_request(const char *socket_path, const char *line, char *reply, siz
  * control protocol, quoting it if it needs quotes. RMAT_E_SPACE if it does
  * not fit. */
 int rmat_ctl_append_word(char *buf, size_t cap, const char *word);
+
+/* For the fuzzer only: feeds bytes to the control protocol of a daemon with
+ * no mat and no socket (see daemon.c). */
+int rmat_ctl_fuzz_bytes(const char *bytes, size_t n);
 
 #endif

@@ -33,6 +33,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "rollmat/diag.h"
 #include "rollmat/recording.h"
@@ -72,6 +73,12 @@ struct rmat_recover_result {
     uint64_t events;      /* events written */
     uint64_t bad_packets; /* journal records whose packet would not parse */
     int torn_tail;        /* 1 if the journal ended in a short or damaged record */
+    /* Damaged records in the middle of the journal (a flipped bit, a bad
+     * sector): recovery skips each, finds the next whole record by its
+     * length and CRC, and goes on. One count per damaged stretch (one
+     * flipped bit: one record), and the bytes skipped. */
+    uint64_t skipped_records;
+    uint64_t skipped_bytes;
     char recording_id[RMAT_RECORDING_ID_LEN]; /* the rebuilt recording's */
     int new_id;                               /* 1: the journal had none (an older
                                                  rollmat's): a new one was made */
@@ -88,5 +95,35 @@ struct rmat_recover_result {
  * RMAT_E_EXISTS, and the writer's. */
 int rmat_journal_recover(const char *journal_path, const char *h5_path,
                          struct rmat_recover_result *res, struct rmat_errinfo *ei);
+
+/* rmat_journal_recover() from an open stream (e.g. fmemopen), with
+ * journal_path only naming it in messages and recovered_from. With h5_path
+ * NULL it only reads: res counts what a recovery would write, and no file
+ * is made (the fuzzer's way in). The stream is left open. */
+int rmat_journal_recover_stream(FILE *in, const char *journal_path, const char *h5_path,
+                                struct rmat_recover_result *res, struct rmat_errinfo *ei);
+
+/* 1 if a writer holds the journal at path (it keeps an flock on it while
+ * recording; a crash releases it), 0 if not, -1 if it cannot be opened. */
+int rmat_journal_in_use(const char *path);
+
+struct rmat_complete_result {
+    struct rmat_recover_result rec; /* what recovery read from the journal */
+    int64_t original_frames;        /* in the file left open; -1: it did not read */
+    int replaced;                   /* 1: the file rebuilt from the journal took its place; 0: the
+                                       file as it was had more, and only its flags were cleared */
+    char path[4096];                /* the recording completed */
+};
+
+/* Completes a recording left open by a crash, in place: FILE.h5 from its
+ * journal FILE.h5.journal (journal_path). The journal is recovered into
+ * FILE.h5.recovering; if that holds at least as many frames as FILE.h5
+ * (which may be missing or not open at all), it replaces FILE.h5 (a
+ * rename); otherwise FILE.h5 is kept and its status flags cleared (what
+ * `h5clear -s` does). Only when FILE.h5 then opens without SWMR (as h5py,
+ * h5dump and MATLAB open files) is the journal removed; on any failure it
+ * stays. RMAT_E_BUSY if a writer still holds the journal. */
+int rmat_journal_complete(const char *journal_path, struct rmat_complete_result *res,
+                          struct rmat_errinfo *ei);
 
 #endif

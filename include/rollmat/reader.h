@@ -51,6 +51,13 @@ struct rmat_reader;
  * on error; free with rmat_reader_close(). */
 int rmat_reader_open(const char *path, struct rmat_reader **out, struct rmat_errinfo *ei);
 
+/* Opens a recording held in memory (len bytes at buf, an HDF5 file's
+ * image; HDF5's core driver reads a copy), as rmat_reader_open() opens a
+ * file; name names it in messages. rmat_reader_refresh() does not apply.
+ * For recordings that never touch a disk (the fuzzer's, tests'). */
+int rmat_reader_open_image(const void *buf, size_t len, const char *name, struct rmat_reader **out,
+                           struct rmat_errinfo *ei);
+
 /* The recording's attributes and sizes; valid until rmat_reader_close(). */
 const struct rmat_recording_info *rmat_reader_info(const struct rmat_reader *r);
 

@@ -110,4 +110,23 @@ uint64_t rmat_rec_frames(const struct rmat_rec *rec);
  * met while closing; rec is freed in any case. */
 int rmat_rec_close(struct rmat_rec *rec, struct rmat_errinfo *ei);
 
+/* --- a recording left open by a crash ---------------------------------------
+ *
+ * A recording whose writer was killed still says "open for writing" in its
+ * superblock's status flags: rollmat's own reader (SWMR) opens it, but
+ * plain HDF5 readers (h5py without swmr=True, h5dump, MATLAB) refuse it
+ * ("file is already open for write") until the flags are cleared. */
+
+/* Clears the superblock's status flags, as `h5clear -s` does (through the
+ * library's own file access property for it). The file must not be being
+ * written. */
+int rmat_rec_clear_open_flags(const char *path, struct rmat_errinfo *ei);
+
+/* 1 if HDF5 opens path without SWMR (as plain readers do), else 0. */
+int rmat_rec_opens_plainly(const char *path);
+
+/* The number of frames in the recording at path (its /frames/seq), read
+ * with SWMR so a file left open opens; -1 if it does not read. */
+int64_t rmat_rec_count_frames(const char *path);
+
 #endif

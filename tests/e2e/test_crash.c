@@ -22,6 +22,7 @@
 
 #include "rmat_test.h"
 #include "rollmat/calib.h"
+#include "rollmat/daemon.h"
 #include "rollmat/reader.h"
 
 static int64_t realtime_ns(void)
@@ -268,6 +269,162 @@ static void test_crash_kill9_ten_times(void **state)
     }
 }
 
+/* Whether plain readers open rec: HDF5 without SWMR (as h5py, h5dump and
+ * MATLAB open files), h5dump -H, and Debian's python3 with h5py (File(rec,
+ * "r"), no swmr=True) reading /frames/raw's shape. h5py is left out, with
+ * a message, where /usr/bin/python3 has none. */
+static void check_plain_readers(const char *dir, const char *rec, uint64_t frames)
+{
+    char out[700], code[1200], want[64];
+    char *dump_argv[] = {(char *)"/usr/bin/h5dump", (char *)"-H", (char *)rec, NULL};
+    char *probe_argv[] = {(char *)"/usr/bin/python3", (char *)"-c", (char *)"import h5py", NULL};
+    char *py_argv[] = {(char *)"/usr/bin/python3", (char *)"-c", code, NULL};
+    hid_t f = H5Fopen(rec, H5F_ACC_RDONLY, H5P_DEFAULT);
+    char *text;
+
+    if (f < 0)
+        fail_msg("%s does not open without SWMR", rec);
+    H5Fclose(f);
+    rmat_test_pathf(out, sizeof out, "%s/plain.out", dir);
+    if (access(dump_argv[0], X_OK) != 0)
+        print_message("no /usr/bin/h5dump (Debian's hdf5-tools): not tried\n");
+    else if (rmat_test_run(dump_argv, out, 60000) != 0)
+        fail_msg("h5dump -H %s failed", rec);
+    if (rmat_test_run(probe_argv, out, 60000) != 0) {
+        print_message("no h5py in /usr/bin/python3 (Debian's python3-h5py): not tried\n");
+        return;
+    }
+    snprintf(code, sizeof code,
+             "import h5py\nf = h5py.File(%s%s%s, 'r')\nprint(f['frames/raw'].shape[0])\n", "'", rec,
+             "'");
+    if (rmat_test_run(py_argv, out, 60000) != 0) {
+        text = rmat_test_slurp(out, NULL);
+        fail_msg("h5py could not open %s: %s", rec, text ? text : "");
+    }
+    text = rmat_test_slurp(out, NULL);
+    assert_non_null(text);
+    snprintf(want, sizeof want, "%llu\n", (unsigned long long)frames);
+    if (strcmp(text, want) != 0)
+        fail_msg("h5py read %s frames, want %s", text, want);
+    free(text);
+}
+
+/* Issue 13, finding 5: after a crash, plain readers (h5py without
+ * swmr=True, h5dump, MATLAB) refused the file ("file is already open for
+ * write") until someone ran h5clear -s. `rollmat recover --in-place`
+ * completes it from its journal, and rollmatd does so at start for its
+ * recordings folder; the journal goes only once the file opens plainly.
+ * Before the fix the first check (H5Fopen without SWMR after the kill)
+ * already failed, and there was nothing to complete the file. */
+static void test_crash_plain_readers_after_recover_and_restart(void **state)
+{
+    char dir[512], url[300], rec[700], journal[800], out[800], sock[700], log[700];
+    char recdir[600];
+    int64_t kill_ns, last_ns;
+    uint64_t n;
+    pid_t sim, recorder, daemon;
+    (void)state;
+
+    assert_int_equal(rmat_test_tmpdir("plain", dir, sizeof dir), 0);
+    /* rollmat record, killed */
+    sim = start_sim(dir, 0, url, sizeof url);
+    rmat_test_pathf(rec, sizeof rec, "%s/rec.h5", dir);
+    rmat_test_pathf(journal, sizeof journal, "%s.journal", rec);
+    recorder = start_recorder(url, rec, NULL, NULL);
+    assert_int_equal(rmat_test_wait_file(rec, 10000), 0);
+    sleep_ms(1500);
+    kill_ns = realtime_ns();
+    kill(recorder, SIGKILL);
+    assert_int_equal(rmat_test_wait(recorder, 10000), 128 + SIGKILL);
+    assert_int_equal(rmat_test_wait(sim, 10000), 0);
+    {
+        /* the state a crash leaves: plain HDF5 refuses the file */
+        hid_t f = H5Fopen(rec, H5F_ACC_RDONLY, H5P_DEFAULT);
+        assert_true(f < 0);
+    }
+    {
+        char *argv[] = {(char *)RMAT_CLI_EXE, (char *)"recover", (char *)"--in-place", journal,
+                        NULL};
+        rmat_test_pathf(out, sizeof out, "%s/recover.out", dir);
+        assert_int_equal(rmat_test_run(argv, out, 60000), 0);
+    }
+    assert_int_equal(access(journal, F_OK), -1);
+    n = check_prefix(rec, &last_ns);
+    assert_true(last_ns >= kill_ns - 1000000000);
+    check_plain_readers(dir, rec, n);
+    print_message("rollmat record killed: %llu frames, last %.2f s before the kill, opens "
+                  "plainly after recover --in-place\n",
+                  (unsigned long long)n, (double)(kill_ns - last_ns) * 1e-9);
+
+    /* rollmatd, killed while recording, and started again */
+    rmat_test_pathf(recdir, sizeof recdir, "%s/recs", dir);
+    rmat_test_pathf(sock, sizeof sock, "%s/ctl.sock", dir);
+    rmat_test_pathf(log, sizeof log, "%s/daemon.log", dir);
+    sim = start_sim(dir, 1, url, sizeof url);
+    {
+        char *argv[] = {(char *)RMAT_DAEMON_EXE,
+                        (char *)"--device",
+                        url,
+                        (char *)"--socket",
+                        sock,
+                        (char *)"--dir",
+                        recdir,
+                        NULL};
+        char reply[4200];
+        struct rmat_errinfo ei;
+        daemon = rmat_test_spawn(argv, log);
+        assert_true(daemon > 0);
+        assert_int_equal(rmat_test_wait_file(sock, 10000), 0);
+        for (int t = 0;; t += 200) {
+            assert_int_equal(rmat_ctl_request(sock, "status", reply, sizeof reply, 5000, &ei),
+                             RMAT_OK);
+            if (strstr(reply, "connected=1"))
+                break;
+            assert_true(t < 15000);
+            sleep_ms(200);
+        }
+        assert_int_equal(
+            rmat_ctl_request(sock, "start subject=anonymous", reply, sizeof reply, 5000, &ei),
+            RMAT_OK);
+        assert_memory_equal(reply, "ok ", 3);
+        rmat_test_pathf(rec, sizeof rec, "%s", reply + 3);
+    }
+    sleep_ms(1500);
+    kill_ns = realtime_ns();
+    kill(daemon, SIGKILL);
+    assert_int_equal(rmat_test_wait(daemon, 10000), 128 + SIGKILL);
+    kill(sim, SIGTERM);
+    rmat_test_wait(sim, 10000);
+    rmat_test_pathf(journal, sizeof journal, "%s.journal", rec);
+    assert_int_equal(access(journal, F_OK), 0);
+    sim = start_sim(dir, 2, url, sizeof url);
+    {
+        char *argv[] = {(char *)RMAT_DAEMON_EXE,
+                        (char *)"--device",
+                        url,
+                        (char *)"--socket",
+                        sock,
+                        (char *)"--dir",
+                        recdir,
+                        NULL};
+        rmat_test_pathf(log, sizeof log, "%s/daemon2.log", dir);
+        daemon = rmat_test_spawn(argv, log);
+        assert_true(daemon > 0);
+        assert_int_equal(rmat_test_wait_text(log, "completed", 1, 20000), 0);
+    }
+    assert_int_equal(access(journal, F_OK), -1);
+    n = check_prefix(rec, &last_ns);
+    assert_true(last_ns >= kill_ns - 1000000000);
+    check_plain_readers(dir, rec, n);
+    print_message("rollmatd killed: %llu frames, last %.2f s before the kill, opens plainly "
+                  "after the restart\n",
+                  (unsigned long long)n, (double)(kill_ns - last_ns) * 1e-9);
+    kill(daemon, SIGTERM);
+    assert_int_equal(rmat_test_wait(daemon, 10000), 0);
+    kill(sim, SIGTERM);
+    rmat_test_wait(sim, 10000);
+}
+
 static void test_crash_recover_refuses_garbage(void **state)
 {
     char dir[512], path[700], out[700], log[700];
@@ -300,6 +457,7 @@ int main(void)
         cmocka_unit_test(test_crash_live_read_sees_frames_grow),
         cmocka_unit_test(test_crash_kill9_ten_times),
         cmocka_unit_test(test_crash_recover_refuses_garbage),
+        cmocka_unit_test(test_crash_plain_readers_after_recover_and_restart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,7 @@
 
 #include <math.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -349,6 +350,140 @@ static void test_daemon_malformed_commands(void **state)
     free(out);
     /* still alive and well */
     free(wait_status(r, "connected=1", 2000));
+}
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int ctl_connect(const struct rig *r, int nonblock)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    int fd = socket(AF_UNIX, SOCK_STREAM | (nonblock ? SOCK_NONBLOCK : 0), 0);
+
+    assert_true(fd >= 0);
+    memcpy(a.sun_path, r->sock, strlen(r->sock) + 1);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Reads one reply line from fd within timeout_ms; "" at EOF or timeout. */
+static void read_line(int fd, char *buf, size_t cap, int timeout_ms)
+{
+    size_t got = 0;
+    const double end = mono_s() + timeout_ms / 1000.0;
+
+    buf[0] = '\0';
+    while (got + 1 < cap && mono_s() < end) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        ssize_t n;
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        n = recv(fd, buf + got, 1, 0);
+        if (n <= 0 || buf[got] == '\n')
+            break;
+        got++;
+    }
+    buf[got] = '\0';
+}
+
+/* Issue 13, finding 6, through real socket clients: a NUL in a line
+ * ("ping\0junk" was answered as ping) is refused; numbers are decimal
+ * (body_mass_kg=0x10 was 16 kg; inf, nan too); a 100 kB line is answered
+ * at once while frames flow (512 bytes per 20 ms pass took 4 s); 200
+ * connections in a burst all connect (backlog 8: most failed with
+ * EAGAIN); 16 idle clients of other processes do not lock out the next
+ * (they held every slot, forever), and an idle connection is closed after
+ * --control-idle; one process gets at most 4 connections. */
+static void test_daemon_control_socket_limits(void **state)
+{
+    struct rig *r = *state;
+    static const char *const idle_opts[] = {"--control-idle", "2", NULL};
+    char *big, reply[256];
+    const size_t big_len = 100 * 1024;
+    pid_t kids[16];
+    int fds[200], failed = 0, fd;
+    double t0;
+
+    memcpy(r->daemon_more, idle_opts, sizeof idle_opts);
+    r->sim = start_sim(r);
+    r->daemon = start_daemon(r, 0);
+    free(wait_status(r, "connected=1", 15000));
+
+    raw(r, "ping\0junk\n", 10, "error the line holds a NUL byte");
+    raw(r, "ping\n", 0, "ok pong");
+    raw(r, "start subject=S1 body_mass_kg=0x10\n", 0, "body_mass_kg wants a number");
+    raw(r, "start subject=S1 body_mass_kg=inf\n", 0, "body_mass_kg wants a number");
+    raw(r, "start subject=S1 roller_diameter_mm=nan\n", 0, "roller_diameter_mm wants a number");
+    raw(r, "start subject=S1 roller_diameter_mm=1e\n", 0, "roller_diameter_mm wants a number");
+
+    /* 100 kB of 'x' and a newline: one reply, within a second. */
+    big = malloc(big_len);
+    assert_non_null(big);
+    memset(big, 'x', big_len);
+    big[big_len - 1] = '\n';
+    t0 = mono_s();
+    raw(r, big, big_len, "error line longer than 1023 bytes");
+    if (mono_s() - t0 > 1.0)
+        fail_msg("a 100 kB line took %.1f s to be answered", mono_s() - t0);
+    free(big);
+
+    /* A burst of 200 connections, none refused by a full backlog. */
+    for (int i = 0; i < 200; i++) {
+        fds[i] = ctl_connect(r, 1);
+        if (fds[i] < 0)
+            failed++;
+    }
+    for (int i = 0; i < 200; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    if (failed)
+        fail_msg("%d of 200 connections in a burst failed", failed);
+
+    /* One process: 4 connections; the fifth is told why and closed. */
+    for (int i = 0; i < 5; i++)
+        fds[i] = ctl_connect(r, 0);
+    read_line(fds[4], reply, sizeof reply, 2000);
+    if (!strstr(reply, "too many control connections from this process"))
+        fail_msg("fifth connection of one process: '%s'", reply);
+    for (int i = 0; i < 5; i++)
+        close(fds[i]);
+
+    /* 16 other processes, each holding a connection and saying nothing. */
+    for (int i = 0; i < 16; i++) {
+        kids[i] = fork();
+        assert_true(kids[i] >= 0);
+        if (kids[i] == 0) {
+            int k = ctl_connect(r, 0);
+            (void)k;
+            sleep(30);
+            _exit(0);
+        }
+    }
+    sleep_ms(500);
+    raw(r, "ping\n", 0, "ok pong"); /* not locked out */
+    /* And an idle connection is closed after 2 s, saying why. */
+    fd = ctl_connect(r, 0);
+    assert_true(fd >= 0);
+    t0 = mono_s();
+    read_line(fd, reply, sizeof reply, 6000);
+    if (!strstr(reply, "idle"))
+        fail_msg("an idle connection was not closed within 6 s: '%s'", reply);
+    if (mono_s() - t0 < 1.5)
+        fail_msg("an idle connection was closed after %.1f s, before --control-idle 2",
+                 mono_s() - t0);
+    close(fd);
+    for (int i = 0; i < 16; i++) {
+        kill(kids[i], SIGKILL);
+        rmat_test_wait(kids[i], 5000);
+    }
+    raw(r, "ping\n", 0, "ok pong");
 }
 
 static void test_daemon_mat_drops_off_and_returns(void **state)
@@ -812,6 +947,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_daemon_record_mark_stop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_daemon_malformed_commands, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_daemon_control_socket_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_daemon_mat_drops_off_and_returns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_daemon_full_disk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_daemon_noisy_link_counted, setup, teardown),

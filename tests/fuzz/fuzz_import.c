@@ -6,13 +6,11 @@
  * A sink checks what the readers promise: values finite, cells without a
  * sensel 0, every frame of its part's size; ASan and UBSan check the rest.
  *
- * Build and run (tests/fuzz/run-import.sh does both, per format, with
- * seeds made from IMPORT.md's examples):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_DEFAULT_SOURCE \
- *     -Iinclude tests/fuzz/fuzz_import.c analysis/import/<the parsers>.c \
- *     common/diag.c firmware/core/err.c -lm -o build-fuzz/fuzz_import
- *   (every .c of analysis/import but writer.c and export.c, which need HDF5)
- *   RMAT_FUZZ_FORMAT=tekscan build-fuzz/fuzz_import -max_total_time=120 CORPUS
+ * Built as fuzz_import by an RMAT_FUZZ build (tests/fuzz/CMakeLists.txt);
+ * tests/fuzz/run-import.sh builds and runs it per format, with seeds made
+ * from IMPORT.md's examples; bench/fuzz runs it with format detection:
+ *   RMAT_FUZZ_FORMAT=tekscan build/fuzz/tests/fuzz/fuzz_import \
+ *     -max_total_time=120 CORPUS
  */
 #include <math.h>
 #include <stdint.h>

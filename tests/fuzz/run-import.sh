@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Builds tests/fuzz/fuzz_import.c with clang's libFuzzer and runs it for
 # SECONDS (default 120) per format, each from seeds made of IMPORT.md's
-# examples. Crashes land in build-fuzz/crash-import-<format>-*.
+# examples. Crashes land in build/fuzz/crash-import-<format>-*.
 # Usage: tests/fuzz/run-import.sh [SECONDS] [FORMAT...]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -10,14 +10,14 @@ secs=${1:-120}
 shift || true
 formats=("$@")
 [ ${#formats[@]} -gt 0 ] || formats=(tekscan xsensor emed pedar pliance zebris-apd zebris-raw inbed matrix auto)
-out=build-fuzz
-mkdir -p "$out"
-# The parsers only: the recording writer and export (writer.c, export.c)
-# need HDF5 and are not what reads foreign bytes.
-mapfile -t parsers < <(ls analysis/import/*.c | grep -v -e /writer.c -e /export.c)
-clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_DEFAULT_SOURCE \
-  -Iinclude tests/fuzz/fuzz_import.c "${parsers[@]}" common/diag.c firmware/core/err.c -lm \
-  -o "$out/fuzz_import"
+# Built by CMake with -DRMAT_FUZZ=ON (clang), as bench/fuzz builds every
+# harness; RMAT_FUZZ_BUILD=DIR picks the folder.
+out=${RMAT_FUZZ_BUILD:-build/fuzz}
+cmake -S . -B "$out" -DCMAKE_C_COMPILER=clang -DRMAT_FUZZ=ON -DRMAT_BUILD_TESTS=OFF \
+  -DRMAT_BUILD_BENCH=OFF -DRMAT_FIRMWARE=OFF -DRMAT_WERROR=OFF \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$out" -j"$(nproc)" --target fuzz_import >/dev/null
+cp "$out/tests/fuzz/fuzz_import" "$out/fuzz_import"
 seed() { mkdir -p "$out/corpus-$1"; printf "$2" > "$out/corpus-$1/seed$3"; }
 seed tekscan 'DATA_TYPE MOVIE\nROWS 3\nCOLS 4\nROW_SPACING 0.25 centimeters\nCOL_SPACING 2 mm\nSENSEL_AREA 5 mm2\nSECONDS_PER_FRAME 0.01\nCOMMENTS:\nwalk trial 3\nSTART_FRAME 7\nEND_FRAME 8\nUNITS KPa \nASCII_DATA @@\n\nFrame 7\nB,10,20,B\n0,0,30,B\nB,B,0,B\n\nFrame 8, 0.01,, 1/2/2024,,,Raw Sum=,,15\nB,0,5,B\n0,10,0,B\nB,B,0,B\n\n@@\n' 1
 seed xsensor '\xef\xbb\xbfFile:,"C:\\\\d,2.XSN",,\n,,\nUnits:,mmHg,,\n,,\nFRAME,301,,\nDate, 2024 Jan 02\nTime, 23:59:59.990\nSENSOR,XS-LF S1\nRows,2\nColumns,3\nSensel Width (cm),0.5\nSensel Height (cm),0.5\nContact Area (cm\xc2\xb2),0.75\nEst. Load (N),0.47\nSENSELS\n0,37.5,75,,\n30,0,0\nGROUP,1\nName,Heel\nCells,3\nSENSELS\n0,37.5,30\nFRAME,303\nDate, 2024 Jan 03\nTime, 00:00:00.003\nSENSOR,XS-LF S1\nRows,2\nColumns,3\nSensel Width (cm),0.5\nSensel Height (cm),0.5\nSENSELS\n0,1,2\n3,4,5\n' 1

@@ -225,6 +225,74 @@ static void test_calib_gains_inline_file_and_check(void **state)
     expect_in(ei.msg, "/nonexistent/x.cal");
 }
 
+/* Issue 13, finding 1: a gains_file that names itself, or a cycle of
+ * files, recursed until the stack overflowed (SIGSEGV). Now the cycle is
+ * an error naming the file, and a chain deeper than
+ * RMAT_CALIB_MAX_GAINS_DEPTH files is refused even without a cycle. */
+/* Found by fuzz_calib: a divider (or power) curve with c_max_counts of 1
+ * or less parsed, and every recording then refused the calibration.
+ * Parsing refuses it now, with the check's message. */
+static void test_calib_c_max_counts_refused_at_parse(void **state)
+{
+    struct rmat_calib *c = NULL;
+    struct rmat_errinfo ei;
+    (void)state;
+
+    assert_int_equal(rmat_calib_parse("rollmat-calibration 1\ncurve divider\na_kpa 50\n"
+                                      "b 0.77\nc_max_counts .0830\n",
+                                      "t.cal", &c, &ei),
+                     RMAT_E_FORMAT);
+    assert_null(c);
+    expect_in(ei.msg, "c_max_counts");
+    expect_in(ei.msg, "must exceed 1");
+}
+
+static void write_text(const char *path, const char *text);
+
+static void test_calib_gains_file_cycle_and_depth(void **state)
+{
+    (void)state;
+    char dir[512], path[700], other[700];
+    struct rmat_calib *c = NULL;
+    struct rmat_errinfo ei;
+
+    assert_int_equal(rmat_test_tmpdir("calib_cycle", dir, sizeof dir), 0);
+    /* self.cal -> self.cal */
+    rmat_test_pathf(path, sizeof path, "%s/self.cal", dir);
+    write_text(path, "rollmat-calibration 1\ncurve linear\nkpa_per_count 1\ngains_file self.cal\n");
+    assert_int_equal(rmat_calib_load(path, &c, &ei), RMAT_E_FORMAT);
+    assert_null(c);
+    expect_in(ei.msg, "self.cal");
+    expect_in(ei.msg, "cycle");
+    /* a.cal -> b.cal -> a.cal */
+    rmat_test_pathf(path, sizeof path, "%s/a.cal", dir);
+    rmat_test_pathf(other, sizeof other, "%s/b.cal", dir);
+    write_text(path, "rollmat-calibration 1\ncurve linear\nkpa_per_count 1\ngains_file b.cal\n");
+    write_text(other, "rollmat-calibration 1\ngains_file a.cal\n");
+    assert_int_equal(rmat_calib_load(path, &c, &ei), RMAT_E_FORMAT);
+    expect_in(ei.msg, "cycle");
+    /* A chain d0 -> d1 -> ... -> d20 without a cycle: deeper than the
+     * bound, refused with a message saying so. */
+    for (int k = 0; k <= 20; k++) {
+        char text[200];
+        rmat_test_pathf(path, sizeof path, "%s/d%d.cal", dir, k);
+        if (k < 20)
+            snprintf(text, sizeof text, "rollmat-calibration 1\ngains_file d%d.cal\n", k + 1);
+        else
+            snprintf(text, sizeof text, "rollmat-calibration 1\ngains 1 1\n2\n");
+        write_text(path, text);
+    }
+    rmat_test_pathf(path, sizeof path, "%s/d0.cal", dir);
+    assert_int_equal(rmat_calib_load(path, &c, &ei), RMAT_E_FORMAT);
+    expect_in(ei.msg, "deep");
+    /* Within the bound the chain is followed: d18 -> d19 -> d20 gives
+     * d20's one gain, 2. */
+    rmat_test_pathf(path, sizeof path, "%s/d18.cal", dir);
+    assert_int_equal(rmat_calib_load(path, &c, &ei), RMAT_OK);
+    assert_true(c->gains[0] == 2.0f);
+    rmat_calib_free(c);
+}
+
 static void test_calib_save_load_round_trip(void **state)
 {
     (void)state;
@@ -556,6 +624,8 @@ int main(void)
         cmocka_unit_test(test_calib_lut_and_identity),
         cmocka_unit_test(test_calib_bad_text),
         cmocka_unit_test(test_calib_gains_inline_file_and_check),
+        cmocka_unit_test(test_calib_gains_file_cycle_and_depth),
+        cmocka_unit_test(test_calib_c_max_counts_refused_at_parse),
         cmocka_unit_test(test_calib_save_load_round_trip),
         cmocka_unit_test(test_calib_fit_recovers_curves),
         cmocka_unit_test(test_calib_gains_from_means),

@@ -16,8 +16,9 @@
  * journal without them (an older rollmat's) still recovers, with a new id
  * and a note saying so.
  *
- * What a flipped bit inside a record does beyond "no wrong frame" is not
- * tested here: that behaviour is due to change (skip the damaged record).
+ * A flipped bit inside a record in the middle costs that record only:
+ * recovery skips it and finds the next (test_journal_recover_skips_
+ * damaged_record).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -683,6 +684,144 @@ static void test_journal_recover_torn_tail(void **state)
     drop_paths(&p);
 }
 
+/* A journal of the magic and one META record written out by hand, with
+ * the device numbers given (serial, rows, cols); the rest as in
+ * test_journal_record_layout. */
+static void put_meta_journal(struct bytes *v, double serial, double rows, double cols)
+{
+    struct bytes m = {.n = 0};
+
+    put_raw(v, "RMATJNL1", 8);
+    put_str16(&m, "fake mat 6x5");
+    put_f64(&m, serial);
+    put_str16(&m, "fw-9.8.7");
+    put_f64(&m, 1);
+    put_f64(&m, rows);
+    put_f64(&m, cols);
+    put_f64(&m, 12);
+    put_f64(&m, 12.7);
+    put_f64(&m, 10.16);
+    put_f64(&m, 100.0);
+    for (int i = 0; i < 5; i++)
+        put_str16(&m, "");
+    put_f64(&m, 120.0);
+    put_str16(&m, "floor");
+    put_f64(&m, 71.5);
+    for (int i = 0; i < 3; i++)
+        put_str16(&m, "");
+    put_record(v, 1, 0, &m);
+}
+
+/* Issue 13, finding 3: a META record whose numbers do not fit the
+ * integers they become was undefined behaviour (a double out of an int's
+ * range converted; rows * cols overflowing an int: 65536 x 65536 wrapped
+ * to 0 and passed the size check). Each such journal is now "damaged
+ * session record", and nothing is written. The inputs are built here by
+ * hand: 1e300 rows, NaN cols, a serial of 1e20 (past u32), and 65536 x
+ * 65536. UBSan with float-cast-overflow (RMAT_SANITIZE) is what reported
+ * the first three before the fix; the fourth was accepted. */
+static void test_journal_meta_numbers_out_of_range(void **state)
+{
+    static const double cases[][3] = {
+        {1.0, 1e300, 5.0},       {1.0, 6.0, NAN},  {1e20, 6.0, 5.0},
+        {1.0, 65536.0, 65536.0}, {1.0, -1.0, 5.0}, {1.0, 6.0, 1e-300},
+    };
+    struct paths p;
+
+    (void)state;
+    make_paths(&p, "journal_meta_range");
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        struct bytes v = {.n = 0};
+        struct rmat_recover_result res;
+        struct rmat_errinfo ei = {0};
+
+        put_meta_journal(&v, cases[k][0], cases[k][1], cases[k][2]);
+        write_file(p.journal, v.b, v.n);
+        if (rmat_journal_recover(p.journal, p.h5, &res, &ei) != RMAT_E_FORMAT)
+            fail_msg("case %zu: recovered (%s)", k, ei.msg);
+        assert_non_null(strstr(ei.msg, "damaged session record"));
+        assert_false(exists(p.h5));
+    }
+    /* The same journal with sane numbers (6x5, serial 3000000001)
+     * recovers: the check is not refusing everything. */
+    {
+        struct bytes v = {.n = 0};
+        struct rmat_recover_result res;
+        struct rmat_errinfo ei = {0};
+        put_meta_journal(&v, 3000000001.0, 6.0, 5.0);
+        write_file(p.journal, v.b, v.n);
+        assert_int_equal(rmat_journal_recover(p.journal, p.h5, &res, &ei), RMAT_OK);
+        assert_int_equal(res.frames, 0);
+    }
+    drop_paths(&p);
+}
+
+/* Issue 13, finding 4: one flipped bit in a record in the middle of the
+ * journal ended recovery there (at 10% / 50% / 90% of a journal: 10% /
+ * 50% / 90% of its frames recovered). Recovery now skips the damaged
+ * record, finds the next by its length and CRC, and goes on: every frame
+ * but the damaged one comes back, exact, and the skip is counted and
+ * noted. The bit is flipped in the record's length field, in its payload
+ * and in its CRC. */
+static void test_journal_recover_skips_damaged_record(void **state)
+{
+    struct paths p;
+    struct plan pl = {.nframes = 60, .every = 0, .id = T_ID};
+    uint8_t *full;
+    size_t len;
+    static const int percent[] = {10, 50, 90};
+
+    (void)state;
+    make_paths(&p, "journal_flip");
+    write_journal(p.journal, &pl);
+    full = (uint8_t *)rmat_test_slurp(p.journal, &len);
+    assert_non_null(full);
+    for (size_t k = 0; k < 3; k++) {
+        /* the frame record holding the byte at percent[k] of the file */
+        const long long target = (long long)len * percent[k] / 100;
+        size_t i = 1;
+        while (pl.ends[i] <= target)
+            i++;
+        for (int where = 0; where < 3; where++) {
+            const long long start = pl.ends[i - 1], end = pl.ends[i];
+            const long long at = where == 0 ? start + 1 : where == 1 ? (start + end) / 2 : end - 2;
+            const uint32_t lost = (uint32_t)(i - 1); /* record i is frame i-1 */
+            struct rmat_recover_result res;
+            struct rmat_errinfo ei = {0};
+            struct rmat_reader *r = NULL;
+            uint32_t seq[60];
+            uint8_t *bad = malloc(len);
+
+            assert_non_null(bad);
+            memcpy(bad, full, len);
+            bad[at] ^= 0x10;
+            write_file(p.other, bad, len);
+            free(bad);
+            if (rmat_journal_recover(p.other, p.h5, &res, &ei) != RMAT_OK)
+                fail_msg("%d%%, flip at %lld: %s", percent[k], at, ei.msg);
+            if (res.frames != 59 || res.skipped_records != 1 || res.torn_tail ||
+                res.skipped_bytes != (uint64_t)(end - start))
+                fail_msg("%d%%, flip at %lld: %llu frames, %llu skipped (%llu bytes), torn %d; "
+                         "want 59, 1 (%lld bytes), 0",
+                         percent[k], at, (unsigned long long)res.frames,
+                         (unsigned long long)res.skipped_records,
+                         (unsigned long long)res.skipped_bytes, res.torn_tail, end - start);
+            assert_int_equal(rmat_reader_open(p.h5, &r, &ei), RMAT_OK);
+            assert_int_equal(rmat_reader_info(r)->frames, 59);
+            assert_int_equal(rmat_reader_read(r, 0, 59, NULL, seq, NULL, NULL, &ei), RMAT_OK);
+            for (uint32_t f = 0, g = 0; f < 60; f++) {
+                if (f == lost)
+                    continue;
+                assert_int_equal(seq[g++], t_seq(f));
+            }
+            rmat_reader_close(r);
+            assert_int_equal(unlink(p.h5), 0);
+        }
+    }
+    free(full);
+    drop_paths(&p);
+}
+
 static void test_journal_create_refuses_to_overwrite(void **state)
 {
     struct paths p;
@@ -1009,6 +1148,8 @@ int main(void)
         cmocka_unit_test(test_journal_recover_roundtrip),
         cmocka_unit_test(test_journal_recover_skips_bad_packet),
         cmocka_unit_test(test_journal_recover_torn_tail),
+        cmocka_unit_test(test_journal_recover_skips_damaged_record),
+        cmocka_unit_test(test_journal_meta_numbers_out_of_range),
         cmocka_unit_test(test_journal_create_refuses_to_overwrite),
         cmocka_unit_test(test_journal_recover_refuses_existing_output),
     };

@@ -271,6 +271,8 @@ static void usage(FILE *f)
           "      --dense             ask the mat for dense frames only\n"
           "      --reconnect-wait S  keep a recording open this long for a mat that went\n"
           "                          away (default 60)\n"
+          "      --control-idle S    close a control connection silent this long\n"
+          "                          (default 30; 0: never)\n"
           "  -v, --verbose           more messages (each try to reach a mat that is away)\n"
           "      --version           print the version and the git commit\n\n"
           "The live view (docs/live.md), in a browser:\n"
@@ -340,7 +342,8 @@ int main(int argc, char **argv)
         O_HOLD,
         O_CAD,
         O_ZONE,
-        O_SCALE
+        O_SCALE,
+        O_IDLE
     };
     static const struct option opts[] = {{"device", required_argument, 0, 'd'},
                                          {"dir", required_argument, 0, 'D'},
@@ -348,6 +351,7 @@ int main(int argc, char **argv)
                                          {"rate", required_argument, 0, O_RATE},
                                          {"baud", required_argument, 0, O_BAUD},
                                          {"reconnect-wait", required_argument, 0, O_WAIT},
+                                         {"control-idle", required_argument, 0, O_IDLE},
                                          {"dense", no_argument, 0, O_DENSE},
                                          {"calibration", required_argument, 0, O_CALIB},
                                          {"calibration-dir", required_argument, 0, O_CALIB_DIR},
@@ -417,6 +421,10 @@ int main(int argc, char **argv)
             break;
         case O_WAIT:
             if (number("--reconnect-wait", optarg, 0, 86400, &cfg.reconnect_wait_s))
+                return 2;
+            break;
+        case O_IDLE:
+            if (number("--control-idle", optarg, 0, 86400, &cfg.ctl_idle_s))
                 return 2;
             break;
         case O_DENSE:
