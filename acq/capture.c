@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A recording being written, crash-safe. See capture.h. */
 #include "rollmat/capture.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmatd: the acquisition daemon and its control protocol. See daemon.h. */
 /* struct ucred (SO_PEERCRED: which process a control connection is). */
 #define _GNU_SOURCE

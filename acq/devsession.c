@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The host side of one device link. See devsession.h. */
 #include "rollmat/devsession.h"
 #include "rollmat/device.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The write-ahead journal of a recording. See journal.h. */
 #include "rollmat/journal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A one-shot recording in the foreground. See record.h. */
 #include "rollmat/recorder.h"
 #include "rollmat/dates.h"

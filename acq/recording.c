@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The HDF5 recording writer (recording.h; the layout is recfile.c's;
  * docs/format.md).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Byte links to a mat: TCP and serial (libserialport). See transport.h. */
 #include "rollmat/transport.h"
 

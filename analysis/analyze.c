@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The analysis driver (analyze.h): recording in, CSV, JSON and HDF5 out.
  *
  * Stage 1, the one pass over the frames, in blocks of at most BLOCK_FRAMES

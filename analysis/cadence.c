@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Cadence by FFTW (cadence.h; docs/metrics.md "Cadence"). */
 #include "rollmat/cadence.h"
 

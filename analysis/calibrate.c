@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Reading calibration recordings: the per-sensel means that `rollmat
  * calibrate` fits curves to and `rollmat equilibrate` turns into gains
  * (calibrate.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* An analysis's events, from its recording (events.h): marks, pain
  * ratings, gaps and notes placed on the analysis's time axis. */
 #include "rollmat/events.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Holds (holds.h; docs/metrics.md "Holds").
  *
  * A window of frames [i, j] slides along each contact run (two pointers):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Per-sensel maps (maps.h; docs/metrics.md "Maps"). */
 #include "rollmat/maps.h"
 #include "rollmat/units.h"

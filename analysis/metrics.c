@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Per-frame metrics (docs/metrics.md, "Per frame").
  *
  * Two passes over the frame, the textbook stable way to a covariance:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The rolling axis, s_mm, smoothing over contact and pass detection
  * (passes.h; docs/metrics.md "Per frame" and "Passes").
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Reading recordings (reader.h; the layout is recfile.c's; docs/format.md).
  *
  * The file is always opened with H5F_ACC_SWMR_READ: that is what lets a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Named regions (regions.h; docs/metrics.md "Regions"). */
 #include "rollmat/regions.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The session summary (summary.h; docs/metrics.md "Session summary").
  *
  * Means are plain means over contact frames: frames come at the device's

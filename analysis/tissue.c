@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tissue response and its statistics (tissue.h; docs/metrics.md "Tissue
  * response within a session").
  *

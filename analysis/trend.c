@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Sessions side by side and trends across them (trend.h). */
 #include "rollmat/trend.h"
 #include "rollmat/events.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Output names and units, calibrated or not (units.h). */
 #include "rollmat/units.h"
 

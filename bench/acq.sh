@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Acquisition benchmark (prints figures; not a test). The virtual mat streams
 # over loopback TCP to rollmatd, which records for N seconds; we measure what
 # the daemon costs: its CPU share of one core (utime+stime from /proc over the

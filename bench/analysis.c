@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bench/analysis: how fast the analysis is, against the floor of just
  * reading the frames and against a plain numpy/h5py implementation
  * (bench/analysis_numpy.py). DESIGN.md's targets: a 1-hour 32x32 recording

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The analysis benchmark (bench/analysis.c): builds a Release tree without
 # sanitizers and runs it. Arguments go to the program, e.g.
 #   bench/analysis.sh                    # a 1-hour 32x32 recording at 100 Hz

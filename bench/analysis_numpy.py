@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """rollmat's per-frame metrics and maps in plain numpy/h5py.
 
 The same numbers as `rollmat analyze` (docs/metrics.md, "Per frame"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Live view benchmark (prints figures; not a test). The virtual mat streams
 # over loopback TCP to rollmatd (Release build) while it records.
 #

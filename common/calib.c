@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Calibration: the text format, the curves, the lookup table, fitting and
  * equilibration gains (calib.h; docs/calibration.md).
  *

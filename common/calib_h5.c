@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Calibration in a recording: the /calibration group (calib.h;
  * docs/format.md).
  *

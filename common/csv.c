@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* CSV files read by column name and fields written safely (csv.h). */
 #include "rollmat/csv.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Dates: ISO-8601 text to and from Unix seconds (dates.h). */
 #include "rollmat/dates.h"
 

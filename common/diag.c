@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Error detail and logging helpers of the host library. */
 #include "rollmat/diag.h"
 

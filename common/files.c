@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Paths, folders and output files whose every write error is caught
  * (files.h). */
 #include "rollmat/files.h"

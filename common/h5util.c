@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* HDF5 helpers shared by everything that writes or reads HDF5 (h5util.h). */
 #include "h5util.h"
 

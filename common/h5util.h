@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: HDF5 helpers shared by everything that writes or reads HDF5
  * (the recording layout in recfile.c, the calibration group, the maps).
  * Internal to librollmat, not public API: it speaks in hid_t.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* JSON through jansson (json.h). jansson parses strictly (RFC 8259, UTF-8
  * checked) and writes escapes right; this file adds dotted-path lookups,
  * errors in the library's convention, a depth limit, and numbers as the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Fast decimal formatting (numfmt.h).
  *
  * The number is scaled by a power of ten to the integer of its digits,

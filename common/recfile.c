@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The recording file's layout (recfile.h, recfile_h5.h): the one place that
  * names its groups, datasets and attributes. The writer (acq/recording.c)
  * and the reader (analysis/reader.c) both go through here. */

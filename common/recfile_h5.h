@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: the recording's layout in HDF5 terms (recfile.h), for the writer
  * (acq/recording.c) and the reader (analysis/reader.c). Internal to
  * librollmat: it speaks in hid_t. */

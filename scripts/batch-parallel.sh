@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Batch analysis with GNU parallel: every recording under IN analysed in
 # SHARDS shares (`rollmat batch --shard K/N`), then joined into OUT.
 # On one machine `rollmat batch IN -o OUT -j N` is simpler; this recipe is

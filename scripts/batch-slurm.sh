@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Batch analysis on a Slurm cluster: an array job, one task per share of
 # the recordings (`rollmat batch --shard K/N`), then a merge job that runs
 # when every task has finished (afterany: a share with a failed recording

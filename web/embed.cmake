@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Turns the page's files into C arrays: cmake -DOUT=web_assets.c
 # -DFILES="a|b" -P embed.cmake. Each file is served at /NAME with a
 # Content-Type from its extension; nothing else is ever served.

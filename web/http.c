@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The live view's HTTP server (web.h) over libmicrohttpd.
  *
  * One thread per connection (MHD_USE_THREAD_PER_CONNECTION): a stream's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The hub (live.h): the latest snapshot, shared by one producer and the
  * HTTP clients. Nothing queues: a client that comes back takes whatever is
  * latest, so memory is one snapshot per client at most, whatever the

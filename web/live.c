@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The live source (live.h): rollmatd's frames to the page, decoupled.
  *
  * The acquisition thread calls rmat_live_on_frame() for every frame: a copy

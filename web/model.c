@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The live model (live.h): frames in, the page's numbers out.
  *
  * Every number a frame gives is the analysis's: the counts go through the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Playback of a recording (live.h): the live model fed from a file.
  *
  * At open, one pass over the frames keeps each frame's time and CoP, from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The page's files, built into the program (web/embed.cmake turns each
  * file of web/page/ into a C array at build time). Internal to web/. */
 #ifndef RMAT_WEB_ASSETS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Analysing many recordings in child processes (batch.h).
  *
  * One child per recording, forked from this process: a crash, a leak or an

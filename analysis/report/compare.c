@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Two sessions side by side (compare.h): their summaries with the changes,
  * and their maps on one colour scale with the difference.
  *

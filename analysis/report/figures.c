@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Every figure of one analysed session (plots.h).
  *
  * rmat_session_view_load() reads the analysis folder once and writes the

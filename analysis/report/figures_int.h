@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: internals shared by the plots, reports, trends and batch runs
  * (analysis/plots*.c, report.c, trend.c, batch.c). Not public API: the
  * public headers are include/rollmat/{plots,report,trend,batch}.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Helpers of the figures, reports and batch runs (figures_int.h): running
  * a program, the fitted line's confidence band, and the common parts of
  * gnuplot scripts. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Plots through gnuplot (plot.h): write a script, run gnuplot on it.
  *
  * gnuplot runs as a child process (fork + execvp) in the plot's directory,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The movie of a recording (movie.h).
  *
  * Pressures and force are the analysis's (the calibration's lookup table,

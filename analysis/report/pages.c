@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Text pages of the PDF reports (figures_int.h): a page is a gnuplot
  * script for pdfcairo, A4, whose text is labels at screen positions
  * (gnuplot has no flowing text, so lines are wrapped here and placed top

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* PDF reports (report.h): pages drawn by gnuplot's pdfcairo terminal from
  * scripts written here, joined by pdfunite.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The trend figure and the words that describe a trend (figures_int.h,
  * trend.h): what the trend analysis (analysis/trend.c) computed, drawn. */
 #include "rollmat/trend.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Consistent Overhead Byte Stuffing (Cheshire and Baker, 1999).
  *
  * The encoding is a chain of groups. Each group is a code byte c (1..255)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* CRC-32/ISO-HDLC (zlib's crc32), eight bytes per step.
  *
  * The host checks every byte of the stream, so the tables are worth their

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Incremental stream decoder: COBS undone byte by byte into the caller's
  * buffer, packets ended by 0x00, checked by rmat_wire_check().
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The mat's device core: command handling, scanning, frame and STATUS
  * sending. See rollmat/device.h. Portable: no heap, no stdio. */
 #include "rollmat/device.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rmat_strerror: portable, so the firmware could name its errors too. */
 #include "rollmat/err.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Packets of the mat wire protocol, version 1 (docs/protocol.md).
  *
  * Every byte is placed with the little-endian helpers of bytes.h at a named

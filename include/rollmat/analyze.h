@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: analysis of one recording into files (docs/metrics.md;
  * docs/metrics.md for users).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: analysing many recordings (docs/reports.md, "Batch analysis").
  *
  * Every recording (a file ending in .h5) under a folder, searched

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: little-endian get/put helpers for wire and file bytes.
  *
  * Shared by the firmware and the host. Bytes are assembled with shifts, never

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: cadence, the rate of back-and-forth rolling (docs/metrics.md,
  * "Cadence").
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: calibration, from raw ADC counts to kPa (docs/calibration.md;
  * docs/format.md, /calibration; docs/metrics.md, "Geometry and pressure").
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: making a calibration (rollmat calibrate, rollmat equilibrate):
  * the count-to-kPa curve fitted from recordings of known loads, and the
  * per-sensel gains from a recording under a uniform load. The calibration

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: a recording being written, crash-safe.
  *
  * Pairs the HDF5 recording (recording.h) with its write-ahead journal

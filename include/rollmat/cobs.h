@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: Consistent Overhead Byte Stuffing.
  *
  * COBS removes every 0x00 from a packet so that 0x00 can end packets on the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: two sessions side by side, before and after or left and right
  * (docs/reports.md, "rollmat compare").
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: CRC-32/ISO-HDLC, the CRC of the wire protocol.
  *
  * Reflected polynomial 0xEDB88320, init 0xFFFFFFFF, final xor 0xFFFFFFFF:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: CSV files, as the analysis writes them and its readers (trends,
  * figures, reports, batch) read them back: by column name, so a column
  * added by the analysis changes nothing for its readers. */

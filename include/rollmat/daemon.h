@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: the acquisition daemon (rollmatd) and its control protocol.
  *
  * One daemon per mat. It keeps the mat connected, streams frames

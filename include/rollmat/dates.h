@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: dates as ISO-8601 text and as Unix seconds. */
 #ifndef ROLLMAT_DATES_H
 #define ROLLMAT_DATES_H

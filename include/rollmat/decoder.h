@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: incremental stream decoder for the wire protocol.
  *
  * Takes bytes in chunks of any size (one byte at a time included) and yields

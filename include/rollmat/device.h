@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: the mat's device core, shared by the firmware and the virtual mat.
  *
  * Portable C (firmware/core): no heap, no libc beyond <string.h>/<stdint.h>.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: the host side of one device link (the device session).
  *
  * Sends commands and waits for their ACKs (matched by token), performs the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: error detail and logging for the host library.
  *
  * The library never prints. A function that can fail for reasons a user must

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: the one error convention.
  *
  * Every function of librollmat that can fail returns an int: 0 (RMAT_OK) on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: an analysis's events (marks, pain ratings, gaps, notes) from
  * its recording, on the analysis's time axis, for the figures, reports and
  * trends. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: every figure of one analysed session (docs/reports.md).
  *
  * Works on an analysis folder as `rollmat analyze` writes it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: paths, folders, and output files whose every write error is
  * caught (the stream's error flag and fclose's result). */
 #ifndef ROLLMAT_FILES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: plots through gnuplot, and running the programs reports need
  * (gnuplot, pdfunite).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: holds, where the roller stayed on one spot (docs/metrics.md,
  * "Holds").
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: the write-ahead journal of a recording.
  *
  * HDF5 1.10 cannot promise a readable file after a full disk, an I/O error

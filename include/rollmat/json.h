@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: JSON, read and written through jansson (Debian's libjansson).
  *
  * The figures, reports, trends and batch runs read what `rollmat analyze`

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: the library's layers, and the check that data flows forward.
  *
  * librollmat is built as one static library per layer, each linking only

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: the live view's numbers, and their delivery (docs/live.md).
  *
  * Three pieces, each usable alone:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: per-sensel maps of a session (docs/metrics.md, "Maps";
  * docs/metrics.md).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: per-frame metrics of one pressure frame (docs/metrics.md,
  * "Per frame"; docs/metrics.md for users).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: a movie of a stretch of a recording, for the patient's file
  * (docs/live.md, "Movie").
  *

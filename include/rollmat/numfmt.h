@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: fast decimal formatting of numbers for the CSV outputs.
  *
  * An hour of frames is 360,000 rows of ten numbers; printf("%g") spends

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: position along the rolling direction, smoothing and passes
  * (docs/metrics.md: "Per frame" s_mm, "Passes"; docs/metrics.md).
  *

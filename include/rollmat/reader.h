@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: reading recordings.
  *
  * Opens a recording with SWMR read access, so one still being written, or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: the recording file's layout, shared by the writer (recording.h)
  * and the reader (reader.h) so both agree on every name (docs/format.md).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: a one-shot recording in the foreground (`rollmat record`).
  *
  * Connects to a mat, handshakes, finds the mat's calibration (calib.h,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: the HDF5 recording writer (docs/format.md; the layout itself is
  * recfile.h's).
  *

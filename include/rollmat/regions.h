@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: named regions of the mat (docs/metrics.md, "Regions";
  * docs/metrics.md).
  *

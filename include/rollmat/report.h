@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: PDF reports for a patient's file (docs/reports.md).
  *
  * A report is a few A4 pages, each drawn by gnuplot's pdfcairo terminal

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: SHA-256 (FIPS 180-4), for the /source sha256 of an import: the
  * digest of a file's exact bytes, computed while it is read. None of the
  * project's dependencies (HDF5, FFTW, libserialport, cmocka) offers one. */

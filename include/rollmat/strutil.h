@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: UTF-8 strings cut to fixed-size fields (the recording's
  * attributes and event strings, the wire's text fields) without ever
  * splitting a character. */

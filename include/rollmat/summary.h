@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: the session summary (docs/metrics.md, "Session summary";
  * docs/metrics.md). The numbers of summary.json that come from the
  * per-frame series, the passes and the holds; rmat_analyze() adds the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: tissue response within a session, and the statistics under it
  * (docs/metrics.md, "Tissue response within a session";
  * docs/metrics.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: byte links to a mat.
  *
  * One interface over the links a mat is reached by: a serial port through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: sessions side by side, and trends across them
  * (docs/metrics.md, "Trends across sessions"; docs/reports.md).
  *

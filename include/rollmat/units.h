@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: the names and units of the analysis's outputs, calibrated or not.
  *
  * A calibrated analysis reports pressures in kPa and forces in N. Without

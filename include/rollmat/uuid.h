@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: random identifiers (UUID version 4, RFC 9562), the identity of
  * a recording (docs/format.md, root attribute recording_id).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: the live view's HTTP server (docs/live.md, "The API" and "Security").
  *
  * Serves the page built into the program (web/page/, embedded at build

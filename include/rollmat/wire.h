@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: packets of the mat wire protocol, version 1.
  *
  * Implements the wire protocol, version 1 (docs/protocol.md). A raw

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The live view in a real browser (headless Chromium over its DevTools
 protocol, tests/support/cdp.py) against rollmatd and the virtual mat.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Acquisition against the virtual mat's faults: bit errors on the link
  * (every damaged frame dropped and counted, none stored, the recording goes
  * on) and a mat clock running 200 ppm fast (the fitted drift within 20 ppm).

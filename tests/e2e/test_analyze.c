@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests of the analysis driver (analysis/analyze.c).
  *
  * A small recording is written with the recording writer: a single loaded

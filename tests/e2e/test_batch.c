@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Batch analysis (batch.h, `rollmat batch`):
  *
  *  - 50 small recordings, written with the library's recording writer from

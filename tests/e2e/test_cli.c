@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The programs as a user meets them: wrong arguments, a mat that is not
  * there or does not answer, a recording that must not be overwritten, a
  * recording that does not exist. Each gets a clear message and an exit

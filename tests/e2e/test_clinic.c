@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A clinic's weeks, end to end (issue 10's acceptance): rollmatd keeps the
  * virtual mat and finds the mat's calibration by its serial number; two
  * patients come on six dates over five weeks (sessions entered with

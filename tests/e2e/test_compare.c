@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `rollmat compare` (compare.h), on recordings written here whose maps and
  * summaries follow by hand.
  *

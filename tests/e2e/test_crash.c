@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Crash safety, as a user would meet it: a recording read live while it
  * is written, and the recorder killed with SIGKILL at random moments. Every
  * file must open (with SWMR read, as rollmat opens files), hold every frame

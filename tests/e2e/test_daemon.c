@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmatd as a clinic uses it: recordings started, marked and stopped
  * through `rollmat`, a second recording refused, malformed commands
  * answered with an error and never a crash, a mat that drops off for 3 s

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* End to end: virtual mat -> wire -> `rollmat record` -> HDF5 ->
  * `rollmat analyze` -> CSV and gnuplot PNG, checked against the virtual
  * mat's own ground truth (truth_frames.csv, truth.json), which comes from

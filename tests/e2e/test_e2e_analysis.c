@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* End to end, the analysis against ground truth:
  *
  *  - the virtual mat plays each shipped scene (firmware/boards/sim/scenes)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The live view end to end (docs/live.md), against the virtual mat:
  *
  *  - live numbers are the analysis's: a recording's frames fed to the live

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests of gnuplot driving (analysis/plot.c), with the real gnuplot.
  *
  * What is checked is what a user would see: the PNG exists with the size

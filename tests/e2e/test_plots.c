@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Every figure of a session (plots.h), from a virtual-mat recording:
  *
  *  - the virtual mat plays the shipped quadriceps scene (20 cycles a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The real firmware image on an emulated board: rollmat-stm32f405.elf, the
  * device core cross-compiled with the STM32F405 board's startup, clocks,
  * TIM2 microsecond clock, GPIO, ADC and USART1, runs under qemu-system-arm -M

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* PDF reports (report.h, `rollmat report`), from virtual-mat recordings:
  *
  *  - a session report of the shipped calf scene (four trigger-point holds,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The shipped scenes of the virtual mat (firmware/boards/sim/scenes): each
  * runs whole through the physics and the sensor model and keeps to what
  * its file says; one goes end to end through the wire and `rollmat

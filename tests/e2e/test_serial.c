@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Serial ports, for real: libserialport on a pseudo-terminal, through the
  * LD_PRELOAD shim of tests/support/shim/pty_shim.c, which answers only the
  * sysfs lookup and the modem-line ioctls a pty lacks; termios, reads,

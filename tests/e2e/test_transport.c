@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Byte links: TCP round trips, timeouts, a peer that hangs up, and the
  * errors a user meets first (a typo in the URL, nothing listening, a serial
  * port that is not there). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Trends across sessions (trend.h, `rollmat trend`; docs/metrics.md, "Trends
  * across sessions"):
  *

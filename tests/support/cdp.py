@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A small driver for headless Chromium over its DevTools protocol.
 
 Chromium is started with --remote-debugging-pipe: it reads commands on its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Test support: a mat in the same process, on virtual time. See fake_mat.h. */
 #include "fake_mat.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Test support: a mat in the same process, on virtual time.
  *
  * A fake_mat owns a struct rmat_dev (firmware/core/device.c: the very core

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Test support: temporary paths and child processes. */
 #include "rmat_test.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Test support: temporary paths and child processes for the cmocka tests. */
 #ifndef RMAT_TEST_H
 #define RMAT_TEST_H

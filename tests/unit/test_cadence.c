@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests of the cadence (analysis/cadence.c; docs/metrics.md "Cadence"): series
  * of known frequency, resampling over lost frames, the longest run, and
  * the two-cycle minimum. */

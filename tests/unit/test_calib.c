@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests of calibration (analysis/calib.c, calib_h5.c; include/rollmat/
  * calib.h): the text format and its errors, each curve's value at counts
  * worked out by hand, the lookup table, fitting known loads, equilibration

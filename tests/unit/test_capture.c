@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests of capture (acq/capture.c): the HDF5 recording and its write-ahead
  * journal, written together.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests of COBS (firmware/core/cobs.c).
  *
  * The vectors are worked out by hand from the definition: a group is a code

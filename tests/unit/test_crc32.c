@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests of the CRC-32/ISO-HDLC of the wire protocol (firmware/core/crc32.c).
  *
  * Known answers come from outside the code under test: the catalogue check

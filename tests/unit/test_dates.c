@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests of dates (common/dates.c) as a session's started_utc needs them:
  * a whole ISO-8601 date-time, normalised to UTC with seconds, and
  * everything else refused with a reason. */

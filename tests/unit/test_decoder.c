@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests of the stream decoder (firmware/core/decoder.c).
  *
  * Streams are built from packets made with the wire builders (whose bytes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The device core driven through a fake port: commands and their ACKs,
  * scanning order and settle, streaming timing, STATUS, test pattern. The
  * host side of the codec decodes what the device wrote, so a test fails if

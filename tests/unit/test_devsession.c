@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests of the device session (acq/devsession.c): handshake, command
  * retries, the pump, loss accounting and the clock fit.
  *

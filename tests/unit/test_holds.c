@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests of hold detection (analysis/holds.c; docs/metrics.md "Holds"): a
  * staircase of known holds, noise inside the radius, an approach at known
  * speed, and the hold statistics. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests of the journal (acq/journal.c): the bytes it writes, and the
  * recording rmat_journal_recover() rebuilds from it, whole or torn.
  *

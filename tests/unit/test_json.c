@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The JSON reader and writer (json.h) the plots, reports and trends use to
  * read summary.json: known documents, escapes, paths, malformed input, and
  * a writer's output read back. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests of the live view's model and hub (web/model.c, web/hub.c;
  * docs/live.md): a known frame gives the metrics' numbers and a map of the
  * colour scale, counts are said as counts, the hold timer starts by the

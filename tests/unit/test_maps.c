@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests of the per-sensel maps (analysis/maps.c; docs/metrics.md "Maps"):
  * dwell, pressure-time integral and peak over a few frames worked out by
  * hand, live-row skipping, and maps.h5. */

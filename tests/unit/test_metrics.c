@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests of the per-frame metrics (analysis/metrics.c, docs/metrics.md "Per frame").
  *
  * Every expected number is derived by hand in the comment beside it, from

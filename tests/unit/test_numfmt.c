@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests of the fast number formatting (analysis/numfmt.c).
  *
  * The truth is glibc's printf: the formatters promise its digits (numfmt.h),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests of the rolling axis, s_mm, smoothing and pass detection
  * (analysis/passes.c; docs/metrics.md "Per frame" s_mm and "Passes"). Every
  * expected number is worked out by hand in the comment beside it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests of the recording reader (analysis/reader.c).
  *
  * The files are built here with the raw HDF5 API from docs/format.md, good ones

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests of the recording writer (acq/recording.c).
  *
  * What the writer produced is read back with the raw HDF5 API, not with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests of named regions (analysis/regions.c; docs/metrics.md "Regions"). */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Sessions counted once and trends over real time (trend.h), on session
  * sets built in memory: which row of a session analysed twice is kept, the
  * rule that a trend needs three sessions over seven days, and the refusal

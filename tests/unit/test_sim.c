@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The virtual mat's physics, sensor model, scene parser and truth files
  * (firmware/boards/sim). Expected values are worked out by hand from the
  * Hertz formulas and the scene text, or integrated here by brute force,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests of the session summary (analysis/summary.c; docs/metrics.md "Session
  * summary"), on a short session worked out by hand. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests of the tissue response and its statistics (analysis/tissue.c;
  * docs/metrics.md "Tissue response within a session"): Student t quantiles
  * against printed tables, the incomplete beta against closed forms, and a

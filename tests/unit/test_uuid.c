@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests of the recording id generator (common/uuid.c): the text form
  * (8-4-4-4-12 lowercase hex), the version and variant bits of a v4 UUID
  * from known bytes, the validity check, and that ids drawn from the

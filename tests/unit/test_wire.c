@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests of the packets of the wire protocol (firmware/core/wire.c).
  *
  * The byte-exact vectors are laid out field by field from

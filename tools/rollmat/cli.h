@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat command: helpers shared by the subcommands (program code, not
  * library: it prints). Each subcommand lives in tools/rollmat/cli_<name>.c.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat analyze: the metrics of one recording. */
 #include <errno.h>
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat batch: analyse every recording under a folder, in parallel
  * processes, with a progress bar on a terminal; and merge shards. */
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat calibrate: fit a count-to-kPa curve to recordings of known loads
  * on a known area (docs/calibration.md). */
 #include <getopt.h>

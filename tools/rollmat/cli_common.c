@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat command: helpers shared by the subcommands (cli.h). */
 #include "cli.h"
 

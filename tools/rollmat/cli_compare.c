@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat compare: two sessions side by side, before and after or left and
  * right, as a PDF with its data files. */
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat record start|stop, rollmat mark, rollmat status: the daemon's
  * client side. Each builds one control line (daemon.h) and prints the
  * reply. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat equilibrate: per-sensel gains from a recording under a uniform
  * load (docs/calibration.md). */
 #include <getopt.h>

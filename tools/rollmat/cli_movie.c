@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat movie: a GIF or MP4 of a stretch of a recording (docs/live.md). */
 #include <getopt.h>
 #include <math.h>

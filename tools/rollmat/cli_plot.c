@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat plot: every figure of a session, from a recording or an
  * analysis folder. Also the helper `plot` and `report` share: turn the
  * argument into an analysis folder, analysing the recording if need be. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat record: a one-shot recording in the foreground. */
 #include <getopt.h>
 #include <stdio.h>

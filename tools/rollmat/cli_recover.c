@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat recover: rebuild a recording from its write-ahead journal. */
 #include <getopt.h>
 #include <stdio.h>

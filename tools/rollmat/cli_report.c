@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat report: a PDF for the patient's file, of one session or of a
  * subject's progress across sessions. */
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat trend: trends across sessions (docs/metrics.md). */
 #include <getopt.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat view: plays a recording in the browser (docs/live.md). */
 #include <getopt.h>
 #include <math.h>

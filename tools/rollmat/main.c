@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat: the command. A thin main over librollmat: each subcommand
  * (tools/rollmat/cli_<name>.c) parses its arguments, installs a logger that
  * prints to stderr, and calls the library. */

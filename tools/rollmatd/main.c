@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmatd: the acquisition daemon. A thin main over rmat_daemon_run(),
  * and the observer that gives `status` the force on the mat in newtons:
  * the daemon (acq) may not compute metrics, the program may, with the

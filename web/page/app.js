@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat live view and playback: plain JavaScript, no framework, no
  * network beyond its own server (/api/...). Snapshots arrive as
  * Server-Sent Events (/api/stream), each the whole state, so a missed one

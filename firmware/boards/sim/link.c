@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The virtual mat's links: TCP and pty. See link.h. */
 #define _GNU_SOURCE /* posix_openpt, ptsname_r */
 #include "link.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The virtual mat's links to a host: a TCP port, or a pseudo-terminal
  * behind a stable symlink, the way a USB serial mat appears as
  * /dev/ttyACM0. Both can hang up and come back (fault injection).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat-sim: the virtual mat. The device core of firmware/core, with the
  * physics of a scene (vmat.h) behind its port, served over TCP or a
  * pseudo-terminal, with ground truth written beside it and faults injected

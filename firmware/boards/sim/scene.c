@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Scenes of the virtual mat: the parser, the motion and its ground truth.
  * See scene.h; docs/simulator.md is the user's reference of the format. */
 #include "scene.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Scenes of the virtual mat: what the roller does, in a small text format
  * (docs/simulator.md has the full reference).
  *

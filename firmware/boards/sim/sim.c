@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The virtual mat's physics: contact mechanics and the FSR sensor model.
  * See sim.h. */
 #include "sim.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The virtual mat's physics: contact mechanics and the FSR sensor model.
  *
  * Geometry follows docs/metrics.md: sensel (i, j) covers x in [j d, (j+1) d],

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The virtual mat's ground truth files. See truth.h. */
 #include "truth.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The virtual mat's ground truth files (docs/simulator.md, "Truth"):
  *
  *  - truth_frames.csv: one row per frame scanned, in scan order;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The virtual mat: scene -> contact -> sensels -> counts. See vmat.h. */
 #include "vmat.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The virtual mat: a scene's motion through the contact physics and the
  * sensor model, frame by frame, with each frame's ground truth.
  *

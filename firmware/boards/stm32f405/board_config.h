@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat STM32F405 board: the one place for its compile-time configuration.
  *
  * What the mat is (grid, pitch, ADC), what INFO reports, how fast it may

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat STM32F405 board: clock bring-up.
  *
  * Runs the core at 168 MHz from the 8 MHz crystal through the PLL (AHB

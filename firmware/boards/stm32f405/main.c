@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat STM32F405 board: the firmware's main loop.
  *
  * Clocks, board, device core, INFO at power-up, then forever: received

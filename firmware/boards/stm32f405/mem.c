@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat STM32F405 board: memcpy, memset, memmove, memcmp, memchr. See
  * libc/string.h.
  *

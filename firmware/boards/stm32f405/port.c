@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat STM32F405 board: the device core's port. See port.h.
  *
  * The grid is a passive FSR matrix: every row crosses every column through

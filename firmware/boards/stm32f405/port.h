@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat STM32F405 board: the device core's port on this board.
  *
  * struct rmat_dev_port over the board's hardware: the device clock

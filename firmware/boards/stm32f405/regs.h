@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat STM32F405 board: the registers this firmware touches.
  *
  * Written from the reference manual (RM0090) and the Cortex-M4

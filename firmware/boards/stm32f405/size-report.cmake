@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # rollmat: the firmware's size report, run after each link (cmake -P).
 #   -DSIZE=arm-none-eabi-size -DELF=rollmat-stm32f405.elf
 # Prints the size tool's table and one line a reader can grep:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat STM32F405 board: vector table and reset. See startup.h.
  *
  * Plain C, no assembler: the Cortex-M loads the stack pointer from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat STM32F405 board: the entry points the vector table names.
  *
  * startup.c owns the table; the handlers that do work live with their

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # rollmat: CMake toolchain file for bare-metal Cortex-M with Debian's
 # gcc-arm-none-eabi (apt-get install gcc-arm-none-eabi).
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Test support: an LD_PRELOAD shim that lets libserialport 0.1.1 open a
  * pseudo-terminal, so tests run the real serial path against a virtual mat.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rollmat STM32F405 board: the <string.h> of this freestanding build.
  *
  * The firmware links no C library (-nostdlib): the device core needs only
