@@ -1065,13 +1065,30 @@ static int ctl_listen(struct daemon *d, struct rmat_errinfo *ei)
                                 "give this one --socket)",
                                 path);
     }
-    unlink(path); /* a stale socket of a daemon that died */
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || chmod(path, 0660) != 0 ||
-        listen(fd, SOMAXCONN) != 0) {
-        int e = errno;
-        close(fd);
-        return rmat_errinfo_set(ei, rmat_err_from_errno(e), e, "cannot listen on %s: %s", path,
-                                strerror(e));
+    /* The socket is bound under a temporary name and renamed into place
+     * once it listens: a client that sees the path (a test, a script
+     * waiting for the daemon, systemd) can connect at once, instead of
+     * finding a bound socket not yet listening (ECONNREFUSED). A path too
+     * long for the temporary name is bound in place. */
+    {
+        struct sockaddr_un t = {.sun_family = AF_UNIX};
+        const int n = snprintf(t.sun_path, sizeof t.sun_path, "%s.%ld.new", path, (long)getpid());
+        const int staged = n > 0 && (size_t)n < sizeof t.sun_path;
+        const struct sockaddr_un *at = staged ? &t : &a;
+        if (staged)
+            unlink(t.sun_path);
+        else
+            unlink(path); /* a stale socket of a daemon that died */
+        if (bind(fd, (const struct sockaddr *)at, sizeof *at) != 0 ||
+            chmod(at->sun_path, 0660) != 0 || listen(fd, SOMAXCONN) != 0 ||
+            (staged && rename(t.sun_path, path) != 0)) {
+            int e = errno;
+            close(fd);
+            if (staged)
+                unlink(t.sun_path);
+            return rmat_errinfo_set(ei, rmat_err_from_errno(e), e, "cannot listen on %s: %s", path,
+                                    strerror(e));
+        }
     }
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     d->lfd = fd;
