@@ -36,7 +36,7 @@
 #include "web_assets.h"
 
 #define HEADER_MEMORY    (16 * 1024)
-#define STREAM_KEEPALIVE 2  /* s: a comment on a quiet stream finds dead peers */
+#define STREAM_KEEPALIVE 2 /* s: a comment on a quiet stream finds dead peers */
 #define THREAD_STACK     (256 * 1024)
 #define SEND_BUFFER      (64 * 1024) /* per connection: what a stalled client can hold */
 #define TOKEN_MIN        16
@@ -369,8 +369,7 @@ static enum MHD_Result serve_stream(struct rmat_web *w, struct MHD_Connection *c
     if (!s)
         return MHD_NO;
     s->w = w;
-    r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, s,
-                                          stream_free);
+    r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, s, stream_free);
     if (!r) {
         free(s);
         return MHD_NO;
@@ -389,8 +388,9 @@ static enum MHD_Result serve_stream(struct rmat_web *w, struct MHD_Connection *c
 static enum MHD_Result serve_post(struct rmat_web *w, struct MHD_Connection *c, const char *name,
                                   struct req *q)
 {
-    static const char *const known[] = {"subject", "region", "side", "roller", "session",
-                                        "operator", "notes", "text", "n", "t", "x"};
+    static const char *const known[] = {"subject", "region",   "side",  "roller",
+                                        "session", "operator", "notes", "text",
+                                        "n",       "t",        "x"};
     const char *keys[sizeof known / sizeof *known], *values[sizeof known / sizeof *known];
     char nums[sizeof known / sizeof *known][32];
     char out[1200], body[1400];
@@ -439,7 +439,9 @@ static enum MHD_Result serve_post(struct rmat_web *w, struct MHD_Connection *c, 
     len = snprintf(body, sizeof body, "%s", t.s ? t.s : "{}");
     rmat_live_text_fini(&t);
     return reply(w, c,
-                 ok ? MHD_HTTP_OK : rc == RMAT_E_ARG ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_CONFLICT,
+                 ok                 ? MHD_HTTP_OK
+                 : rc == RMAT_E_ARG ? MHD_HTTP_BAD_REQUEST
+                                    : MHD_HTTP_CONFLICT,
                  "application/json", body, (size_t)(len < (int)sizeof body ? len : 0), 1);
 }
 
@@ -527,8 +529,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return serve_post(w, c, url + 5, q);
     }
 
-    const struct rmat_web_asset *a = rmat_web_asset_find(strcmp(url, "/") == 0 ? "/index.html"
-                                                                                : url);
+    const struct rmat_web_asset *a =
+        rmat_web_asset_find(strcmp(url, "/") == 0 ? "/index.html" : url);
     if (a)
         return reply(w, c, MHD_HTTP_OK, a->type, a->data, a->len, 0);
     if (strcmp(url, "/api/stream") == 0)
@@ -537,8 +539,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         struct rmat_live_snap *s = rmat_live_hub_get(w->hub);
         enum MHD_Result ret;
         if (!s)
-            return reply(w, c, MHD_HTTP_OK, "application/json", "{\"configured\":false}", 20,
-                         0);
+            return reply(w, c, MHD_HTTP_OK, "application/json", "{\"configured\":false}", 20, 0);
         ret = reply(w, c, MHD_HTTP_OK, "application/json", s->text, s->len, 1);
         rmat_live_hub_put(w->hub, s);
         return ret;
@@ -673,19 +674,19 @@ int rmat_web_start(const struct rmat_web_config *cfg, struct rmat_live_hub *hub,
     }
     sl = sizeof ss;
     getsockname(w->fd, (struct sockaddr *)&ss, &sl);
-    w->port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                       : ((struct sockaddr_in *)&ss)->sin_port);
+    w->port =
+        ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
     rmat_live_hub_listen(hub, wake, w);
     w->d = MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
             (v6 ? MHD_USE_IPv6 : 0),
         0, NULL, NULL, handle, w, MHD_OPTION_LISTEN_SOCKET, w->fd, MHD_OPTION_CONNECTION_LIMIT,
         cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MEMORY, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        w->loopback ? 0u : 16u, MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK,
-        MHD_OPTION_NOTIFY_COMPLETED, completed, w, MHD_OPTION_UNESCAPE_CALLBACK, unescape, w,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, w, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, w,
-        MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MEMORY,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, w->loopback ? 0u : 16u, MHD_OPTION_THREAD_STACK_SIZE,
+        (size_t)THREAD_STACK, MHD_OPTION_NOTIFY_COMPLETED, completed, w,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, w, MHD_OPTION_NOTIFY_CONNECTION, on_connection, w,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, w, MHD_OPTION_END);
     if (!w->d) {
         rmat_web_stop(w);
         return rmat_errinfo_set(ei, RMAT_E_IO, 0, "the web server (libmicrohttpd) did not start");

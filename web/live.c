@@ -185,23 +185,23 @@ static void poll_status(struct rmat_live *l)
     }
 }
 
-static int link_json(struct rmat_live *l, struct rmat_live_text *t, const struct rmat_live_stats *st)
+static int link_json(struct rmat_live *l, struct rmat_live_text *t,
+                     const struct rmat_live_stats *st)
 {
-    static const char *const keys[] = {"connected", "model",   "serial",   "rate_hz",
-                                       "recording", "file",    "duration_s", "frames",
-                                       "lost",      "away",    "link_drops", "force_n",
-                                       "last_error", "region", "subject",  "calibration"};
+    static const char *const keys[] = {"connected",  "model",  "serial",     "rate_hz",
+                                       "recording",  "file",   "duration_s", "frames",
+                                       "lost",       "away",   "link_drops", "force_n",
+                                       "last_error", "region", "subject",    "calibration"};
     char v[512];
     int rc = rmat_live_text_printf(t, ",\"link\":{\"daemon\":%s", l->ctl_ok ? "true" : "false");
     if (l->ctl_ok)
         for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
             if (status_get(l->status, keys[k], v, sizeof v) == 0)
                 rc |= json_str(t, keys[k], v);
-    rc |= rmat_live_text_printf(t,
-                                ",\"reconnects\":%llu,\"live_frames\":%llu,\"live_dropped\":%llu}",
-                                (unsigned long long)l->reconnects,
-                                (unsigned long long)st->frames_done,
-                                (unsigned long long)st->frames_dropped);
+    rc |= rmat_live_text_printf(
+        t, ",\"reconnects\":%llu,\"live_frames\":%llu,\"live_dropped\":%llu}",
+        (unsigned long long)l->reconnects, (unsigned long long)st->frames_done,
+        (unsigned long long)st->frames_dropped);
     return rc;
 }
 
@@ -492,8 +492,8 @@ int rmat_live_action(struct rmat_live *l, const char *name, const char *const *k
     }
     line[0] = 0;
     if (strcmp(name, "start") == 0) {
-        static const char *const fields[] = {"subject", "region", "side", "roller", "session",
-                                             "operator", "notes"};
+        static const char *const fields[] = {"subject", "region",   "side", "roller",
+                                             "session", "operator", "notes"};
         rmat_ctl_append_word(line, sizeof line, "start");
         const char *subject = arg(keys, values, n, "subject");
         if (!subject || !*subject) {
@@ -523,8 +523,7 @@ int rmat_live_action(struct rmat_live *l, const char *name, const char *const *k
         const char *v = arg(keys, values, n, "n");
         /* Whole numbers 0-10 only, as digits. */
         if (!v || !*v || strlen(v) > 2 || strspn(v, "0123456789") != strlen(v) || atoi(v) > 10) {
-            snprintf(reply, cap, "pain must be a whole number from 0 to 10, got '%s'",
-                     v ? v : "");
+            snprintf(reply, cap, "pain must be a whole number from 0 to 10, got '%s'", v ? v : "");
             return RMAT_E_ARG;
         }
         rmat_ctl_append_word(line, sizeof line, "pain");

@@ -81,8 +81,8 @@ struct rmat_live_model {
     size_t sm_head, sm_n;
     double sm_sum;
     int in_contact;
-    int dir;              /* +1, -1; 0: not yet */
-    double ext, from;     /* the latest extreme, the last turning point's s */
+    int dir;          /* +1, -1; 0: not yet */
+    double ext, from; /* the latest extreme, the last turning point's s */
     int have_from;
     size_t passes;
     double turns[TURNS_N]; /* times of the last turning points */
@@ -634,8 +634,8 @@ int rmat_live_model_json(struct rmat_live_model *m, struct rmat_live_text *out)
     rc |= rmat_live_text_printf(out, "],\"holding\":%s", v.holding ? "true" : "false");
     rc |= num(out, "hold_s", v.hold_s);
     rc |= num(out, "hold_start_s", v.hold_start_s);
-    rc |= num(out, "hold_start_device_s",
-              v.holding ? (double)m->t0_us / 1e6 + v.hold_start_s : NAN);
+    rc |=
+        num(out, "hold_start_device_s", v.holding ? (double)m->t0_us / 1e6 + v.hold_start_s : NAN);
     rc |= rmat_live_text_printf(out, ",\"holds\":%zu,\"passes\":%zu", v.holds, v.passes);
     rc |= num(out, "last_hold_s", v.last_hold_s);
     rc |= num(out, "cadence_cpm", v.cadence_cpm);

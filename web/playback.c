@@ -212,7 +212,7 @@ static void publish(struct rmat_playback *p, double pos, int playing, double spe
                                 pos, duration(p), playing ? "true" : "false", speed, p->frames,
                                 p->fed ? p->fed - 1 : 0);
     for (const char *c = name; *c; c++)
-        rc |= (*c == '"' || *c == '\\') ? rmat_live_text_printf(doc, "\\%c", *c)
+        rc |= (*c == '"' || *c == '\\')  ? rmat_live_text_printf(doc, "\\%c", *c)
               : (unsigned char)*c < 0x20 ? 0
                                          : rmat_live_text_printf(doc, "%c", *c);
     rc |= rmat_live_text_printf(doc, "\"}}");
@@ -327,7 +327,8 @@ int rmat_playback_open(const char *path, const struct rmat_analysis_params *para
         p->dev.pitch_x_mm = 10;
     if (!(p->dev.pitch_y_mm > 0))
         p->dev.pitch_y_mm = 10;
-    p->n = (size_t)(p->dev.rows > 0 ? p->dev.rows : 1) * (size_t)(p->dev.cols > 0 ? p->dev.cols : 1);
+    p->n =
+        (size_t)(p->dev.rows > 0 ? p->dev.rows : 1) * (size_t)(p->dev.cols > 0 ? p->dev.cols : 1);
     p->block = malloc(BLOCK * p->n * sizeof *p->block);
     p->bseq = malloc(BLOCK * sizeof *p->bseq);
     p->bt = malloc(BLOCK * sizeof *p->bt);
