@@ -333,6 +333,90 @@ static void test_calib_save_load_round_trip(void **state)
     rmat_calib_free(c);
 }
 
+/* The sensor's correction keys: parsed, defaulted, range-checked with the
+ * line named, refused without their partner, saved and read back, and
+ * carried through a recording's /calibration. */
+static void test_calib_correction_keys(void **state)
+{
+    (void)state;
+    char dir[512], path[700];
+    struct rmat_calib *c, *d, *back = NULL;
+    struct rmat_errinfo ei;
+    struct rmat_device_desc dev;
+    struct rmat_rec *rec = NULL;
+    struct rmat_reader *r = NULL;
+    uint16_t raw[6] = {0};
+    static const char base[] = "rollmat-calibration 1\ncurve divider\na_kpa 50\nb 0.77\n";
+    char text[512];
+
+    /* Without the keys: no correction. */
+    c = parse_ok(base);
+    assert_false(rmat_calib_has_crosstalk(c));
+    assert_false(rmat_calib_has_creep(c));
+    rmat_calib_free(c);
+
+    /* With them; the creep's optional keys take their defaults. */
+    snprintf(text, sizeof text,
+             "%scrosstalk_row_pct 0.1\ncrosstalk_col_pct 0\ncreep_pct 4\ncreep_tau_s 20\n", base);
+    c = parse_ok(text);
+    assert_true(rmat_calib_has_crosstalk(c) && rmat_calib_has_creep(c));
+    assert_true(c->crosstalk_row_pct == 0.1 && c->crosstalk_col_pct == 0);
+    assert_true(c->creep_pct == 4 && c->creep_tau_s == 20);
+    assert_true(c->creep_recover_tau_s == 20);                   /* = creep_tau_s */
+    assert_true(c->creep_load_kpa == RMAT_CALIB_CREEP_LOAD_KPA); /* 2 kPa */
+
+    /* Saved and loaded back exactly. */
+    assert_int_equal(rmat_test_tmpdir("calib_corr", dir, sizeof dir), 0);
+    snprintf(path, sizeof path, "%s/corr.cal", dir);
+    c->creep_recover_tau_s = 9.5;
+    assert_int_equal(rmat_calib_save(c, path, &ei), RMAT_OK);
+    assert_int_equal(rmat_calib_load(path, &d, &ei), RMAT_OK);
+    assert_true(d->crosstalk_row_pct == 0.1 && d->crosstalk_col_pct == 0);
+    assert_true(d->creep_pct == 4 && d->creep_tau_s == 20 && d->creep_recover_tau_s == 9.5 &&
+                d->creep_load_kpa == 2);
+    rmat_calib_free(d);
+
+    /* In a recording's /calibration and back. */
+    memset(&dev, 0, sizeof dev);
+    dev.rows = 2;
+    dev.cols = 3;
+    dev.adc_bits = 12;
+    dev.pitch_x_mm = dev.pitch_y_mm = 10;
+    dev.rate_hz = 100;
+    snprintf(path, sizeof path, "%s/corr.h5", dir);
+    assert_int_equal(rmat_rec_create_ex(path, &dev, NULL, c, &rec, &ei), RMAT_OK);
+    assert_int_equal(rmat_rec_append(rec, 0, 0, 0, raw, &ei), RMAT_OK);
+    assert_int_equal(rmat_rec_close(rec, &ei), RMAT_OK);
+    assert_int_equal(rmat_reader_open(path, &r, &ei), RMAT_OK);
+    assert_int_equal(rmat_reader_calib(r, &back, &ei), RMAT_OK);
+    assert_non_null(back);
+    assert_true(back->crosstalk_row_pct == 0.1 && back->crosstalk_col_pct == 0);
+    assert_true(back->creep_pct == 4 && back->creep_tau_s == 20 &&
+                back->creep_recover_tau_s == 9.5 && back->creep_load_kpa == 2);
+    rmat_calib_free(back);
+    rmat_reader_close(r);
+    rmat_calib_free(c);
+
+    /* Out of range: the line, the key and the range. */
+    snprintf(text, sizeof text, "%scrosstalk_row_pct 12\ncrosstalk_col_pct 0.1\n", base);
+    parse_bad(text, RMAT_E_FORMAT, "line 5", "crosstalk_row_pct 12 is out of range");
+    snprintf(text, sizeof text, "%scrosstalk_row_pct 0.1\ncrosstalk_col_pct -1\n", base);
+    parse_bad(text, RMAT_E_FORMAT, "line 6", "0 to 10 %");
+    snprintf(text, sizeof text, "%screep_pct 60\ncreep_tau_s 20\n", base);
+    parse_bad(text, RMAT_E_FORMAT, "line 5", "creep_pct 60");
+    snprintf(text, sizeof text, "%screep_pct 4\ncreep_tau_s 0\n", base);
+    parse_bad(text, RMAT_E_FORMAT, "line 6", "more than 0");
+    snprintf(text, sizeof text, "%screep_pct 4\ncreep_tau_s nan\n", base);
+    parse_bad(text, RMAT_E_FORMAT, "line 6", "finite number");
+    /* Half a pair. */
+    snprintf(text, sizeof text, "%scrosstalk_row_pct 0.1\n", base);
+    parse_bad(text, RMAT_E_FORMAT, "come together", "crosstalk_col_pct");
+    snprintf(text, sizeof text, "%screep_pct 4\n", base);
+    parse_bad(text, RMAT_E_FORMAT, "come together", "creep_tau_s");
+    snprintf(text, sizeof text, "%screep_load_kpa 3\n", base);
+    parse_bad(text, RMAT_E_FORMAT, "need creep_pct", NULL);
+}
+
 static void test_calib_fit_recovers_curves(void **state)
 {
     (void)state;
@@ -628,6 +712,7 @@ int main(void)
         cmocka_unit_test(test_calib_gains_file_cycle_and_depth),
         cmocka_unit_test(test_calib_c_max_counts_refused_at_parse),
         cmocka_unit_test(test_calib_save_load_round_trip),
+        cmocka_unit_test(test_calib_correction_keys),
         cmocka_unit_test(test_calib_fit_recovers_curves),
         cmocka_unit_test(test_calib_gains_from_means),
         cmocka_unit_test(test_calib_in_recording),
