@@ -110,6 +110,7 @@ void rmat_analysis_params_init(struct rmat_analysis_params *p)
     p->calibration_path = NULL;
     p->regions_path = NULL;
     p->crosstalk_row_pct = p->crosstalk_col_pct = NAN;
+    p->crosstalk_auto = 0;
     p->creep = 1;
 }
 
@@ -937,6 +938,8 @@ struct corrections {
     struct rmat_sensorfix_config cfg;
     const char *crosstalk_source;
     const char *creep_source;
+    int estimated; /* est holds --crosstalk auto's estimate */
+    struct rmat_crosstalk_estimate est;
 };
 
 /* summary.json's "corrections": what was applied, with its parameters. */
@@ -949,6 +952,15 @@ static void json_corrections(struct rmat_json_writer *w, const struct correction
         rmat_jw_num(w, "row_pct", fx->cfg.crosstalk_row_pct);
         rmat_jw_num(w, "col_pct", fx->cfg.crosstalk_col_pct);
         rmat_jw_str(w, "source", fx->crosstalk_source);
+    }
+    if (fx->estimated) {
+        rmat_jw_open(w, "estimate", 0, 0);
+        rmat_jw_num(w, "row_pct", fx->est.row_pct);
+        rmat_jw_num(w, "col_pct", fx->est.col_pct);
+        rmat_jw_num(w, "offset_counts", fx->est.offset_counts);
+        rmat_jw_num(w, "frames", (double)fx->est.frames);
+        rmat_jw_num(w, "sensels", (double)fx->est.samples);
+        rmat_jw_close(w);
     }
     rmat_jw_close(w);
     rmat_jw_open(w, "creep", 0, 0);
@@ -1449,6 +1461,53 @@ out:
     return rc;
 }
 
+/* --crosstalk auto: the crosstalk estimated from the recording, in a pass
+ * of its own over at most AUTO_FRAMES frames spread evenly over it (every
+ * frame of a recording of up to 40 s at 100 Hz; a sample of longer ones,
+ * which has plenty of sensels: 200,000 from 600 frames of a roller on a
+ * 32 x 32 mat). A frame counts when its largest count can reach the
+ * contact threshold. */
+#define AUTO_FRAMES 4000
+static int estimate_crosstalk(struct pass *ps, struct corrections *fx, struct rmat_errinfo *ei)
+{
+    const uint64_t total = rmat_reader_info(ps->r)->frames;
+    const size_t n = (size_t)ps->g->rows * (size_t)ps->g->cols;
+    const uint64_t stride = total > AUTO_FRAMES ? (total + AUTO_FRAMES - 1) / AUTO_FRAMES : 1;
+    struct rmat_crosstalk_est *e = rmat_crosstalk_est_new(ps->g->rows, ps->g->cols);
+    uint16_t *raw = malloc(n * sizeof *raw);
+    int rc = RMAT_OK;
+
+    if (!e || !raw) {
+        rc = rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "%s: out of memory", ps->rec_path);
+        goto out;
+    }
+    for (uint64_t k = 0; k < total; k += stride) {
+        rc = rmat_reader_read(ps->r, k, 1, raw, NULL, NULL, NULL, ei);
+        if (rc != RMAT_OK)
+            goto out;
+        rmat_crosstalk_est_add(e, raw, (double)ps->scale.contact_min_counts);
+    }
+    if (rmat_crosstalk_est_solve(e, &fx->est) != RMAT_OK) {
+        rc = rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                              "%s: --crosstalk auto: too little to estimate the crosstalk from "
+                              "(%llu sensels away from the load, in %llu frames with a load): "
+                              "give the coefficients, --crosstalk ROW,COL",
+                              ps->rec_path, (unsigned long long)fx->est.samples,
+                              (unsigned long long)fx->est.frames);
+        goto out;
+    }
+    fx->estimated = 1;
+    rmat_logf(ps->log, RMAT_LOG_INFO,
+              "%s: crosstalk estimated at %.4f%% of the row and %.4f%% of the column (%llu "
+              "sensels away from the load in %llu frames)",
+              ps->rec_path, fx->est.row_pct, fx->est.col_pct, (unsigned long long)fx->est.samples,
+              (unsigned long long)fx->est.frames);
+out:
+    free(raw);
+    rmat_crosstalk_est_free(e);
+    return rc;
+}
+
 /* The corrections to apply (docs/corrections.md): crosstalk from the
  * parameters when given, else from the calibration; creep from the
  * calibration unless the parameters turn it off. None for pressures
@@ -1459,13 +1518,17 @@ static int pick_corrections(const struct rmat_analysis_params *params, const str
 {
     (void)ei;
     if (kpa_in) {
-        if (!isnan(params->crosstalk_row_pct))
+        if (!isnan(params->crosstalk_row_pct) || params->crosstalk_auto)
             rmat_logf(log, RMAT_LOG_WARN,
                       "%s: holds pressures in kPa, not counts: --crosstalk is not applied",
                       rec_path);
         return RMAT_OK;
     }
-    if (!isnan(params->crosstalk_row_pct)) {
+    if (params->crosstalk_auto) {
+        fx->cfg.crosstalk_row_pct = fx->est.row_pct;
+        fx->cfg.crosstalk_col_pct = fx->est.col_pct;
+        fx->crosstalk_source = "--crosstalk auto";
+    } else if (!isnan(params->crosstalk_row_pct)) {
         fx->cfg.crosstalk_row_pct = params->crosstalk_row_pct;
         fx->cfg.crosstalk_col_pct = params->crosstalk_col_pct;
         fx->crosstalk_source = "--crosstalk";
@@ -1634,7 +1697,11 @@ int rmat_analyze(const char *rec_path, const char *out_dir,
     ps.rec_path = rec_path;
     ps.log = log;
     ps.peak = NAN;
-    rc = pick_corrections(params, cal, ps.kpa_in, rec_path, log, &fx, ei);
+    rc = RMAT_OK;
+    if (params->crosstalk_auto && !ps.kpa_in)
+        rc = estimate_crosstalk(&ps, &fx, ei);
+    if (rc == RMAT_OK)
+        rc = pick_corrections(params, cal, ps.kpa_in, rec_path, log, &fx, ei);
     if (rc == RMAT_OK && (fx.crosstalk_source || fx.creep_source)) {
         rc = rmat_sensorfix_new(&fx.cfg, g.rows, g.cols, &ps.scale, &ps.fix);
         if (rc != RMAT_OK)

@@ -94,6 +94,219 @@ void rmat_crosstalk_invert(int rows, int cols, double xr, double xc, const doubl
     }
 }
 
+/* --- estimating the crosstalk -------------------------------------------- */
+
+struct rmat_crosstalk_est {
+    int rows, cols;
+    /* Normal equations over the samples in the features
+     * f = (1, M_i, N_j, T_m): g = sum f f', h = sum f y. Sums of counts
+     * squared over hours of frames reach 1e18: double keeps 16 digits of
+     * it, enough for shares of 1e-4 (the terms are of like size). */
+    double g[4][4], h[4];
+    uint64_t frames, samples;
+    double *row_sum, *col_sum;
+    uint8_t *near, *tmp;
+};
+
+struct rmat_crosstalk_est *rmat_crosstalk_est_new(int rows, int cols)
+{
+    struct rmat_crosstalk_est *e;
+    const size_t n = (size_t)rows * (size_t)cols;
+
+    if (rows < 1 || cols < 1 || rows > 255 || cols > 255)
+        return NULL;
+    e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->rows = rows;
+    e->cols = cols;
+    e->row_sum = malloc((size_t)rows * sizeof *e->row_sum);
+    e->col_sum = malloc((size_t)cols * sizeof *e->col_sum);
+    e->near = malloc(n);
+    e->tmp = malloc(n);
+    if (!e->row_sum || !e->col_sum || !e->near || !e->tmp) {
+        rmat_crosstalk_est_free(e);
+        return NULL;
+    }
+    return e;
+}
+
+void rmat_crosstalk_est_free(struct rmat_crosstalk_est *e)
+{
+    if (!e)
+        return;
+    free(e->row_sum);
+    free(e->col_sum);
+    free(e->near);
+    free(e->tmp);
+    free(e);
+}
+
+void rmat_crosstalk_est_add(struct rmat_crosstalk_est *e, const uint16_t *raw,
+                            double min_peak_counts)
+{
+    const int rows = e->rows, cols = e->cols, m = RMAT_CROSSTALK_EST_MARGIN;
+    double total = 0, top = 0;
+    uint64_t added = 0;
+
+    memset(e->col_sum, 0, (size_t)cols * sizeof *e->col_sum);
+    for (int i = 0; i < rows; i++) {
+        double s = 0;
+        for (int j = 0; j < cols; j++) {
+            const double v = raw[i * cols + j];
+            s += v;
+            e->col_sum[j] += v;
+            if (v > top)
+                top = v;
+        }
+        e->row_sum[i] = s;
+        total += s;
+    }
+    if (!(top >= min_peak_counts) || !(top > 0))
+        return;
+    /* The loaded sensels, grown by the margin along rows, then columns (a
+     * square neighbourhood, in two passes). */
+    {
+        const double load = RMAT_CROSSTALK_EST_LOAD_SHARE * top;
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++) {
+                uint8_t v = 0;
+                for (int d = -m; d <= m && !v; d++) {
+                    const int jj = j + d;
+                    v = jj >= 0 && jj < cols && raw[i * cols + jj] >= load;
+                }
+                e->tmp[i * cols + j] = v;
+            }
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++) {
+                uint8_t v = 0;
+                for (int d = -m; d <= m && !v; d++) {
+                    const int ii = i + d;
+                    v = ii >= 0 && ii < rows && e->tmp[ii * cols + j];
+                }
+                e->near[i * cols + j] = v;
+            }
+    }
+    /* Only sensels in a row or column that carries load: elsewhere the
+     * ghost is within the noise of 0, where the ADC's floor (a count is
+     * never negative) lifts the mean reading, bending the line and
+     * pulling the shares low (0.09% for 0.1% on the virtual mat). A row
+     * or column summing to twice the frame's largest count or more has a
+     * ghost of at least 2 * top * share: 5 counts at 0.1%, clear of the
+     * floor. The choice is made on the sums, never on the sensel's own
+     * reading, so it does not bias the fit. */
+    const double busy = RMAT_CROSSTALK_EST_BUSY * top;
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < cols; j++) {
+            if (e->near[i * cols + j] || !(e->row_sum[i] >= busy || e->col_sum[j] >= busy))
+                continue;
+            const double f[4] = {1.0, e->row_sum[i], e->col_sum[j], total};
+            const double y = raw[i * cols + j];
+            for (int a = 0; a < 4; a++) {
+                e->h[a] += f[a] * y;
+                for (int b = 0; b < 4; b++)
+                    e->g[a][b] += f[a] * f[b];
+            }
+            added++;
+        }
+    if (added) {
+        e->frames++;
+        e->samples += added;
+    }
+}
+
+/* Solves the 3 x 3 system a x = b by Gaussian elimination with partial
+ * pivoting; -1 if singular. */
+static int solve3(double a[3][3], double b[3], double x[3])
+{
+    for (int c = 0; c < 3; c++) {
+        int p = c;
+        for (int r = c + 1; r < 3; r++)
+            if (fabs(a[r][c]) > fabs(a[p][c]))
+                p = r;
+        if (!(fabs(a[p][c]) > 0))
+            return -1;
+        if (p != c) {
+            for (int k = 0; k < 3; k++) {
+                const double t = a[c][k];
+                a[c][k] = a[p][k];
+                a[p][k] = t;
+            }
+            const double t = b[c];
+            b[c] = b[p];
+            b[p] = t;
+        }
+        for (int r = c + 1; r < 3; r++) {
+            const double f = a[r][c] / a[c][c];
+            for (int k = c; k < 3; k++)
+                a[r][k] -= f * a[c][k];
+            b[r] -= f * b[c];
+        }
+    }
+    for (int c = 2; c >= 0; c--) {
+        double s = b[c];
+        for (int k = c + 1; k < 3; k++)
+            s -= a[c][k] * x[k];
+        x[c] = s / a[c][c];
+    }
+    return 0;
+}
+
+int rmat_crosstalk_est_solve(const struct rmat_crosstalk_est *e,
+                             struct rmat_crosstalk_estimate *out)
+{
+    const double rows = e->rows, cols = e->cols;
+    double xr = 0, xc = 0, off = 0;
+
+    memset(out, 0, sizeof *out);
+    out->frames = e->frames;
+    out->samples = e->samples;
+    if (e->samples < 100)
+        return RMAT_E_ARG;
+    /* The features (1, R_i, C_j) are A (1, M_i, N_j, T_m), A from the last
+     * estimate (the sums of sensorfix.c's derivation): R_i = M_i / d_row -
+     * xc T_m / (d_all d_row), C_j = N_j / d_col - xr T_m / (d_all d_col).
+     * So the normal equations are (A g A') beta = A h. A contraction: each
+     * step changes A by the shares' change times cols or rows, a few tenths
+     * at most; 50 steps are far more than enough. */
+    for (int it = 0; it < 50; it++) {
+        const double d_all = 1.0 + xr * (cols - 1) + xc * (rows - 1);
+        const double d_row = 1.0 + xr * (cols - 1) - xc;
+        const double d_col = 1.0 + xc * (rows - 1) - xr;
+        const double a[3][4] = {{1, 0, 0, 0},
+                                {0, 1 / d_row, 0, -xc / (d_all * d_row)},
+                                {0, 0, 1 / d_col, -xr / (d_all * d_col)}};
+        double ag[3][4], aga[3][3], ah[3], beta[3];
+        for (int r = 0; r < 3; r++)
+            for (int c = 0; c < 4; c++) {
+                ag[r][c] = 0;
+                for (int k = 0; k < 4; k++)
+                    ag[r][c] += a[r][k] * e->g[k][c];
+            }
+        for (int r = 0; r < 3; r++) {
+            ah[r] = 0;
+            for (int k = 0; k < 4; k++)
+                ah[r] += a[r][k] * e->h[k];
+            for (int c = 0; c < 3; c++) {
+                aga[r][c] = 0;
+                for (int k = 0; k < 4; k++)
+                    aga[r][c] += ag[r][k] * a[c][k];
+            }
+        }
+        if (solve3(aga, ah, beta) != 0 || !isfinite(beta[1]) || !isfinite(beta[2]))
+            return RMAT_E_ARG;
+        off = beta[0];
+        /* A share below 0 is no crosstalk (the noise's offset, which is
+         * not linear near 0 counts); above the range, no passive matrix. */
+        xr = beta[1] < 0 ? 0 : beta[1] > MAX_SHARE ? MAX_SHARE : beta[1];
+        xc = beta[2] < 0 ? 0 : beta[2] > MAX_SHARE ? MAX_SHARE : beta[2];
+    }
+    out->row_pct = 100.0 * xr;
+    out->col_pct = 100.0 * xc;
+    out->offset_counts = off;
+    return RMAT_OK;
+}
+
 struct rmat_sensorfix {
     struct rmat_sensorfix_config cfg;
     const struct rmat_counts_scale *scale;

@@ -50,6 +50,10 @@ struct rmat_analysis_params {
      * default): the calibration's crosstalk_row_pct and crosstalk_col_pct
      * if it has them, else none; 0 and 0: none. */
     double crosstalk_row_pct, crosstalk_col_pct;
+    /* 1: estimate the crosstalk from the recording itself (sensorfix.h,
+     * rmat_crosstalk_est_*), in a pass over it before the analysis's, and
+     * correct that; overrides the two above. */
+    int crosstalk_auto;
     /* Creep correction: 1 (the default) applies the calibration's creep
      * parameters when it has them; 0 never. */
     int creep;

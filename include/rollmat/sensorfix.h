@@ -59,6 +59,55 @@ int rmat_sensorfix_has_creep(const struct rmat_sensorfix_config *cfg);
 void rmat_crosstalk_invert(int rows, int cols, double xr, double xc, const double *m, double *c,
                            double *row_sum, double *col_sum);
 
+/* --- estimating the crosstalk from a recording (--crosstalk auto) -------
+ *
+ * A sensel far from any load reads only its ghost, xr R_i + xc C_j (R, C
+ * the true row and column sums), plus the noise's offset. Over many such
+ * sensels of many frames, least squares of their counts on 1, R_i and C_j
+ * gives the offset, xr and xc. R and C are not measured, M and N (the
+ * measured sums) are, and they are linear in R, C and the total for given
+ * xr, xc (sensorfix.c), so the sums of the normal equations are kept in
+ * terms of (1, M_i, N_j, T_m) and the fit iterates: R and C from the last
+ * estimate, solve, again. "Far from a load": more than
+ * RMAT_CROSSTALK_EST_MARGIN sensels (in rows and columns) from any sensel
+ * reading at least RMAT_CROSSTALK_EST_LOAD_SHARE of the frame's largest
+ * count, and in a row or column whose sum is at least
+ * RMAT_CROSSTALK_EST_BUSY times that count (where the ghost stands clear
+ * of the noise). On a mat without crosstalk the estimate is 0 within its
+ * noise. */
+#define RMAT_CROSSTALK_EST_MARGIN     2
+#define RMAT_CROSSTALK_EST_LOAD_SHARE 0.25
+#define RMAT_CROSSTALK_EST_BUSY       2.0
+
+struct rmat_crosstalk_est;
+
+/* A new estimator for a rows x cols mat (at most 255 x 255); NULL when out
+ * of memory or for a bad grid. Free with rmat_crosstalk_est_free(). */
+struct rmat_crosstalk_est *rmat_crosstalk_est_new(int rows, int cols);
+
+/* Frees e; NULL is allowed. */
+void rmat_crosstalk_est_free(struct rmat_crosstalk_est *e);
+
+/* Adds the far sensels of one frame of counts (rows * cols). A frame whose
+ * largest count is below min_peak_counts (no load worth the name) adds
+ * nothing. Allocates nothing. */
+void rmat_crosstalk_est_add(struct rmat_crosstalk_est *e, const uint16_t *raw,
+                            double min_peak_counts);
+
+/* What the estimator found. */
+struct rmat_crosstalk_estimate {
+    double row_pct, col_pct; /* the shares in %, never below 0 */
+    double offset_counts;    /* the far sensels' reading without crosstalk */
+    uint64_t frames;         /* frames that added sensels */
+    uint64_t samples;        /* sensels used */
+};
+
+/* Solves for the shares. RMAT_E_ARG when there is too little to go on
+ * (fewer than 100 samples, or samples that do not tell rows from columns
+ * apart: no frame with a load). */
+int rmat_crosstalk_est_solve(const struct rmat_crosstalk_est *e,
+                             struct rmat_crosstalk_estimate *out);
+
 /* The state of the corrections over one recording. */
 struct rmat_sensorfix;
 

@@ -212,6 +212,64 @@ static void test_sensorfix_creep_and_crosstalk_undo_the_sim(void **state)
     rmat_calib_free(v.cal);
 }
 
+/* Estimates the crosstalk of the virtual mat with its noise (2 counts)
+ * from 600 frames of a roller crossing it at 30 degrees: the sim's shares
+ * are the truth. */
+static void estimate_on_sim(double xr_pct, double xc_pct, struct rmat_crosstalk_estimate *est)
+{
+    struct rmat_sim_sensor_model m;
+    struct rmat_sim_sensor *s = NULL;
+    struct rmat_crosstalk_est *e = rmat_crosstalk_est_new(32, 32);
+    static double p[1024];
+    static uint16_t c[1024];
+
+    assert_non_null(e);
+    rmat_sim_sensor_model_default(&m, 12);
+    m.creep_pct = 0;
+    m.crosstalk_row_pct = xr_pct;
+    m.crosstalk_col_pct = xc_pct;
+    assert_int_equal(rmat_sim_sensor_new(&m, 32, 32, 11, &s), RMAT_OK);
+    for (int f = 0; f < 600; f++) {
+        roller_frame(150 + 60 * sin(f * 0.05), 100 + 0.35 * f, 30.0, p);
+        rmat_sim_sensor_read(s, p, 0.01 * f, c);
+        rmat_crosstalk_est_add(e, c, 205);
+    }
+    /* A frame without load adds nothing. */
+    memset(c, 0, sizeof c);
+    rmat_crosstalk_est_add(e, c, 205);
+    assert_int_equal(rmat_crosstalk_est_solve(e, est), RMAT_OK);
+    assert_int_equal(est->frames, 600);
+    print_message("crosstalk %.2f%%/%.2f%% estimated %.4f%%/%.4f%% from %llu sensels, offset %.2f "
+                  "counts\n",
+                  xr_pct, xc_pct, est->row_pct, est->col_pct, (unsigned long long)est->samples,
+                  est->offset_counts);
+    rmat_crosstalk_est_free(e);
+    rmat_sim_sensor_free(s);
+}
+
+static void test_sensorfix_crosstalk_estimated(void **state)
+{
+    (void)state;
+    struct rmat_crosstalk_estimate est;
+    struct rmat_crosstalk_est *e = rmat_crosstalk_est_new(32, 32);
+
+    /* The sim's default, 0.1% each: within 5%. */
+    estimate_on_sim(0.1, 0.1, &est);
+    assert_true(fabs(est.row_pct - 0.1) < 0.005 && fabs(est.col_pct - 0.1) < 0.005);
+    /* Unequal, larger: within 5%. */
+    estimate_on_sim(1.0, 0.3, &est);
+    assert_true(fabs(est.row_pct - 1.0) < 0.05 && fabs(est.col_pct - 0.3) < 0.015);
+    /* None: under 0.005% each (a correction that changes a loaded row's
+     * sensels by about a count). */
+    estimate_on_sim(0, 0, &est);
+    assert_true(est.row_pct < 0.005 && est.col_pct < 0.005);
+    /* Nothing to go on. */
+    assert_non_null(e);
+    assert_int_equal(rmat_crosstalk_est_solve(e, &est), RMAT_E_ARG);
+    rmat_crosstalk_est_free(e);
+    rmat_crosstalk_est_free(NULL);
+}
+
 /* Off means off: a configuration without corrections is refused nothing
  * and changes no count; bad parameters are refused. */
 static void test_sensorfix_off_and_bad_parameters(void **state)
@@ -252,6 +310,7 @@ int main(void)
         cmocka_unit_test(test_sensorfix_crosstalk_by_hand),
         cmocka_unit_test(test_sensorfix_crosstalk_inverts_the_sim),
         cmocka_unit_test(test_sensorfix_creep_and_crosstalk_undo_the_sim),
+        cmocka_unit_test(test_sensorfix_crosstalk_estimated),
         cmocka_unit_test(test_sensorfix_off_and_bad_parameters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -35,6 +35,8 @@ static void usage_analyze(FILE *f)
           "                            docs/corrections.md); default: the calibration's\n"
           "                            crosstalk_row_pct, crosstalk_col_pct if it has\n"
           "                            them, else none; 'off' (or 0,0): none\n"
+          "      --crosstalk auto      estimate the crosstalk from the recording itself\n"
+          "                            (its sensels away from the load) and correct it\n"
           "      --no-creep            do not correct the sensors' creep (by default a\n"
           "                            calibration with creep_pct has it corrected)\n"
           "      --no-plot             skip the figures (no gnuplot needed)\n"
@@ -43,7 +45,8 @@ static void usage_analyze(FILE *f)
           "Examples:\n"
           "  rollmat analyze left-quad.h5 -o left-quad/\n"
           "  rollmat analyze left-quad.h5 -o left-quad/ --calibration mat.cal \\\n"
-          "      --crosstalk 0.1,0.1\n",
+          "      --crosstalk 0.1,0.1\n"
+          "  rollmat analyze left-quad.h5 -o left-quad/ --crosstalk auto\n",
           f);
 }
 
@@ -178,11 +181,14 @@ int cli_analyze(int argc, char **argv)
             plots = 0;
             break;
         case O_CROSSTALK:
+            params.crosstalk_auto = strcmp(optarg, "auto") == 0;
+            if (params.crosstalk_auto)
+                break;
             if (parse_crosstalk(optarg, &params.crosstalk_row_pct, &params.crosstalk_col_pct) != 0)
                 return cli_usage(&c,
                                  "--crosstalk wants ROW,COL: two numbers from 0 to 10, in %% "
                                  "of the rest of a row's and a column's counts (e.g. "
-                                 "--crosstalk 0.1,0.1), or 'off'; got '%s'",
+                                 "--crosstalk 0.1,0.1), 'auto' or 'off'; got '%s'",
                                  optarg);
             break;
         case O_NOCREEP:
