@@ -316,6 +316,7 @@ struct rmat_sensorfix {
     double t_prev_s;
     double *work;    /* rows * cols: the frame being corrected */
     double *e;       /* rows * cols: each sensel's creep share */
+    double *load_at; /* rows * cols: the count from which the sensel is loaded */
     double *row_sum; /* rows */
     double *col_sum; /* cols */
 };
@@ -349,11 +350,29 @@ int rmat_sensorfix_new(const struct rmat_sensorfix_config *cfg, int rows, int co
     sf->creep = rmat_sensorfix_has_creep(cfg);
     sf->work = malloc(n * sizeof *sf->work);
     sf->e = calloc(n, sizeof *sf->e);
+    sf->load_at = malloc(n * sizeof *sf->load_at);
     sf->row_sum = malloc((size_t)rows * sizeof *sf->row_sum);
     sf->col_sum = malloc((size_t)cols * sizeof *sf->col_sum);
-    if (!sf->work || !sf->e || !sf->row_sum || !sf->col_sum) {
+    if (!sf->work || !sf->e || !sf->load_at || !sf->row_sum || !sf->col_sum) {
         rmat_sensorfix_free(sf);
         return RMAT_E_NOMEM;
+    }
+    /* The loaded test in counts: the smallest whole count whose pressure
+     * (table times gain; the table never falls) reaches creep_load_kpa,
+     * less half a count, so that "x >= load_at" is "round(x) reads loaded"
+     * without a rounding and a table lookup per sensel and frame. */
+    for (size_t k = 0; k < n; k++) {
+        const double g = scale->gains ? (double)scale->gains[k] : 1.0;
+        uint32_t lo = 0, hi = (uint32_t)scale->max_count + 1u;
+        while (lo < hi) {
+            const uint32_t mid = lo + (hi - lo) / 2;
+            if (scale->kpa[mid] * g >= cfg->creep_load_kpa)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        /* lo: the first such count; max_count + 1: none (never loaded). */
+        sf->load_at[k] = lo > scale->max_count ? INFINITY : (double)lo - 0.5;
     }
     *out = sf;
     return RMAT_OK;
@@ -365,23 +384,10 @@ void rmat_sensorfix_free(struct rmat_sensorfix *sf)
         return;
     free(sf->work);
     free(sf->e);
+    free(sf->load_at);
     free(sf->row_sum);
     free(sf->col_sum);
     free(sf);
-}
-
-/* The pressure of `counts` (a real number) at sensel k: the lookup table
- * at the nearest whole count, times the sensel's gain. */
-static double pressure_at(const struct rmat_counts_scale *sc, size_t k, double counts)
-{
-    double r = floor(counts + 0.5);
-    size_t idx;
-    if (!(r > 0))
-        r = 0;
-    if (r > sc->max_count)
-        r = sc->max_count;
-    idx = (size_t)r;
-    return sc->kpa[idx] * (sc->gains ? (double)sc->gains[k] : 1.0);
 }
 
 void rmat_sensorfix_apply(struct rmat_sensorfix *sf, const uint16_t *raw, double t_s, uint16_t *out)
@@ -396,7 +402,7 @@ void rmat_sensorfix_apply(struct rmat_sensorfix *sf, const uint16_t *raw, double
         rmat_crosstalk_invert(sf->rows, sf->cols, sf->cfg.crosstalk_row_pct / 100.0,
                               sf->cfg.crosstalk_col_pct / 100.0, w, w, sf->row_sum, sf->col_sum);
     if (sf->creep) {
-        const double e_max = sf->cfg.creep_pct / 100.0, load = sf->cfg.creep_load_kpa;
+        const double e_max = sf->cfg.creep_pct / 100.0;
         double dt = sf->have_t ? t_s - sf->t_prev_s : 0.0;
         if (!(dt > 0))
             dt = 0.0;
@@ -406,10 +412,17 @@ void rmat_sensorfix_apply(struct rmat_sensorfix *sf, const uint16_t *raw, double
         const double down = 1.0 - exp(-dt / sf->cfg.creep_recover_tau_s);
         for (size_t k = 0; k < n; k++) {
             double e = sf->e[k];
-            if (pressure_at(sf->scale, k, w[k] / (1.0 + e)) >= load)
+            if (w[k] >= sf->load_at[k] * (1.0 + e)) {
                 e += (e_max - e) * up;
-            else
+            } else if (e == 0.0) {
+                continue; /* most sensels, most of the time: nothing to do */
+            } else {
                 e -= e * down;
+                /* Recovered: below 1e-6 the creep moves no count (4095 x
+                 * 1e-6 < 0.005), and 0 takes the sensel off the work. */
+                if (e < 1e-6)
+                    e = 0.0;
+            }
             sf->e[k] = e;
             w[k] /= 1.0 + e;
         }
