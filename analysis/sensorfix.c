@@ -390,49 +390,76 @@ void rmat_sensorfix_free(struct rmat_sensorfix *sf)
     free(sf);
 }
 
+/* v rounded to a whole count in 0 .. top. For v > 0 adding a half and
+ * truncating is floor(v + 0.5), without floor(): the baseline x86-64 has
+ * no SSE4.1 rounding, and a libm call per sensel and frame doubled the
+ * corrections' cost. */
+static uint16_t to_count(double v, double top)
+{
+    if (!(v > 0))
+        return 0;
+    if (v >= top)
+        return (uint16_t)top;
+    return (uint16_t)(v + 0.5);
+}
+
+/* One frame's step of the creep state of sensel k reading c counts (its
+ * crosstalk already removed); returns the share to divide by, 1 + e. */
+static double creep_step(struct rmat_sensorfix *sf, size_t k, double c, double e_max, double up,
+                         double down)
+{
+    double e = sf->e[k];
+    if (c >= sf->load_at[k] * (1.0 + e)) {
+        e += (e_max - e) * up;
+    } else if (e != 0.0) {
+        e -= e * down;
+        /* Recovered: below 1e-6 the creep moves no count (4095 x 1e-6 <
+         * 0.005), and 0 takes the sensel off the work. */
+        if (e < 1e-6)
+            e = 0.0;
+    }
+    sf->e[k] = e;
+    return 1.0 + e;
+}
+
 void rmat_sensorfix_apply(struct rmat_sensorfix *sf, const uint16_t *raw, double t_s, uint16_t *out)
 {
     const size_t n = (size_t)sf->rows * (size_t)sf->cols;
     const double top = (double)sf->scale->max_count;
+    const double e_max = sf->cfg.creep_pct / 100.0;
     double *w = sf->work;
+    double up = 0.0, down = 0.0;
 
-    for (size_t k = 0; k < n; k++)
-        w[k] = (double)raw[k];
-    if (sf->crosstalk)
-        rmat_crosstalk_invert(sf->rows, sf->cols, sf->cfg.crosstalk_row_pct / 100.0,
-                              sf->cfg.crosstalk_col_pct / 100.0, w, w, sf->row_sum, sf->col_sum);
     if (sf->creep) {
-        const double e_max = sf->cfg.creep_pct / 100.0;
         double dt = sf->have_t ? t_s - sf->t_prev_s : 0.0;
         if (!(dt > 0))
             dt = 0.0;
         sf->have_t = 1;
         sf->t_prev_s = t_s;
-        const double up = 1.0 - exp(-dt / sf->cfg.creep_tau_s);
-        const double down = 1.0 - exp(-dt / sf->cfg.creep_recover_tau_s);
+        up = 1.0 - exp(-dt / sf->cfg.creep_tau_s);
+        down = 1.0 - exp(-dt / sf->cfg.creep_recover_tau_s);
+    }
+    if (!sf->crosstalk) {
+        /* Creep alone, straight from the counts: a sensel without creep
+         * that is not loaded (most, most of the time) is copied. */
         for (size_t k = 0; k < n; k++) {
-            double e = sf->e[k];
-            if (w[k] >= sf->load_at[k] * (1.0 + e)) {
-                e += (e_max - e) * up;
-            } else if (e == 0.0) {
-                continue; /* most sensels, most of the time: nothing to do */
-            } else {
-                e -= e * down;
-                /* Recovered: below 1e-6 the creep moves no count (4095 x
-                 * 1e-6 < 0.005), and 0 takes the sensel off the work. */
-                if (e < 1e-6)
-                    e = 0.0;
+            const double c = raw[k];
+            if (sf->e[k] == 0.0 && c < sf->load_at[k]) {
+                out[k] = c > top ? (uint16_t)top : raw[k];
+                continue;
             }
-            sf->e[k] = e;
-            w[k] /= 1.0 + e;
+            out[k] = to_count(c / creep_step(sf, k, c, e_max, up, down), top);
         }
+        return;
     }
-    for (size_t k = 0; k < n; k++) {
-        double v = floor(w[k] + 0.5);
-        if (!(v > 0))
-            v = 0;
-        if (v > top)
-            v = top;
-        out[k] = (uint16_t)v;
-    }
+    for (size_t k = 0; k < n; k++)
+        w[k] = (double)raw[k];
+    rmat_crosstalk_invert(sf->rows, sf->cols, sf->cfg.crosstalk_row_pct / 100.0,
+                          sf->cfg.crosstalk_col_pct / 100.0, w, w, sf->row_sum, sf->col_sum);
+    if (sf->creep)
+        for (size_t k = 0; k < n; k++)
+            if (sf->e[k] != 0.0 || w[k] >= sf->load_at[k])
+                w[k] /= creep_step(sf, k, w[k], e_max, up, down);
+    for (size_t k = 0; k < n; k++)
+        out[k] = to_count(w[k], top);
 }

@@ -151,15 +151,14 @@ static void vcal_init(struct vcal *v)
     assert_int_equal(rmat_counts_scale_init(&v->sc, v->lut, 4095, NULL, 1024, 5.0), RMAT_OK);
 }
 
-/* The sim's creep (4%, 20 s, 10 s, 2 kPa: sim.h's defaults) and crosstalk
- * (0.1% each) together, removed with the sim's own parameters: a roller
- * held for 40 s, lifted for 8 s, set down for 20 s more, and rolled away;
- * every frame's corrected counts are those of the same mat without creep
- * or crosstalk to within 2 counts, where uncorrected they are up to 4%
- * (about 100 counts) off. */
-static void test_sensorfix_creep_and_crosstalk_undo_the_sim(void **state)
+/* The sim's creep (4%, 20 s, 10 s, 2 kPa: sim.h's defaults) with crosstalk
+ * of xt_pct each (0: creep alone), removed with the sim's own parameters:
+ * a roller held for 40 s, lifted for 8 s, set down for 20 s more, and
+ * rolled away; every frame's corrected counts are those of the same mat
+ * without creep or crosstalk to within 2 counts, where uncorrected they
+ * are up to 4% (about 100 counts) off. */
+static void undo_the_sim(double xt_pct)
 {
-    (void)state;
     struct rmat_sim_sensor_model mx, m0;
     struct rmat_sim_sensor *sx = NULL, *s0 = NULL;
     struct rmat_sensorfix_config cfg;
@@ -170,12 +169,12 @@ static void test_sensorfix_creep_and_crosstalk_undo_the_sim(void **state)
     double worst = 0, before = 0;
 
     vcal_init(&v);
-    sim_model(&mx, 0.1, 0.1, 4.0);
+    sim_model(&mx, xt_pct, xt_pct, 4.0);
     sim_model(&m0, 0, 0, 0);
     assert_int_equal(rmat_sim_sensor_new(&mx, 32, 32, 3, &sx), RMAT_OK);
     assert_int_equal(rmat_sim_sensor_new(&m0, 32, 32, 3, &s0), RMAT_OK);
     rmat_sensorfix_config_init(&cfg);
-    cfg.crosstalk_row_pct = cfg.crosstalk_col_pct = 0.1;
+    cfg.crosstalk_row_pct = cfg.crosstalk_col_pct = xt_pct;
     cfg.creep_pct = 4;
     cfg.creep_tau_s = 20;
     cfg.creep_recover_tau_s = 10;
@@ -201,15 +200,22 @@ static void test_sensorfix_creep_and_crosstalk_undo_the_sim(void **state)
         if (t >= 68)
             memset(zero, 0, sizeof zero);
     }
-    print_message("creep 4%% + crosstalk 0.1%%: counts off by up to %.0f, %.0f after the "
+    print_message("creep 4%% + crosstalk %.1f%%: counts off by up to %.0f, %.0f after the "
                   "corrections\n",
-                  before, worst);
+                  xt_pct, before, worst);
     assert_true(before > 60);
     assert_true(worst <= 2);
     rmat_sensorfix_free(fix);
     rmat_sim_sensor_free(sx);
     rmat_sim_sensor_free(s0);
     rmat_calib_free(v.cal);
+}
+
+static void test_sensorfix_creep_and_crosstalk_undo_the_sim(void **state)
+{
+    (void)state;
+    undo_the_sim(0.1);
+    undo_the_sim(0.0); /* the creep alone (its own path in sensorfix.c) */
 }
 
 /* Estimates the crosstalk of the virtual mat with its noise (2 counts)
