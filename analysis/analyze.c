@@ -42,6 +42,7 @@
 #include "rollmat/pathdec.h"
 #include "rollmat/reader.h"
 #include "rollmat/regions.h"
+#include "rollmat/sensorfix.h"
 #include "rollmat/summary.h"
 #include "rollmat/tissue.h"
 #include "rollmat/units.h"
@@ -108,6 +109,9 @@ void rmat_analysis_params_init(struct rmat_analysis_params *p)
     p->hold_min_s = DEFAULT_HOLD_MIN_S;
     p->calibration_path = NULL;
     p->regions_path = NULL;
+    p->crosstalk_row_pct = p->crosstalk_col_pct = NAN;
+    p->crosstalk_auto = 0;
+    p->creep = 1;
 }
 
 /* Every number a finite value in its range; the message names the
@@ -133,6 +137,15 @@ static int check_params(const struct rmat_analysis_params *p, struct rmat_errinf
     if (!isfinite(p->hold_min_s) || p->hold_min_s < 0)
         return rmat_errinfo_set(ei, RMAT_E_ARG, 0, fmt, "--hold-min-s", p->hold_min_s,
                                 "must be a number >= 0");
+    if (isnan(p->crosstalk_row_pct) != isnan(p->crosstalk_col_pct))
+        return rmat_errinfo_set(ei, RMAT_E_ARG, 0,
+                                "analyze: --crosstalk wants both shares, ROW,COL (in %%)");
+    if (!isnan(p->crosstalk_row_pct) &&
+        (!(p->crosstalk_row_pct >= 0 && p->crosstalk_row_pct <= RMAT_CALIB_CROSSTALK_MAX_PCT) ||
+         !(p->crosstalk_col_pct >= 0 && p->crosstalk_col_pct <= RMAT_CALIB_CROSSTALK_MAX_PCT)))
+        return rmat_errinfo_set(
+            ei, RMAT_E_ARG, 0, "analyze: --crosstalk %g,%g: each share must be 0 to %g %%",
+            p->crosstalk_row_pct, p->crosstalk_col_pct, RMAT_CALIB_CROSSTALK_MAX_PCT);
     return RMAT_OK;
 }
 
@@ -338,6 +351,7 @@ struct pass {
     int kpa_in;        /* the recording holds kPa (/frames/pressure_kpa, an import) */
     const char *rec_path;
     const struct rmat_log *log;
+    struct rmat_sensorfix *fix; /* NULL: no corrections, the counts as read */
     /* out */
     struct rmat_maps maps;
     double *t_s;
@@ -461,6 +475,7 @@ static int run_pass(struct pass *ps, struct rmat_errinfo *ei)
     uint64_t *t_us = NULL;
     double *p = NULL;
     uint8_t *live = NULL;
+    uint16_t *fixed = NULL;
     int rc = RMAT_OK;
 
     if (block > BLOCK_FRAMES)
@@ -480,7 +495,9 @@ static int run_pass(struct pass *ps, struct rmat_errinfo *ei)
     t_us = malloc(block * sizeof *t_us);
     p = calloc(n, sizeof *p);
     live = malloc((size_t)g->rows * sizeof *live);
-    if (!raw || !seq || !t_us || !p || !live) {
+    if (ps->fix)
+        fixed = malloc(n * sizeof *fixed);
+    if (!raw || !seq || !t_us || !p || !live || (ps->fix && !fixed)) {
         rc = rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM,
                               "%s: out of memory for %zu frames of %zu sensels", ps->rec_path,
                               block, n);
@@ -501,7 +518,13 @@ static int run_pass(struct pass *ps, struct rmat_errinfo *ei)
             /* The time difference is taken in uint64_t and read as signed
              * (GCC converts modulo 2^64), so a clock that steps back gives
              * a negative time, not 5.8e5 years. */
-            (void)frame_time(ps, first + k, seq[k], t_us[k]);
+            const double t_s = frame_time(ps, first + k, seq[k], t_us[k]);
+            if (ps->fix) {
+                /* The sensor's corrections, counts to counts: off by
+                 * default, and then not even this branch's work. */
+                rmat_sensorfix_apply(ps->fix, fr, t_s, fixed);
+                fr = fixed;
+            }
 
             struct rmat_counts_scan scan;
             rmat_counts_scan(&ps->scale, fr, g->rows, g->cols, ps->maps.peak_counts, live, &scan);
@@ -515,6 +538,7 @@ static int run_pass(struct pass *ps, struct rmat_errinfo *ei)
         ps->time_frames_s += now_s() - t_work;
     }
 out:
+    free(fixed);
     free(live);
     free(p);
     free(t_us);
@@ -908,6 +932,50 @@ static void json_trend(struct rmat_json_writer *w, const char *key, const struct
     rmat_jw_close(w);
 }
 
+/* The sensor's corrections an analysis applies, and where each came from
+ * ("calibration", "--crosstalk"; NULL: not applied). */
+struct corrections {
+    struct rmat_sensorfix_config cfg;
+    const char *crosstalk_source;
+    const char *creep_source;
+    int estimated; /* est holds --crosstalk auto's estimate */
+    struct rmat_crosstalk_estimate est;
+};
+
+/* summary.json's "corrections": what was applied, with its parameters. */
+static void json_corrections(struct rmat_json_writer *w, const struct corrections *fx)
+{
+    rmat_jw_open(w, "corrections", 0, 0);
+    rmat_jw_open(w, "crosstalk", 0, 0);
+    rmat_jw_bool(w, "applied", fx->crosstalk_source != NULL);
+    if (fx->crosstalk_source) {
+        rmat_jw_num(w, "row_pct", fx->cfg.crosstalk_row_pct);
+        rmat_jw_num(w, "col_pct", fx->cfg.crosstalk_col_pct);
+        rmat_jw_str(w, "source", fx->crosstalk_source);
+    }
+    if (fx->estimated) {
+        rmat_jw_open(w, "estimate", 0, 0);
+        rmat_jw_num(w, "row_pct", fx->est.row_pct);
+        rmat_jw_num(w, "col_pct", fx->est.col_pct);
+        rmat_jw_num(w, "offset_counts", fx->est.offset_counts);
+        rmat_jw_num(w, "frames", (double)fx->est.frames);
+        rmat_jw_num(w, "sensels", (double)fx->est.samples);
+        rmat_jw_close(w);
+    }
+    rmat_jw_close(w);
+    rmat_jw_open(w, "creep", 0, 0);
+    rmat_jw_bool(w, "applied", fx->creep_source != NULL);
+    if (fx->creep_source) {
+        rmat_jw_num(w, "creep_pct", fx->cfg.creep_pct);
+        rmat_jw_num(w, "tau_s", fx->cfg.creep_tau_s);
+        rmat_jw_num(w, "recover_tau_s", fx->cfg.creep_recover_tau_s);
+        rmat_jw_num(w, "load_kpa", fx->cfg.creep_load_kpa);
+        rmat_jw_str(w, "source", fx->creep_source);
+    }
+    rmat_jw_close(w);
+    rmat_jw_close(w);
+}
+
 struct json_ctx {
     const char *rec_path;
     const struct rmat_recording_info *info;
@@ -918,6 +986,7 @@ struct json_ctx {
     const struct pass *ps;
     const struct session *s;
     const struct clock_info *clock;
+    const struct corrections *fix;
 };
 
 static int write_summary_json(const char *dir, const struct json_ctx *c, struct rmat_errinfo *ei)
@@ -989,10 +1058,21 @@ static int write_summary_json(const char *dir, const struct json_ctx *c, struct 
         if (c->cal->curve == RMAT_CURVE_TABLE)
             rmat_jw_num(&j, "table_points", (double)c->cal->n_points);
         rmat_jw_bool(&j, "gains", c->cal->gains != NULL);
+        if (rmat_calib_has_crosstalk(c->cal)) {
+            rmat_jw_num(&j, "crosstalk_row_pct", c->cal->crosstalk_row_pct);
+            rmat_jw_num(&j, "crosstalk_col_pct", c->cal->crosstalk_col_pct);
+        }
+        if (rmat_calib_has_creep(c->cal)) {
+            rmat_jw_num(&j, "creep_pct", c->cal->creep_pct);
+            rmat_jw_num(&j, "creep_tau_s", c->cal->creep_tau_s);
+            rmat_jw_num(&j, "creep_recover_tau_s", c->cal->creep_recover_tau_s);
+            rmat_jw_num(&j, "creep_load_kpa", c->cal->creep_load_kpa);
+        }
         rmat_jw_close(&j);
     } else {
         rmat_jw_null(&j, "calibration");
     }
+    json_corrections(&j, c->fix);
     /* docs/metrics.md's session summary, in its order. */
     rmat_jw_num(&j, "duration_s", c->ps->frames ? sm->duration_s : NAN);
     rmat_jw_num(&j, "contact_s", sm->contact_s);
@@ -1381,6 +1461,109 @@ out:
     return rc;
 }
 
+/* --crosstalk auto: the crosstalk estimated from the recording, in a pass
+ * of its own over at most AUTO_FRAMES frames spread evenly over it (every
+ * frame of a recording of up to 40 s at 100 Hz; a sample of longer ones,
+ * which has plenty of sensels: 200,000 from 600 frames of a roller on a
+ * 32 x 32 mat). A frame counts when its largest count can reach the
+ * contact threshold. */
+#define AUTO_FRAMES 4000
+static int estimate_crosstalk(struct pass *ps, struct corrections *fx, struct rmat_errinfo *ei)
+{
+    const uint64_t total = rmat_reader_info(ps->r)->frames;
+    const size_t n = (size_t)ps->g->rows * (size_t)ps->g->cols;
+    const uint64_t stride = total > AUTO_FRAMES ? (total + AUTO_FRAMES - 1) / AUTO_FRAMES : 1;
+    struct rmat_crosstalk_est *e = rmat_crosstalk_est_new(ps->g->rows, ps->g->cols);
+    uint16_t *raw = malloc(n * sizeof *raw);
+    int rc = RMAT_OK;
+
+    if (!e || !raw) {
+        rc = rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "%s: out of memory", ps->rec_path);
+        goto out;
+    }
+    for (uint64_t k = 0; k < total; k += stride) {
+        rc = rmat_reader_read(ps->r, k, 1, raw, NULL, NULL, NULL, ei);
+        if (rc != RMAT_OK)
+            goto out;
+        rmat_crosstalk_est_add(e, raw, (double)ps->scale.contact_min_counts);
+    }
+    if (rmat_crosstalk_est_solve(e, &fx->est) != RMAT_OK) {
+        rc = rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                              "%s: --crosstalk auto: too little to estimate the crosstalk from "
+                              "(%llu sensels away from the load, in %llu frames with a load): "
+                              "give the coefficients, --crosstalk ROW,COL",
+                              ps->rec_path, (unsigned long long)fx->est.samples,
+                              (unsigned long long)fx->est.frames);
+        goto out;
+    }
+    fx->estimated = 1;
+    rmat_logf(ps->log, RMAT_LOG_INFO,
+              "%s: crosstalk estimated at %.4f%% of the row and %.4f%% of the column (%llu "
+              "sensels away from the load in %llu frames)",
+              ps->rec_path, fx->est.row_pct, fx->est.col_pct, (unsigned long long)fx->est.samples,
+              (unsigned long long)fx->est.frames);
+out:
+    free(raw);
+    rmat_crosstalk_est_free(e);
+    return rc;
+}
+
+/* The corrections to apply (docs/corrections.md): crosstalk from the
+ * parameters when given, else from the calibration; creep from the
+ * calibration unless the parameters turn it off. None for pressures
+ * imported in kPa (there are no counts to correct). Logged when applied. */
+static int pick_corrections(const struct rmat_analysis_params *params, const struct rmat_calib *cal,
+                            int kpa_in, const char *rec_path, const struct rmat_log *log,
+                            struct corrections *fx, struct rmat_errinfo *ei)
+{
+    (void)ei;
+    if (kpa_in) {
+        if (!isnan(params->crosstalk_row_pct) || params->crosstalk_auto)
+            rmat_logf(log, RMAT_LOG_WARN,
+                      "%s: holds pressures in kPa, not counts: --crosstalk is not applied",
+                      rec_path);
+        return RMAT_OK;
+    }
+    if (params->crosstalk_auto) {
+        fx->cfg.crosstalk_row_pct = fx->est.row_pct;
+        fx->cfg.crosstalk_col_pct = fx->est.col_pct;
+        fx->crosstalk_source = "--crosstalk auto";
+    } else if (!isnan(params->crosstalk_row_pct)) {
+        fx->cfg.crosstalk_row_pct = params->crosstalk_row_pct;
+        fx->cfg.crosstalk_col_pct = params->crosstalk_col_pct;
+        fx->crosstalk_source = "--crosstalk";
+    } else if (rmat_calib_has_crosstalk(cal)) {
+        fx->cfg.crosstalk_row_pct = cal->crosstalk_row_pct;
+        fx->cfg.crosstalk_col_pct = cal->crosstalk_col_pct;
+        fx->crosstalk_source = "calibration";
+    }
+    if (!rmat_sensorfix_has_crosstalk(&fx->cfg)) {
+        /* 0,0 is the way to say "none": nothing to do in the frame loop. */
+        fx->cfg.crosstalk_row_pct = fx->cfg.crosstalk_col_pct = 0.0;
+        fx->crosstalk_source = NULL;
+    }
+    if (params->creep && rmat_calib_has_creep(cal) && cal->creep_pct > 0) {
+        fx->cfg.creep_pct = cal->creep_pct;
+        fx->cfg.creep_tau_s = cal->creep_tau_s;
+        fx->cfg.creep_recover_tau_s = cal->creep_recover_tau_s;
+        fx->cfg.creep_load_kpa = cal->creep_load_kpa;
+        fx->creep_source = "calibration";
+    }
+    if (fx->crosstalk_source)
+        rmat_logf(log, RMAT_LOG_INFO,
+                  "%s: crosstalk corrected: %g%% of the row, %g%% of the "
+                  "column (from the %s)",
+                  rec_path, fx->cfg.crosstalk_row_pct, fx->cfg.crosstalk_col_pct,
+                  fx->crosstalk_source);
+    if (fx->creep_source)
+        rmat_logf(log, RMAT_LOG_INFO,
+                  "%s: creep corrected: %g%% with %g s under load, %g s back, from %g kPa "
+                  "(from the calibration)",
+                  rec_path, fx->cfg.creep_pct, fx->cfg.creep_tau_s, fx->cfg.creep_recover_tau_s,
+                  fx->cfg.creep_load_kpa);
+    return RMAT_OK;
+}
+
 /* "peak pressure and CoP: <file name of the recording> (...)". */
 int rmat_analyze(const char *rec_path, const char *out_dir,
                  const struct rmat_analysis_params *params, const struct rmat_log *log,
@@ -1396,12 +1579,15 @@ int rmat_analyze(const char *rec_path, const char *out_dir,
     struct pass ps;
     struct session s;
     struct clock_info ck;
+    struct corrections fx;
     char path[RMAT_PATH_BUF];
     double *lut = NULL;
     int lut_n, rc;
     double t_mark;
 
     memset(&result, 0, sizeof result);
+    memset(&fx, 0, sizeof fx);
+    rmat_sensorfix_config_init(&fx.cfg);
     result.duration_s = 0.0;
     result.peak_kpa = NAN;
     result.cadence_cpm = NAN;
@@ -1511,6 +1697,19 @@ int rmat_analyze(const char *rec_path, const char *out_dir,
     ps.rec_path = rec_path;
     ps.log = log;
     ps.peak = NAN;
+    rc = RMAT_OK;
+    if (params->crosstalk_auto && !ps.kpa_in)
+        rc = estimate_crosstalk(&ps, &fx, ei);
+    if (rc == RMAT_OK)
+        rc = pick_corrections(params, cal, ps.kpa_in, rec_path, log, &fx, ei);
+    if (rc == RMAT_OK && (fx.crosstalk_source || fx.creep_source)) {
+        rc = rmat_sensorfix_new(&fx.cfg, g.rows, g.cols, &ps.scale, &ps.fix);
+        if (rc != RMAT_OK)
+            rc =
+                rmat_errinfo_set(ei, rc, 0, "%s: cannot set up the sensor's corrections", rec_path);
+    }
+    if (rc != RMAT_OK)
+        goto out;
     rc = read_clock(r, rec_path, &ck, ei);
     if (rc != RMAT_OK)
         goto out;
@@ -1578,6 +1777,8 @@ int rmat_analyze(const char *rec_path, const char *out_dir,
     result.passes = s.n_passes;
     result.holds = s.n_holds;
     result.cadence_cpm = s.cadence.cadence_cpm;
+    result.crosstalk_corrected = fx.crosstalk_source != NULL;
+    result.creep_corrected = fx.creep_source != NULL;
     if (res)
         *res = result;
 
@@ -1604,7 +1805,7 @@ int rmat_analyze(const char *rec_path, const char *out_dir,
     if (rc == RMAT_OK)
         rc = rmat_maps_write_h5(&ps.maps, &g, s.calibrated ? "kPa" : "counts", path, ei);
     if (rc == RMAT_OK) {
-        const struct json_ctx jc = {rec_path, info, &g, params, cal, cal_source, &ps, &s, &ck};
+        const struct json_ctx jc = {rec_path, info, &g, params, cal, cal_source, &ps, &s, &ck, &fx};
         rc = write_summary_json(out_dir, &jc, ei);
     }
     result.time_write_s = now_s() - t_mark;
@@ -1631,6 +1832,7 @@ int rmat_analyze(const char *rec_path, const char *out_dir,
 
 out:
     session_fini(&s);
+    rmat_sensorfix_free(ps.fix);
     rmat_maps_fini(&ps.maps);
     free(ps.t_s);
     free(ps.m);

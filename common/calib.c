@@ -50,7 +50,19 @@ struct rmat_calib *rmat_calib_new(void)
     c->curve = RMAT_CURVE_NONE;
     c->kpa_per_count = c->zero_counts = NAN;
     c->a_kpa = c->b = c->c_max_counts = NAN;
+    c->crosstalk_row_pct = c->crosstalk_col_pct = NAN;
+    c->creep_pct = c->creep_tau_s = c->creep_recover_tau_s = c->creep_load_kpa = NAN;
     return c;
+}
+
+int rmat_calib_has_crosstalk(const struct rmat_calib *c)
+{
+    return c && !isnan(c->crosstalk_row_pct) && !isnan(c->crosstalk_col_pct);
+}
+
+int rmat_calib_has_creep(const struct rmat_calib *c)
+{
+    return c && !isnan(c->creep_pct) && !isnan(c->creep_tau_s);
 }
 
 void rmat_calib_free(struct rmat_calib *c)
@@ -235,6 +247,23 @@ static int set_param(const struct parser *ps, const char *key, char **w, int nw,
     if (positive && !(*dst > 0)) {
         *dst = NAN;
         return perr(ps, "%s must be positive, got %s", key, w[1]);
+    }
+    return RMAT_OK;
+}
+
+/* A correction key: one finite number in [lo, hi] (lo excluded when
+ * lo_open), each key once. */
+static int set_range(const struct parser *ps, const char *key, char **w, int nw, double *dst,
+                     double lo, int lo_open, double hi, const char *unit)
+{
+    int rc = set_param(ps, key, w, nw, dst, 0);
+
+    if (rc != RMAT_OK)
+        return rc;
+    if ((lo_open ? !(*dst > lo) : !(*dst >= lo)) || !(*dst <= hi)) {
+        *dst = NAN;
+        return perr(ps, "%s %s is out of range: it wants %s %g to %g%s", key, w[1],
+                    lo_open ? "more than" : "from", lo, hi, unit);
     }
     return RMAT_OK;
 }
@@ -486,6 +515,22 @@ static int parse_into(struct rmat_calib *c, const char *text, struct parser *ps)
             rc = set_param(ps, w[0], w, nw, &c->kpa_per_count, 1);
         } else if (strcmp(w[0], "zero_counts") == 0) {
             rc = set_param(ps, w[0], w, nw, &c->zero_counts, 0);
+        } else if (strcmp(w[0], "crosstalk_row_pct") == 0) {
+            rc = set_range(ps, w[0], w, nw, &c->crosstalk_row_pct, 0, 0,
+                           RMAT_CALIB_CROSSTALK_MAX_PCT, " %");
+        } else if (strcmp(w[0], "crosstalk_col_pct") == 0) {
+            rc = set_range(ps, w[0], w, nw, &c->crosstalk_col_pct, 0, 0,
+                           RMAT_CALIB_CROSSTALK_MAX_PCT, " %");
+        } else if (strcmp(w[0], "creep_pct") == 0) {
+            rc = set_range(ps, w[0], w, nw, &c->creep_pct, 0, 0, RMAT_CALIB_CREEP_MAX_PCT, " %");
+        } else if (strcmp(w[0], "creep_tau_s") == 0) {
+            rc =
+                set_range(ps, w[0], w, nw, &c->creep_tau_s, 0, 1, RMAT_CALIB_CREEP_MAX_TAU_S, " s");
+        } else if (strcmp(w[0], "creep_recover_tau_s") == 0) {
+            rc = set_range(ps, w[0], w, nw, &c->creep_recover_tau_s, 0, 1,
+                           RMAT_CALIB_CREEP_MAX_TAU_S, " s");
+        } else if (strcmp(w[0], "creep_load_kpa") == 0) {
+            rc = set_range(ps, w[0], w, nw, &c->creep_load_kpa, 0, 1, 1e4, " kPa");
         } else if (strcmp(w[0], "point") == 0) {
             rc = add_point(c, ps, w, nw);
         } else if (strcmp(w[0], "gains") == 0) {
@@ -499,7 +544,9 @@ static int parse_into(struct rmat_calib *c, const char *text, struct parser *ps)
         } else {
             return perr(ps,
                         "unknown keyword '%s' (known: name, curve, a_kpa, b, c_max_counts, "
-                        "kpa_per_count, zero_counts, point, gains, gains_file)",
+                        "kpa_per_count, zero_counts, point, gains, gains_file, "
+                        "crosstalk_row_pct, crosstalk_col_pct, creep_pct, creep_tau_s, "
+                        "creep_recover_tau_s, creep_load_kpa)",
                         w[0]);
         }
         if (rc != RMAT_OK)
@@ -553,6 +600,57 @@ static int check_curve(const struct rmat_calib *c, const char *what, struct rmat
     return RMAT_OK;
 }
 
+/* The correction keys come in pairs: half a crosstalk, or a creep without
+ * its time constant, is a file someone forgot to finish, not a correction
+ * to guess at. The creep's optional keys get their defaults here, so what
+ * is saved again says what was applied. */
+static int check_corrections(struct rmat_calib *c, const char *what, struct rmat_errinfo *ei)
+{
+    if (isnan(c->crosstalk_row_pct) != isnan(c->crosstalk_col_pct))
+        return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                                "%s: crosstalk_row_pct and crosstalk_col_pct come together: "
+                                "give both (0 for a direction without crosstalk)",
+                                what);
+    if (isnan(c->creep_pct) != isnan(c->creep_tau_s))
+        return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                                "%s: creep_pct and creep_tau_s come together: give both "
+                                "(rollmat calibrate --creep fits them)",
+                                what);
+    if (isnan(c->creep_pct) && (!isnan(c->creep_recover_tau_s) || !isnan(c->creep_load_kpa)))
+        return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                                "%s: creep_recover_tau_s and creep_load_kpa need creep_pct and "
+                                "creep_tau_s",
+                                what);
+    if (!isnan(c->creep_pct)) {
+        if (isnan(c->creep_recover_tau_s))
+            c->creep_recover_tau_s = c->creep_tau_s;
+        if (isnan(c->creep_load_kpa))
+            c->creep_load_kpa = RMAT_CALIB_CREEP_LOAD_KPA;
+    }
+    return RMAT_OK;
+}
+
+int rmat_calib_check_corrections(struct rmat_calib *c, const char *what, struct rmat_errinfo *ei)
+{
+    const double v[6] = {c->crosstalk_row_pct, c->crosstalk_col_pct,   c->creep_pct,
+                         c->creep_tau_s,       c->creep_recover_tau_s, c->creep_load_kpa};
+    for (int k = 0; k < 6; k++)
+        if (isinf(v[k]))
+            return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0, "%s: an infinite correction parameter",
+                                    what);
+    if ((!isnan(v[0]) && !(v[0] >= 0 && v[0] <= RMAT_CALIB_CROSSTALK_MAX_PCT)) ||
+        (!isnan(v[1]) && !(v[1] >= 0 && v[1] <= RMAT_CALIB_CROSSTALK_MAX_PCT)) ||
+        (!isnan(v[2]) && !(v[2] >= 0 && v[2] <= RMAT_CALIB_CREEP_MAX_PCT)) ||
+        (!isnan(v[3]) && !(v[3] > 0 && v[3] <= RMAT_CALIB_CREEP_MAX_TAU_S)) ||
+        (!isnan(v[4]) && !(v[4] > 0 && v[4] <= RMAT_CALIB_CREEP_MAX_TAU_S)) ||
+        (!isnan(v[5]) && !(v[5] > 0 && v[5] <= 1e4)))
+        return rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
+                                "%s: a correction parameter out of range (crosstalk 0..10 %%, "
+                                "creep 0..50 %%, time constants 0..3600 s, load 0..1e4 kPa)",
+                                what);
+    return check_corrections(c, what, ei);
+}
+
 int rmat_calib_parse(const char *text, const char *origin, struct rmat_calib **out,
                      struct rmat_errinfo *ei)
 {
@@ -598,6 +696,8 @@ int rmat_calib_parse(const char *text, const char *origin, struct rmat_calib **o
         }
     }
     rc = parse_into(c, text, &ps);
+    if (rc == RMAT_OK)
+        rc = check_corrections(c, origin, ei);
     if (rc == RMAT_OK && c->curve != RMAT_CURVE_NONE)
         rc = check_curve(c, origin, ei);
     if (rc != RMAT_OK) {
@@ -745,6 +845,19 @@ static void write_text(FILE *f, const struct rmat_calib *c)
         put_num(f, "a_kpa", c->a_kpa, NULL);
         put_num(f, "b", c->b, NULL);
         put_num(f, "c_max_counts", c->c_max_counts, NULL);
+    }
+    if (rmat_calib_has_crosstalk(c)) {
+        fputs("# crosstalk of the passive matrix, % of the rest of the row's / column's counts\n",
+              f);
+        put_num(f, "crosstalk_row_pct", c->crosstalk_row_pct, NULL);
+        put_num(f, "crosstalk_col_pct", c->crosstalk_col_pct, NULL);
+    }
+    if (rmat_calib_has_creep(c)) {
+        fputs("# FSR creep: counts rise by creep_pct % with creep_tau_s under load\n", f);
+        put_num(f, "creep_pct", c->creep_pct, NULL);
+        put_num(f, "creep_tau_s", c->creep_tau_s, NULL);
+        put_num(f, "creep_recover_tau_s", c->creep_recover_tau_s, NULL);
+        put_num(f, "creep_load_kpa", c->creep_load_kpa, NULL);
     }
     if (c->gains) {
         fprintf(f, "# per-sensel gains, row 0 first: p = gain * curve(counts)\ngains %d %d\n",

@@ -7,7 +7,11 @@
  *   /calibration attrs  format "rollmat-calibration", version 1, name,
  *                       curve ("linear", "power", "divider", "table"),
  *                       kpa_per_count, zero_counts, a_kpa, b, c_max_counts
- *                       (float64; NaN where the curve does not use them)
+ *                       (float64; NaN where the curve does not use them);
+ *                       crosstalk_row_pct, crosstalk_col_pct, creep_pct,
+ *                       creep_tau_s, creep_recover_tau_s, creep_load_kpa
+ *                       (float64; NaN: no such correction; absent in
+ *                       recordings made before rollmat 0.2)
  *   /calibration/table_counts, table_kpa   float64 [n], table curve only
  *   /calibration/gains  float32 [rows][cols], only with gains
  *
@@ -49,7 +53,13 @@ int rmat_calib_h5_write(const struct rmat_calib *c, int64_t loc, const char *pat
         rmat_h5_put_f64(g, "kpa_per_count", c->kpa_per_count) < 0 ||
         rmat_h5_put_f64(g, "zero_counts", c->zero_counts) < 0 ||
         rmat_h5_put_f64(g, "a_kpa", c->a_kpa) < 0 || rmat_h5_put_f64(g, "b", c->b) < 0 ||
-        rmat_h5_put_f64(g, "c_max_counts", c->c_max_counts) < 0)
+        rmat_h5_put_f64(g, "c_max_counts", c->c_max_counts) < 0 ||
+        rmat_h5_put_f64(g, "crosstalk_row_pct", c->crosstalk_row_pct) < 0 ||
+        rmat_h5_put_f64(g, "crosstalk_col_pct", c->crosstalk_col_pct) < 0 ||
+        rmat_h5_put_f64(g, "creep_pct", c->creep_pct) < 0 ||
+        rmat_h5_put_f64(g, "creep_tau_s", c->creep_tau_s) < 0 ||
+        rmat_h5_put_f64(g, "creep_recover_tau_s", c->creep_recover_tau_s) < 0 ||
+        rmat_h5_put_f64(g, "creep_load_kpa", c->creep_load_kpa) < 0)
         goto out;
     if (c->curve == RMAT_CURVE_TABLE) {
         const hsize_t n = c->n_points;
@@ -151,6 +161,16 @@ int rmat_calib_h5_read(int64_t loc, const char *path, struct rmat_calib **out,
     rmat_h5_get_f64(g, "a_kpa", &c->a_kpa);
     rmat_h5_get_f64(g, "b", &c->b);
     rmat_h5_get_f64(g, "c_max_counts", &c->c_max_counts);
+    /* Absent before rollmat 0.2: NaN, no correction. */
+    rmat_h5_get_f64(g, "crosstalk_row_pct", &c->crosstalk_row_pct);
+    rmat_h5_get_f64(g, "crosstalk_col_pct", &c->crosstalk_col_pct);
+    rmat_h5_get_f64(g, "creep_pct", &c->creep_pct);
+    rmat_h5_get_f64(g, "creep_tau_s", &c->creep_tau_s);
+    rmat_h5_get_f64(g, "creep_recover_tau_s", &c->creep_recover_tau_s);
+    rmat_h5_get_f64(g, "creep_load_kpa", &c->creep_load_kpa);
+    rc = rmat_calib_check_corrections(c, what, ei);
+    if (rc != RMAT_OK)
+        goto out;
     if (c->curve == RMAT_CURVE_TABLE) {
         hsize_t n2[1];
         void *kpa = NULL;

@@ -2,7 +2,8 @@
 /* rollmat: analysis of one recording into files (docs/metrics.md;
  * docs/metrics.md for users).
  *
- * One streaming pass over the frames, in blocks: counts to kPa through the
+ * One streaming pass over the frames, in blocks: the sensor's corrections
+ * when asked for (crosstalk, creep: sensorfix.h), counts to kPa through the
  * calibration's lookup table, the per-frame metrics (metrics.h) and the
  * maps (maps.h). The pass keeps the per-frame metrics (about 90 bytes a
  * frame: 32 MB for an hour at 100 Hz) and O(grid) maps, never the frames.
@@ -44,6 +45,18 @@ struct rmat_analysis_params {
      * NULL: the recording's /calibration if it has one. */
     const char *calibration_path;
     const char *regions_path; /* a regions file (regions.h); NULL: none */
+    /* Crosstalk correction (sensorfix.h, docs/corrections.md), % of the
+     * rest of the row's and of the column's counts, 0..10 each. NaN (the
+     * default): the calibration's crosstalk_row_pct and crosstalk_col_pct
+     * if it has them, else none; 0 and 0: none. */
+    double crosstalk_row_pct, crosstalk_col_pct;
+    /* 1: estimate the crosstalk from the recording itself (sensorfix.h,
+     * rmat_crosstalk_est_*), in a pass over it before the analysis's, and
+     * correct that; overrides the two above. */
+    int crosstalk_auto;
+    /* Creep correction: 1 (the default) applies the calibration's creep
+     * parameters when it has them; 0 never. */
+    int creep;
 };
 
 /* Sets every parameter to its docs/metrics.md default, no files. */
@@ -65,7 +78,8 @@ struct rmat_analysis_result {
     double peak_kpa;      /* largest p of the recording; NaN without frames */
     size_t passes;
     size_t holds;
-    double cadence_cpm; /* NaN: none */
+    double cadence_cpm;                       /* NaN: none */
+    int crosstalk_corrected, creep_corrected; /* the corrections applied */
     /* Where the time went, in seconds of CLOCK_MONOTONIC (for benchmarks):
      * HDF5 reads of the frames, the per-frame work, the passes over the
      * series, and writing the outputs. */

@@ -36,6 +36,16 @@
  *   gains_file mat.gains      or: the gains of another file of this format
  *                             (relative to this one), e.g. from
  *                             `rollmat equilibrate`
+ *   crosstalk_row_pct 0.1     the sensor's corrections (sensorfix.h), each
+ *   crosstalk_col_pct 0.1     optional: a passive matrix's crosstalk, % of
+ *                             the rest of the row's / column's counts
+ *                             (0..10; both or neither);
+ *   creep_pct 4               FSR creep under a held load: % the counts
+ *   creep_tau_s 20            rise by (0..50), the time constant of the rise
+ *   creep_recover_tau_s 10    (s) and of the recovery without load (s;
+ *   creep_load_kpa 2          default creep_tau_s), loaded from this
+ *                             pressure (kPa; default 2). creep_pct and
+ *                             creep_tau_s come together.
  *
  * Saturation and the ends of the curves: a divider count at or above
  * c_max_counts reads as c_max_counts - 0.5 (the largest count that rounds
@@ -84,7 +94,33 @@ struct rmat_calib {
     double point_kpa[RMAT_CALIB_MAX_POINTS];
     int gain_rows, gain_cols; /* 0 when there are no gains */
     float *gains;             /* gain_rows * gain_cols, row-major, owned; NULL: all 1 */
+    /* The sensor's corrections (docs/calibration.md, sensorfix.h); NaN when
+     * the file does not give them: no correction. */
+    double crosstalk_row_pct, crosstalk_col_pct; /* 0..10, both or neither */
+    double creep_pct;                            /* 0..50, with creep_tau_s */
+    double creep_tau_s;                          /* > 0, at most 3600 */
+    double creep_recover_tau_s;                  /* > 0, at most 3600 */
+    double creep_load_kpa;                       /* > 0 */
 };
+
+/* Range limits of the correction keys, checked by the parser and the
+ * reader of /calibration. */
+#define RMAT_CALIB_CROSSTALK_MAX_PCT 10.0
+#define RMAT_CALIB_CREEP_MAX_PCT     50.0
+#define RMAT_CALIB_CREEP_MAX_TAU_S   3600.0
+/* creep_load_kpa when the file gives creep without it. */
+#define RMAT_CALIB_CREEP_LOAD_KPA 2.0
+
+/* Whether c carries crosstalk coefficients, and creep parameters. */
+int rmat_calib_has_crosstalk(const struct rmat_calib *c);
+int rmat_calib_has_creep(const struct rmat_calib *c);
+
+/* Checks c's correction keys as the parser does (ranges, partners; what
+ * names c in the message) and fills the creep's defaults
+ * (creep_recover_tau_s = creep_tau_s, creep_load_kpa
+ * RMAT_CALIB_CREEP_LOAD_KPA). For calibrations not parsed from text
+ * (/calibration, a fit). RMAT_E_FORMAT. */
+int rmat_calib_check_corrections(struct rmat_calib *c, const char *what, struct rmat_errinfo *ei);
 
 /* The name of a curve ("linear", ...; "none"). Never NULL. */
 const char *rmat_curve_name(enum rmat_curve c);
@@ -105,8 +141,10 @@ void rmat_calib_free(struct rmat_calib *c);
  * RMAT_E_FORMAT for an unknown keyword, a missing or extra value, a value
  * that is not a finite number (NaN, inf), a parameter out of range
  * (a_kpa, kpa_per_count, c_max_counts <= 0; b <= 0), a table that is not
- * monotone, gains that are missing, extra, negative or not numbers, or a
- * curve lacking a parameter it needs; RMAT_E_NEWER for a newer format
+ * monotone, gains that are missing, extra, negative or not numbers, a
+ * curve lacking a parameter it needs, a correction key out of its range
+ * or given without its partner (crosstalk_row_pct without
+ * crosstalk_col_pct, creep_pct without creep_tau_s); RMAT_E_NEWER for a newer format
  * version; the errors of reading a gains_file. A text without a curve is
  * accepted (a gains file): rmat_calib_check() tells. *out is NULL on error;
  * free with rmat_calib_free(). */

@@ -83,4 +83,47 @@ void rmat_load_stats_fini(struct rmat_load_stats *st);
  * count, and their number in *n_sensels. NaN for bad arguments. */
 double rmat_load_mean_counts(const struct rmat_load_stats *st, double area_cm2, size_t *n_sensels);
 
+/* --- creep (rollmat calibrate --creep) --------------------------------- */
+
+/* The creep law of an FSR under a load put on at t = 0 and held:
+ *   c(t) = c0 (1 + E (1 - exp(-t / tau)))
+ * Fits c0, E and tau to n >= 4 samples (t_s from the load's start, counts)
+ * by least squares: for each tau the model is linear in c0 and c0 E, and
+ * tau is searched on a logarithmic grid from 0.1 s to 3600 s and refined by
+ * golden section. *rms_pct gets the rms residual in % of c0 (NULL
+ * allowed). RMAT_E_ARG for too few or non-finite samples, samples spanning
+ * no time, or a curve that does not rise (E <= 0: no creep to fit). */
+int rmat_creep_fit_curve(const double *t_s, const double *counts, size_t n, double *c0, double *e,
+                         double *tau_s, double *rms_pct);
+
+/* What rollmat calibrate --creep found in a recording of a held load. */
+struct rmat_creep_fit {
+    double creep_pct;            /* E in %: how far the counts rise under the held load */
+    double tau_s;                /* the rise's time constant */
+    double recover_tau_s;        /* NaN: no second hold to fit it from */
+    double c0_counts;            /* the first hold's level before any creep */
+    double rms_pct;              /* the first hold's fit residual, % of c0 */
+    double residual_pct;         /* creep left at the second hold's start (NaN: none) */
+    double hold_start_s, hold_s; /* the first hold, from the recording's first frame */
+    double gap_s, hold2_s;       /* the lift and the second hold (0: none) */
+    size_t sensels;              /* loaded sensels averaged */
+    uint64_t frames;             /* frames fitted (both holds) */
+};
+
+/* Reads the recording of a load held on the mat (a weight, or the virtual
+ * mat's `hold` scene): a hold is a run of frames whose total count is at
+ * least half the largest frame's, lasting at least RMAT_CREEP_MIN_HOLD_S;
+ * its loaded sensels are those whose mean count over the first hold is at
+ * least half the largest sensel's. Their mean count over the first hold is
+ * fitted with rmat_creep_fit_curve(). A second hold after a lift gives the
+ * recovery: with the first hold's E and tau, the second's start level says
+ * how much creep was left after the gap g, r = e1 exp(-g / recover_tau),
+ * e1 the creep at the first hold's end. Errors, naming the file and what
+ * to do: those of the reader; RMAT_E_FORMAT for a recording without a held
+ * load (no hold of RMAT_CREEP_MIN_HOLD_S) or whose counts do not rise
+ * under it; RMAT_E_NOMEM. */
+#define RMAT_CREEP_MIN_HOLD_S 10.0
+int rmat_creep_fit_recording(const char *rec_path, struct rmat_creep_fit *out,
+                             struct rmat_errinfo *ei);
+
 #endif

@@ -166,9 +166,13 @@ try:
     check("the hold timer reaches 30 s when the truth says (within 0.5 s)", abs(err) <= 0.5,
           "error %.3f s" % err)
 
-    # The analysis of the finished recording.
+    # The analysis of the finished recording. The live view shows the counts
+    # as calibrated, without the sensors' corrections (docs/corrections.md),
+    # so the analysis it is held to leaves the creep the virtual mat's
+    # calibration carries uncorrected too.
     ana = tmp + "/ana"
-    r = subprocess.run([os.path.join(build, "rollmat"), "analyze", rec, "-o", ana, "--no-plot"],
+    r = subprocess.run([os.path.join(build, "rollmat"), "analyze", rec, "-o", ana, "--no-plot",
+                        "--no-creep"],
                        capture_output=True, text=True, timeout=300)
     check("the recording analyses", r.returncode == 0, r.stderr[-300:])
     with open(ana + "/frames.csv") as f:

@@ -3,7 +3,8 @@
  * file's text. Its origin is in a folder that does not exist, so a
  * gains_file line is followed and fails to load rather than reading files
  * of the machine. A calibration with a curve that parses must check
- * against its own gains' grid and give a lookup table without NaN. */
+ * against its own gains' grid and give a lookup table without NaN, and its
+ * correction keys (crosstalk, creep) must be in range. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             for (int k = 0; k < n; k++)
                 FUZZ_CHECK(!isnan(lut[k]));
         }
+        /* Correction keys that parsed are in range, with their partners
+         * (what rmat_calib_check_corrections() holds /calibration to). */
+        FUZZ_CHECK(rmat_calib_check_corrections(c, "fuzz", &ei) == RMAT_OK);
         {
             char *out = NULL;
             size_t len = 0;

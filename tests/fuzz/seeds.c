@@ -275,6 +275,10 @@ static void text_seeds(void)
     seed_text("calib", 3,
               "rollmat-calibration 1\ncurve power\na 0.01\nb 1.2\n"
               "gains_file other.gains\n");
+    seed_text("calib", 4,
+              "rollmat-calibration 1\ncurve divider\na_kpa 50\nb 0.77\n"
+              "crosstalk_row_pct 0.1\ncrosstalk_col_pct 0.2\ncreep_pct 4\ncreep_tau_s 20\n"
+              "creep_recover_tau_s 10\ncreep_load_kpa 2\n");
     seed_text("regions", 0,
               "rollmat-regions 1\n# name x0 y0 x1 y1\n"
               "proximal 0 0 406.4 135   # upper third\n\nmid\t0\t135\t406.4\t270\n");

@@ -333,6 +333,186 @@ static void test_calib_save_load_round_trip(void **state)
     rmat_calib_free(c);
 }
 
+/* The sensor's correction keys: parsed, defaulted, range-checked with the
+ * line named, refused without their partner, saved and read back, and
+ * carried through a recording's /calibration. */
+static void test_calib_correction_keys(void **state)
+{
+    (void)state;
+    char dir[512], path[700];
+    struct rmat_calib *c, *d, *back = NULL;
+    struct rmat_errinfo ei;
+    struct rmat_device_desc dev;
+    struct rmat_rec *rec = NULL;
+    struct rmat_reader *r = NULL;
+    uint16_t raw[6] = {0};
+    static const char base[] = "rollmat-calibration 1\ncurve divider\na_kpa 50\nb 0.77\n";
+    char text[512];
+
+    /* Without the keys: no correction. */
+    c = parse_ok(base);
+    assert_false(rmat_calib_has_crosstalk(c));
+    assert_false(rmat_calib_has_creep(c));
+    rmat_calib_free(c);
+
+    /* With them; the creep's optional keys take their defaults. */
+    snprintf(text, sizeof text,
+             "%scrosstalk_row_pct 0.1\ncrosstalk_col_pct 0\ncreep_pct 4\ncreep_tau_s 20\n", base);
+    c = parse_ok(text);
+    assert_true(rmat_calib_has_crosstalk(c) && rmat_calib_has_creep(c));
+    assert_true(c->crosstalk_row_pct == 0.1 && c->crosstalk_col_pct == 0);
+    assert_true(c->creep_pct == 4 && c->creep_tau_s == 20);
+    assert_true(c->creep_recover_tau_s == 20);                   /* = creep_tau_s */
+    assert_true(c->creep_load_kpa == RMAT_CALIB_CREEP_LOAD_KPA); /* 2 kPa */
+
+    /* Saved and loaded back exactly. */
+    assert_int_equal(rmat_test_tmpdir("calib_corr", dir, sizeof dir), 0);
+    snprintf(path, sizeof path, "%s/corr.cal", dir);
+    c->creep_recover_tau_s = 9.5;
+    assert_int_equal(rmat_calib_save(c, path, &ei), RMAT_OK);
+    assert_int_equal(rmat_calib_load(path, &d, &ei), RMAT_OK);
+    assert_true(d->crosstalk_row_pct == 0.1 && d->crosstalk_col_pct == 0);
+    assert_true(d->creep_pct == 4 && d->creep_tau_s == 20 && d->creep_recover_tau_s == 9.5 &&
+                d->creep_load_kpa == 2);
+    rmat_calib_free(d);
+
+    /* In a recording's /calibration and back. */
+    memset(&dev, 0, sizeof dev);
+    dev.rows = 2;
+    dev.cols = 3;
+    dev.adc_bits = 12;
+    dev.pitch_x_mm = dev.pitch_y_mm = 10;
+    dev.rate_hz = 100;
+    snprintf(path, sizeof path, "%s/corr.h5", dir);
+    assert_int_equal(rmat_rec_create_ex(path, &dev, NULL, c, &rec, &ei), RMAT_OK);
+    assert_int_equal(rmat_rec_append(rec, 0, 0, 0, raw, &ei), RMAT_OK);
+    assert_int_equal(rmat_rec_close(rec, &ei), RMAT_OK);
+    assert_int_equal(rmat_reader_open(path, &r, &ei), RMAT_OK);
+    assert_int_equal(rmat_reader_calib(r, &back, &ei), RMAT_OK);
+    assert_non_null(back);
+    assert_true(back->crosstalk_row_pct == 0.1 && back->crosstalk_col_pct == 0);
+    assert_true(back->creep_pct == 4 && back->creep_tau_s == 20 &&
+                back->creep_recover_tau_s == 9.5 && back->creep_load_kpa == 2);
+    rmat_calib_free(back);
+    rmat_reader_close(r);
+    rmat_calib_free(c);
+
+    /* Out of range: the line, the key and the range. */
+    snprintf(text, sizeof text, "%scrosstalk_row_pct 12\ncrosstalk_col_pct 0.1\n", base);
+    parse_bad(text, RMAT_E_FORMAT, "line 5", "crosstalk_row_pct 12 is out of range");
+    snprintf(text, sizeof text, "%scrosstalk_row_pct 0.1\ncrosstalk_col_pct -1\n", base);
+    parse_bad(text, RMAT_E_FORMAT, "line 6", "0 to 10 %");
+    snprintf(text, sizeof text, "%screep_pct 60\ncreep_tau_s 20\n", base);
+    parse_bad(text, RMAT_E_FORMAT, "line 5", "creep_pct 60");
+    snprintf(text, sizeof text, "%screep_pct 4\ncreep_tau_s 0\n", base);
+    parse_bad(text, RMAT_E_FORMAT, "line 6", "more than 0");
+    snprintf(text, sizeof text, "%screep_pct 4\ncreep_tau_s nan\n", base);
+    parse_bad(text, RMAT_E_FORMAT, "line 6", "finite number");
+    /* Half a pair. */
+    snprintf(text, sizeof text, "%scrosstalk_row_pct 0.1\n", base);
+    parse_bad(text, RMAT_E_FORMAT, "come together", "crosstalk_col_pct");
+    snprintf(text, sizeof text, "%screep_pct 4\n", base);
+    parse_bad(text, RMAT_E_FORMAT, "come together", "creep_tau_s");
+    snprintf(text, sizeof text, "%screep_load_kpa 3\n", base);
+    parse_bad(text, RMAT_E_FORMAT, "need creep_pct", NULL);
+}
+
+/* The creep law c0 (1 + E (1 - exp(-t / tau))) fitted to samples made
+ * from it: c0 2000 counts, E 0.04, tau 20 s, one sample every 0.1 s for
+ * 60 s; exact samples give the parameters back to 1e-6, and counts rounded
+ * to whole numbers (as an ADC gives them) to 0.5%. Counts that do not rise
+ * are no creep. */
+static void test_calib_creep_fit_curve(void **state)
+{
+    (void)state;
+    static double t[600], y[600], yr[600];
+    double c0, e, tau, rms;
+
+    for (int k = 0; k < 600; k++) {
+        t[k] = 0.1 * k;
+        y[k] = 2000.0 * (1.0 + 0.04 * (1.0 - exp(-t[k] / 20.0)));
+        yr[k] = floor(y[k] + 0.5);
+    }
+    assert_int_equal(rmat_creep_fit_curve(t, y, 600, &c0, &e, &tau, &rms), RMAT_OK);
+    close_to(c0, 2000, 1e-6);
+    close_to(e, 0.04, 1e-6);
+    close_to(tau, 20, 1e-6);
+    assert_true(rms < 1e-6);
+    assert_int_equal(rmat_creep_fit_curve(t, yr, 600, &c0, &e, &tau, &rms), RMAT_OK);
+    close_to(e, 0.04, 0.005);
+    close_to(tau, 20, 0.005);
+    /* Flat and falling counts: nothing to fit. */
+    for (int k = 0; k < 600; k++)
+        yr[k] = 2000.0 - 0.5 * k;
+    assert_int_equal(rmat_creep_fit_curve(t, yr, 600, &c0, &e, &tau, &rms), RMAT_E_ARG);
+    assert_int_equal(rmat_creep_fit_curve(t, y, 3, &c0, &e, &tau, &rms), RMAT_E_ARG);
+}
+
+/* A recording of a held load with creep, made here by the law itself: a
+ * 4 x 4 mat at 50 Hz, its middle 2 x 2 sensels at 2000 counts creeping by
+ * E 0.05 with tau 15 s for a 45 s hold, nothing for 8 s (the creep falls
+ * back with tau_r 6 s), and a 20 s second hold. rmat_creep_fit_recording()
+ * gives back E, tau and tau_r (the truth: those numbers), and the holds'
+ * times. */
+static void test_calib_creep_fit_recording(void **state)
+{
+    (void)state;
+    char dir[512], path[700];
+    struct rmat_device_desc dev;
+    struct rmat_rec *rec = NULL;
+    struct rmat_errinfo ei;
+    struct rmat_creep_fit fit;
+    uint16_t raw[16];
+    double e = 0.0;
+
+    assert_int_equal(rmat_test_tmpdir("calib_creep", dir, sizeof dir), 0);
+    memset(&dev, 0, sizeof dev);
+    dev.rows = dev.cols = 4;
+    dev.adc_bits = 12;
+    dev.pitch_x_mm = dev.pitch_y_mm = 10;
+    dev.rate_hz = 50;
+    snprintf(path, sizeof path, "%s/hold.h5", dir);
+    assert_int_equal(rmat_rec_create(path, &dev, NULL, &rec, &ei), RMAT_OK);
+    for (int f = 0; f < 50 * 73; f++) {
+        const double t = f / 50.0;
+        const int loaded = t < 45.0 || t >= 53.0;
+        if (f > 0) /* exact steps of 0.02 s, as the sensor */
+            e = loaded ? e + (0.05 - e) * (1 - exp(-0.02 / 15.0)) : e * exp(-0.02 / 6.0);
+        memset(raw, 0, sizeof raw);
+        if (loaded)
+            raw[5] = raw[6] = raw[9] = raw[10] = (uint16_t)floor(2000.0 * (1.0 + e) + 0.5);
+        raw[0] = (uint16_t)(f % 3); /* a little noise elsewhere */
+        assert_int_equal(rmat_rec_append(rec, (uint32_t)f, (uint64_t)f * 20000u, 0, raw, &ei),
+                         RMAT_OK);
+    }
+    assert_int_equal(rmat_rec_close(rec, &ei), RMAT_OK);
+    assert_int_equal(rmat_creep_fit_recording(path, &fit, &ei), RMAT_OK);
+    print_message("creep fit: %.4f%% (5), tau %.3f s (15), recovery %.3f s (6), %zu sensels, "
+                  "holds %.2f + %.2f s, gap %.2f s\n",
+                  fit.creep_pct, fit.tau_s, fit.recover_tau_s, fit.sensels, fit.hold_s, fit.hold2_s,
+                  fit.gap_s);
+    close_to(fit.creep_pct, 5.0, 0.01);
+    close_to(fit.tau_s, 15.0, 0.01);
+    close_to(fit.recover_tau_s, 6.0, 0.03);
+    assert_int_equal(fit.sensels, 4);
+    close_to(fit.hold_s, 44.98, 1e-6);
+    close_to(fit.gap_s, 8.02, 1e-6);
+
+    /* A load held only 5 s: refused, saying what to record. */
+    snprintf(path, sizeof path, "%s/short.h5", dir);
+    assert_int_equal(rmat_rec_create(path, &dev, NULL, &rec, &ei), RMAT_OK);
+    for (int f = 0; f < 250; f++) {
+        memset(raw, 0, sizeof raw);
+        raw[5] = 2000;
+        assert_int_equal(rmat_rec_append(rec, (uint32_t)f, (uint64_t)f * 20000u, 0, raw, &ei),
+                         RMAT_OK);
+    }
+    assert_int_equal(rmat_rec_close(rec, &ei), RMAT_OK);
+    assert_int_equal(rmat_creep_fit_recording(path, &fit, &ei), RMAT_E_FORMAT);
+    expect_in(ei.msg, "short.h5: no held load");
+    expect_in(ei.msg, "for a minute");
+}
+
 static void test_calib_fit_recovers_curves(void **state)
 {
     (void)state;
@@ -628,6 +808,9 @@ int main(void)
         cmocka_unit_test(test_calib_gains_file_cycle_and_depth),
         cmocka_unit_test(test_calib_c_max_counts_refused_at_parse),
         cmocka_unit_test(test_calib_save_load_round_trip),
+        cmocka_unit_test(test_calib_correction_keys),
+        cmocka_unit_test(test_calib_creep_fit_curve),
+        cmocka_unit_test(test_calib_creep_fit_recording),
         cmocka_unit_test(test_calib_fit_recovers_curves),
         cmocka_unit_test(test_calib_gains_from_means),
         cmocka_unit_test(test_calib_in_recording),

@@ -30,12 +30,48 @@ static void usage_analyze(FILE *f)
           "      --turn-mm D           pass turning hysteresis (default 15 mm)\n"
           "      --hold-radius-mm R    hold: CoP within R of its mean (default 15 mm)\n"
           "      --hold-min-s S        hold: at least S seconds (default 3)\n"
+          "      --crosstalk ROW,COL   correct the mat's crosstalk: ROW % of the rest of\n"
+          "                            each row's counts, COL % of each column's (0..10;\n"
+          "                            docs/corrections.md); default: the calibration's\n"
+          "                            crosstalk_row_pct, crosstalk_col_pct if it has\n"
+          "                            them, else none; 'off' (or 0,0): none\n"
+          "      --crosstalk auto      estimate the crosstalk from the recording itself\n"
+          "                            (its sensels away from the load) and correct it\n"
+          "      --no-creep            do not correct the sensors' creep (by default a\n"
+          "                            calibration with creep_pct has it corrected)\n"
           "      --no-plot             skip the figures (no gnuplot needed)\n"
           "  -v, --verbose             more messages\n\n"
           "Exit status: 0 done, 1 failed, 2 wrong usage.\n\n"
-          "Example:\n"
-          "  rollmat analyze left-quad.h5 -o left-quad/\n",
+          "Examples:\n"
+          "  rollmat analyze left-quad.h5 -o left-quad/\n"
+          "  rollmat analyze left-quad.h5 -o left-quad/ --calibration mat.cal \\\n"
+          "      --crosstalk 0.1,0.1\n"
+          "  rollmat analyze left-quad.h5 -o left-quad/ --crosstalk auto\n",
           f);
+}
+
+/* "ROW,COL" (two numbers 0..10, in %) or "off" (0,0). Returns 0 or -1. */
+static int parse_crosstalk(const char *s, double *row_pct, double *col_pct)
+{
+    char *end;
+    double r, c;
+
+    if (strcmp(s, "off") == 0) {
+        *row_pct = *col_pct = 0.0;
+        return 0;
+    }
+    r = strtod(s, &end);
+    if (end == s || *end != ',')
+        return -1;
+    s = end + 1;
+    c = strtod(s, &end);
+    if (end == s || *end != '\0')
+        return -1;
+    if (!(r >= 0 && r <= 10) || !(c >= 0 && c <= 10))
+        return -1;
+    *row_pct = r;
+    *col_pct = c;
+    return 0;
 }
 
 /* Copies DIR/summary.json to stdout. */
@@ -70,6 +106,8 @@ int cli_analyze(int argc, char **argv)
         O_HOLD_R,
         O_HOLD_S,
         O_NOPLOT,
+        O_CROSSTALK,
+        O_NOCREEP,
     };
     static const struct option opts[] = {
         {"output", required_argument, 0, 'o'},
@@ -83,6 +121,8 @@ int cli_analyze(int argc, char **argv)
         {"hold-radius-mm", required_argument, 0, O_HOLD_R},
         {"hold-min-s", required_argument, 0, O_HOLD_S},
         {"no-plot", no_argument, 0, O_NOPLOT},
+        {"crosstalk", required_argument, 0, O_CROSSTALK},
+        {"no-creep", no_argument, 0, O_NOCREEP},
         {"verbose", no_argument, 0, 'v'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
@@ -139,6 +179,20 @@ int cli_analyze(int argc, char **argv)
             break;
         case O_NOPLOT:
             plots = 0;
+            break;
+        case O_CROSSTALK:
+            params.crosstalk_auto = strcmp(optarg, "auto") == 0;
+            if (params.crosstalk_auto)
+                break;
+            if (parse_crosstalk(optarg, &params.crosstalk_row_pct, &params.crosstalk_col_pct) != 0)
+                return cli_usage(&c,
+                                 "--crosstalk wants ROW,COL: two numbers from 0 to 10, in %% "
+                                 "of the rest of a row's and a column's counts (e.g. "
+                                 "--crosstalk 0.1,0.1), 'auto' or 'off'; got '%s'",
+                                 optarg);
+            break;
+        case O_NOCREEP:
+            params.creep = 0;
             break;
         case 'v':
             c.verbose = 1;

@@ -18,7 +18,9 @@
 static void usage_calibrate(FILE *f)
 {
     fputs("usage: rollmat calibrate --curve CURVE --area-cm2 A --load L REC.h5\n"
-          "                         [--load L REC.h5 ...] -o OUT.cal|--mat-dir DIR [options]\n\n"
+          "                         [--load L REC.h5 ...] -o OUT.cal|--mat-dir DIR [options]\n"
+          "       rollmat calibrate --creep REC.h5 --calibration MAT.cal -o OUT.cal\n"
+          "                         [--creep-load-kpa P] [--force]\n\n"
           "Fits a count-to-kPa curve to recordings of known loads resting on a known\n"
           "area of the mat (a weight on a flat plate), one recording per load, and\n"
           "writes a calibration file (docs/calibration.md). Each --load and --area-cm2\n"
@@ -37,10 +39,20 @@ static void usage_calibrate(FILE *f)
           "                         and rollmat record --calibration-dir find by the\n"
           "                         mat's serial number\n"
           "  --force                replace OUT if it exists\n\n"
+          "Creep (docs/calibration.md): --creep REC.h5 fits how the mat's counts rise\n"
+          "under a load held still, c0 (1 + E (1 - exp(-t / tau))), from a recording of\n"
+          "a weight left on the mat for a minute or more; a second hold after a lift\n"
+          "(10 s off, 30 s on) gives the recovery's time constant too. OUT is the\n"
+          "calibration MAT.cal with creep_pct, creep_tau_s, creep_recover_tau_s and\n"
+          "creep_load_kpa added, which rollmat analyze then corrects.\n"
+          "  --creep REC.h5         the recording of the held load\n"
+          "  --calibration MAT.cal  the calibration to add the creep to\n"
+          "  --creep-load-kpa P     a sensel creeps from P kPa (default 2; not fitted)\n\n"
           "Exit status: 0 done, 1 failed, 2 wrong usage.\n\n"
-          "Example:\n"
+          "Examples:\n"
           "  rollmat calibrate --curve power --area-cm2 100 --load 5kg w5.h5 --load 10kg \\\n"
-          "      w10.h5 --load 20kg w20.h5 -o mat.cal\n",
+          "      w10.h5 --load 20kg w20.h5 -o mat.cal\n"
+          "  rollmat calibrate --creep held-weight.h5 --calibration mat.cal -o mat-creep.cal\n",
           f);
 }
 
@@ -64,6 +76,72 @@ static int parse_load(const char *s, double *newtons)
     return 0;
 }
 
+/* rollmat calibrate --creep: the creep fitted from rec, added to the
+ * calibration at base, written to out. */
+static int calibrate_creep(struct cli *c, const char *rec, const char *base, const char *out,
+                           double load_kpa, int force)
+{
+    struct rmat_creep_fit fit;
+    struct rmat_calib *cal = NULL;
+    struct rmat_errinfo ei;
+    int rc = CLI_FAIL;
+
+    if (!base)
+        return cli_usage(c, "--creep needs --calibration MAT.cal: the calibration the creep is "
+                            "added to (its curve tells the analysis which sensels are loaded)");
+    if (!out)
+        return cli_usage(c, "--creep needs -o OUT.cal, the calibration to write");
+    if (cli_check_out_file(c, "-o", out, force) != 0)
+        return CLI_FAIL;
+    if (rmat_calib_load(base, &cal, &ei) != RMAT_OK)
+        return cli_fail_ei(c, RMAT_E_FORMAT, &ei);
+    if (rmat_creep_fit_recording(rec, &fit, &ei) != RMAT_OK) {
+        cli_fail_ei(c, RMAT_E_FORMAT, &ei);
+        goto out;
+    }
+    if (!(fit.creep_pct <= RMAT_CALIB_CREEP_MAX_PCT) ||
+        !(fit.tau_s <= RMAT_CALIB_CREEP_MAX_TAU_S)) {
+        cli_fail(c,
+                 "%s: the fit says %.3g %% with tau %.3g s, beyond what a calibration holds "
+                 "(%g %%, %g s): not FSR creep; was the load steady?",
+                 rec, fit.creep_pct, fit.tau_s, RMAT_CALIB_CREEP_MAX_PCT,
+                 RMAT_CALIB_CREEP_MAX_TAU_S);
+        goto out;
+    }
+    cal->creep_pct = fit.creep_pct;
+    cal->creep_tau_s = fit.tau_s;
+    cal->creep_load_kpa = load_kpa;
+    if (isnan(fit.recover_tau_s) || !(fit.recover_tau_s <= RMAT_CALIB_CREEP_MAX_TAU_S)) {
+        cal->creep_recover_tau_s = fit.tau_s;
+        fprintf(stderr,
+                "rollmat calibrate: %s: %s: creep_recover_tau_s set to creep_tau_s (an "
+                "assumption; record a second hold after a lift of about 10 s to fit it)\n",
+                rec,
+                fit.gap_s > 0 ? "the second hold does not show the recovery"
+                              : "no second hold after a lift");
+    } else {
+        cal->creep_recover_tau_s = fit.recover_tau_s;
+    }
+    if (rmat_calib_save(cal, out, &ei) != RMAT_OK) {
+        cli_fail_ei(c, RMAT_E_IO, &ei);
+        goto out;
+    }
+    printf("# creep: creep_pct %.4g, creep_tau_s %.4g, creep_recover_tau_s %.4g%s, "
+           "creep_load_kpa %g\n",
+           cal->creep_pct, cal->creep_tau_s, cal->creep_recover_tau_s,
+           isnan(fit.recover_tau_s) ? " (assumed)" : "", cal->creep_load_kpa);
+    printf("recording,sensels,frames,hold_start_s,hold_s,c0_counts,rms_pct,gap_s,hold2_s,"
+           "residual_pct\n");
+    printf("%s,%zu,%llu,%.3f,%.3f,%.2f,%.4f,%.3f,%.3f,%.4f\n", rec, fit.sensels,
+           (unsigned long long)fit.frames, fit.hold_start_s, fit.hold_s, fit.c0_counts, fit.rms_pct,
+           fit.gap_s, fit.hold2_s, fit.residual_pct);
+    fprintf(stderr, "rollmat calibrate: wrote %s\n", out);
+    rc = CLI_OK;
+out:
+    rmat_calib_free(cal);
+    return rc;
+}
+
 struct point_src {
     const char *rec;
     double load_n, area_cm2, counts;
@@ -73,7 +151,19 @@ struct point_src {
 
 int cli_calibrate(int argc, char **argv)
 {
-    enum { O_CURVE = 256, O_LOAD, O_AREA, O_CMAX, O_NAME, O_GAINS, O_FORCE, O_MATDIR };
+    enum {
+        O_CURVE = 256,
+        O_LOAD,
+        O_AREA,
+        O_CMAX,
+        O_NAME,
+        O_GAINS,
+        O_FORCE,
+        O_MATDIR,
+        O_CREEP,
+        O_CALIB,
+        O_CREEP_LOAD,
+    };
     static const struct option opts[] = {{"curve", required_argument, 0, O_CURVE},
                                          {"load", required_argument, 0, O_LOAD},
                                          {"area-cm2", required_argument, 0, O_AREA},
@@ -83,6 +173,9 @@ int cli_calibrate(int argc, char **argv)
                                          {"gains", required_argument, 0, O_GAINS},
                                          {"force", no_argument, 0, O_FORCE},
                                          {"mat-dir", required_argument, 0, O_MATDIR},
+                                         {"creep", required_argument, 0, O_CREEP},
+                                         {"calibration", required_argument, 0, O_CALIB},
+                                         {"creep-load-kpa", required_argument, 0, O_CREEP_LOAD},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     struct point_src src[MAX_POINTS];
@@ -95,7 +188,8 @@ int cli_calibrate(int argc, char **argv)
     struct rmat_errinfo ei;
     int n = 0, force = 0, opt, rc = CLI_FAIL, adc_bits = 0, rows = 0, cols = 0;
     uint32_t serial = 0;
-    const char *mat_dir = NULL;
+    const char *mat_dir = NULL, *creep_rec = NULL, *base_cal = NULL;
+    double creep_load_kpa = RMAT_CALIB_CREEP_LOAD_KPA;
     char mat_path[4096];
     struct cli c;
 
@@ -153,6 +247,16 @@ int cli_calibrate(int argc, char **argv)
         case O_MATDIR:
             mat_dir = optarg;
             break;
+        case O_CREEP:
+            creep_rec = optarg;
+            break;
+        case O_CALIB:
+            base_cal = optarg;
+            break;
+        case O_CREEP_LOAD:
+            if (cli_parse_number(&c, "--creep-load-kpa", optarg, 1e-6, 1e4, &creep_load_kpa) != 0)
+                return CLI_USAGE;
+            break;
         case 'h':
             usage_calibrate(stdout);
             return 0;
@@ -162,6 +266,15 @@ int cli_calibrate(int argc, char **argv)
     }
     if (optind != argc)
         return cli_usage(&c, "unexpected argument '%s'", argv[optind]);
+    if (creep_rec) {
+        if (n > 0 || curve != RMAT_CURVE_NONE || mat_dir)
+            return cli_usage(&c, "--creep fits the creep alone: no --curve, --load recordings "
+                                 "or --mat-dir with it");
+        return calibrate_creep(&c, creep_rec, base_cal, out, creep_load_kpa, force);
+    }
+    if (base_cal)
+        return cli_usage(&c, "--calibration goes with --creep (a curve is fitted from --load "
+                             "recordings)");
     if (curve == RMAT_CURVE_NONE)
         return cli_usage(&c, "need --curve");
     if (n == 0)
