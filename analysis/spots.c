@@ -64,6 +64,10 @@ int rmat_spots_group(const struct rmat_spot_hold *h, size_t n, double radius_mm,
             memset(s, 0, sizeof *s);
             s->pain_first.pain = s->pain_last.pain = NAN;
             s->pain_first.hold_s = s->pain_last.hold_s = NAN;
+            s->comp_first.value = s->comp_last.value = NAN;
+            s->comp_first.week = s->comp_last.week = NAN;
+            s->comp_fit.slope = s->comp_fit.ci95_low = s->comp_fit.ci95_high = NAN;
+            s->comp_fit.r2 = s->comp_fit.change_pct = NAN;
             s->cur_session = h[i].session;
             s->cur_week = h[i].week;
         } else {

@@ -410,14 +410,57 @@ static void test_trend_adherence_schedule(void **state)
  *   spot B at (263.2 - e, 233.2): 60 mm right, 30 mm below, 35 s, no rating;
  * e = 2 mm in odd sessions (the mat laid down a little differently).
  * Through `rollmat trend --spot-radius-mm 20`: two spots, A and B, each held
- * in 6 sessions over 5 weeks; A's pain 7 -> 3, hold time 42 -> 18 s. */
+ * in 6 sessions over 5 weeks; A's pain 7 -> 3, hold time 42 -> 18 s.
+ *
+ * The frames (frames.csv, 100 a second over 150 s): the roller rolls down
+ * the mat's middle column (x = 203.2 + e), y = 203.2 + 100 sin(2 pi t / 4),
+ * and stays on A and B during their holds. Programmed compliance: 600,
+ * 640, 680, 720, 760, 800 mm^3/N within 30 mm of A (tissue softening week
+ * by week: +40 a week, +33% first to last), 400 elsewhere, times 0.99, 1
+ * and 1.01 in turn frame by frame (the median: the value itself); 2000 in the holds (which the
+ * local compliance must leave out); a frame without contact every 5 s. The CoP never comes within
+ * 20 mm of B (60 mm to the side): no passes over B. Week 3 has no frames.csv: no compliance there,
+ * counted in frames_unread. So A's local compliance: 5 sessions, 600 -> 800, slope +40 a week, each
+ * median within 1%. */
+static void write_frames(const char *dir, double e, double comp_a, double hold_a_s)
+{
+    char path[800];
+    FILE *f;
+    rmat_test_pathf(path, sizeof path, "%s/frames.csv", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("t_s,force_n,cop_x_mm,cop_y_mm,compliance_mm3_n\n", f);
+    for (int i = 0; i < 15000; i++) {
+        const double t = i / 100.0;
+        double x = 203.2 + e, y = 203.2 + 100 * sin(2 * M_PI * t / 4), c;
+        if (i % 500 == 0) {
+            fprintf(f, "%.2f,0,,,\n", t); /* no contact */
+            continue;
+        }
+        if (t >= 20 && t <= 20 + hold_a_s) {
+            y = 163.2 - e; /* the hold on A */
+            c = 2000;
+        } else if (t >= 100 && t <= 135) {
+            x = 263.2 - e; /* the hold on B */
+            y = 233.2;
+            c = 2000;
+        } else {
+            c = hypot(x - 203.2 - e, y - 163.2 + e) <= 30 ? comp_a : 400;
+            c *= i % 3 == 0 ? 0.99 : i % 3 == 1 ? 1.0 : 1.01;
+        }
+        fprintf(f, "%.2f,250,%.4f,%.4f,%.6g\n", t, x, y, c);
+    }
+    assert_int_equal(fclose(f), 0);
+}
+
 static void test_trend_tender_spots(void **state)
 {
     static const double pain[6] = {7, 6, 5, 4, 4, 3}, hold[6] = {42, 38, 30, 26, 22, 18};
+    static const double comp_a[6] = {600, 640, 680, 720, 760, 800};
     char root[512], out[700], log[700], path[900], dir[700], text[2048];
     struct rmat_json *js = NULL;
     struct rmat_errinfo ei;
-    const struct rmat_json *spots, *a, *b;
+    const struct rmat_json *spots, *a, *b, *ca, *cb;
     (void)state;
     assert_int_equal(rmat_test_tmpdir("trend_spots", root, sizeof root), 0);
 
@@ -425,6 +468,8 @@ static void test_trend_tender_spots(void **state)
         const double e = k % 2 ? 2.0 : 0.0;
         snprintf(dir, sizeof dir, "%s/w%d", root, k);
         assert_int_equal(mkdir(dir, 0755), 0);
+        if (k != 3)
+            write_frames(dir, e, comp_a[k], hold[k]);
         snprintf(text, sizeof text,
                  "{\"recording\": \"w%d.h5\", \"units\": \"kPa\", \"calibrated\": true,\n"
                  " \"duration_s\": 300, \"rolling_s\": 90, \"hold_s\": %g, \"holds\": 2,\n"
@@ -484,6 +529,29 @@ static void test_trend_tender_spots(void **state)
     near("spot B: dy_mm", rmat_json_num(b, "dy_mm"), 30.0, 1e-6);
     assert_true(rmat_json_num(b, "sessions") == 6.0);
     assert_int_equal(rmat_json_type(rmat_json_at(b, "pain_first")), RMAT_JSON_NULL);
+    /* A's local compliance: the programme's values (within 1%: the frames'
+     * 0.99, 1, 1.01), week 3 unread, the holds' 2000 left out. */
+    assert_true(rmat_json_num(spots, "frames_unread") == 1.0);
+    ca = rmat_json_at(a, "compliance_mm3_n");
+    assert_non_null(ca);
+    assert_true(rmat_json_num(ca, "sessions") == 5.0);
+    near("spot A: compliance first", rmat_json_num(ca, "first"), 600, 6);
+    near("spot A: compliance last", rmat_json_num(ca, "last"), 800, 8);
+    near("spot A: compliance slope a week", rmat_json_num(ca, "slope_per_week"), 40, 2);
+    near("spot A: compliance change %", rmat_json_num(ca, "change_pct"), 100.0 / 3, 2);
+    for (int k = 0; k < 6; k++) {
+        const struct rmat_json *v = rmat_json_item(rmat_json_at(ca, "by_session"), (size_t)k);
+        if (k == 3) {
+            assert_int_equal(rmat_json_type(v), RMAT_JSON_NULL);
+            continue;
+        }
+        assert_true(fabs(rmat_json_num(v, "") / comp_a[k] - 1) <= 0.01);
+    }
+    /* B: never passed over; no number, the words. */
+    cb = rmat_json_at(b, "compliance_mm3_n");
+    assert_true(rmat_json_num(cb, "sessions") == 0.0);
+    assert_int_equal(rmat_json_type(rmat_json_at(cb, "first")), RMAT_JSON_NULL);
+    assert_string_equal(rmat_json_str(cb, "note"), "no passes over this spot");
     rmat_json_free(js);
 
     /* The progress report's table: spot 1, 41 mm above, pain 7 -> 3. */
