@@ -554,7 +554,9 @@ static void test_trend_tender_spots(void **state)
     assert_string_equal(rmat_json_str(cb, "note"), "no passes over this spot");
     rmat_json_free(js);
 
-    /* The progress report's table: spot 1, 41 mm above, pain 7 -> 3. */
+    /* The progress report's tender-spot page (page 3, after the trends and
+     * adherence): the map's data, and the table: spot 1, 41 mm above, pain
+     * 7 -> 3, compliance 600 -> 800; spot 2 never passed over. */
     {
         char pdf[800];
         char *gp;
@@ -568,20 +570,30 @@ static void test_trend_tender_spots(void **state)
                         pdf,
                         NULL};
         must_run(argv, log);
-        rmat_test_pathf(path, sizeof path, "%s/progress-SPOT/page_2.gp", root);
+        rmat_test_pathf(path, sizeof path, "%s/progress-SPOT/page_3.gp", root);
         gp = rmat_test_slurp(path, NULL);
         assert_non_null(gp);
+        rmat_test_pathf(path, sizeof path, "%s/progress-SPOT/spots_SPOT_calf_left.csv", root);
+        char *map = rmat_test_slurp(path, NULL);
+        assert_non_null(map);
         const int ok[] = {
             strstr(gp, "41 mm above, 1 mm right") != NULL,
             strstr(gp, "7 -> 3") != NULL,
             strstr(gp, "42 s -> 18 s") != NULL,
             strstr(gp, "6 sessions, 5 weeks") != NULL,
             strstr(gp, "30 mm below, 59 mm right") != NULL,
+            strstr(gp, "'600 -> 800 (+33%)'") != NULL,
+            strstr(gp, "'no passes over this spot'") != NULL,
+            strstr(gp, "spots_SPOT_calf_left.csv") != NULL,
+            strstr(map, "1,1,-41,3,1,7\xe2\x86\x92"
+                        "3\n") != NULL,
+            strstr(map, "2,59,30,NaN,0,\n") != NULL,
         };
+        free(map);
         free(gp);
         for (size_t k = 0; k < sizeof ok / sizeof ok[0]; k++) {
             if (!ok[k])
-                print_error("page_2.gp: check %zu of the spots' table failed\n", k);
+                print_error("page_3.gp: check %zu of the spots' page failed\n", k);
             assert_true(ok[k]);
         }
     }
