@@ -609,7 +609,7 @@ static int spots_page(struct rmat_page *p, const struct rmat_trend_set *t, size_
                       const char *title, const char *dir, const char *header, int *pages,
                       struct rmat_errinfo *ei)
 {
-    static const double cols[] = {0.085, 0.115, 0.355, 0.435, 0.555, 0.76};
+    static const double cols[] = {0.08, 0.117, 0.342, 0.43, 0.538, 0.752};
     const struct rmat_trend_group *g = &t->g[gi];
     char a[RMAT_FMT_BUF], key[200], chdr[64];
     const char *hdr[] = {"spot",   "where (from the mat's centre)", "pain", "hold time", chdr,
@@ -673,11 +673,12 @@ static int spots_page(struct rmat_page *p, const struct rmat_trend_set *t, size_
         else
             snprintf(pain, sizeof pain, "%s -> %s", rmat_show(a, sp->pain_first.pain, 2),
                      rmat_show(b, sp->pain_last.pain, 2));
+        /* whole seconds (two figures) are the holds' resolution to a reader */
         if (sp->sessions == 1)
-            snprintf(hold, sizeof hold, "%s s", rmat_show(a, sp->first.hold_s, 3));
+            snprintf(hold, sizeof hold, "%s s", rmat_show(a, sp->first.hold_s, 2));
         else
-            snprintf(hold, sizeof hold, "%s s -> %s s", rmat_show(a, sp->first.hold_s, 3),
-                     rmat_show(b, sp->last.hold_s, 3));
+            snprintf(hold, sizeof hold, "%s s -> %s s", rmat_show(a, sp->first.hold_s, 2),
+                     rmat_show(b, sp->last.hold_s, 2));
         spot_compliance_text(comp, sizeof comp, sp);
         snprintf(over, sizeof over, "%zu session%s, %s weeks", sp->sessions,
                  sp->sessions == 1 ? "" : "s", rmat_show(a, sp->last.week - sp->first.week, 2));
