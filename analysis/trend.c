@@ -1192,7 +1192,7 @@ int rmat_trends_spots(struct rmat_trend_set *t, const char *root, double radius_
                           dir);
             }
         }
-        if (rmat_spots_group(h, n, radius_mm, &g->spots, &g->n_spots) != RMAT_OK) {
+        if (rmat_spots_group(h, n, radius_mm, &g->spots, &g->n_spots, NULL) != RMAT_OK) {
             free(h);
             return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "tender spots: out of memory");
         }

@@ -82,8 +82,11 @@ struct rmat_spot {
 /* Groups holds h[0..n) (in session order) into spots within radius_mm.
  * *out is a malloc'd array the caller frees with free() (NULL if none),
  * *n_out its length; spots are numbered in the order found (spot 1 is
- * out[0]). RMAT_E_ARG (NULL pointers, radius not positive), RMAT_E_NOMEM. */
+ * out[0]). If spot_of is not NULL (n entries, caller's memory), spot_of[i]
+ * is the index into *out of the spot hold i joined (SIZE_MAX for a hold
+ * without a position). RMAT_E_ARG (NULL pointers, radius not positive),
+ * RMAT_E_NOMEM. */
 int rmat_spots_group(const struct rmat_spot_hold *h, size_t n, double radius_mm,
-                     struct rmat_spot **out, size_t *n_out);
+                     struct rmat_spot **out, size_t *n_out, size_t *spot_of);
 
 #endif
