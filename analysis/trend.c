@@ -1082,7 +1082,9 @@ static void follow_compliance(struct rmat_trend_group *g)
             s->comp_last = sc;
         }
         rmat_trend_fit(g->week, v, g->n, RMAT_TREND_MIN_SESSIONS, &s->comp_fit);
-        if (g->note[0])
+        /* the span the group's lines need, over this spot's own sessions */
+        if (g->note[0] || s->comp_sessions < RMAT_TREND_MIN_SESSIONS ||
+            7.0 * (s->comp_last.week - s->comp_first.week) < RMAT_TREND_MIN_DAYS)
             s->comp_fit.valid = 0;
         if (!s->comp_fit.valid)
             s->comp_fit.slope = s->comp_fit.ci95_low = s->comp_fit.ci95_high = NAN;

@@ -624,7 +624,7 @@ static int spots_page(struct rmat_page *p, const struct rmat_trend_set *t, size_
     if (rc != RMAT_OK)
         return rc;
     snprintf(chdr, sizeof chdr, "compliance (%s)",
-             g->calibrated ? "mm\xc2\xb3/N" : "mm\xc2\xb3 per count");
+             rmat_units_label("compliance_mm3_n", g->calibrated));
     {
         char h[260];
         snprintf(h, sizeof h, "Tender spots: %s", title);

@@ -602,6 +602,77 @@ static void test_trend_tender_spots(void **state)
     }
 }
 
+/* Without a calibration the local compliance is in mm^3 per count, under
+ * its counts name: three weekly sessions in counts (subject SPOTC), one spot
+ * 40 mm above the centre held 30 s, the roller passing over it with
+ * compliance_mm3_per_count 50, 55, 60 (E* falling; the holds' 2000 left
+ * out). trend.json: compliance_mm3_per_count 50 -> 60, +5 a week, and no
+ * compliance_mm3_n. */
+static void test_trend_tender_spots_counts(void **state)
+{
+    static const double comp[3] = {50, 55, 60};
+    char root[512], out[700], log[700], path[900], dir[700], text[2048];
+    struct rmat_json *js = NULL;
+    struct rmat_errinfo ei;
+    const struct rmat_json *sp, *c;
+    (void)state;
+    assert_int_equal(rmat_test_tmpdir("trend_spots_counts", root, sizeof root), 0);
+    for (int k = 0; k < 3; k++) {
+        FILE *f;
+        snprintf(dir, sizeof dir, "%s/c%d", root, k);
+        assert_int_equal(mkdir(dir, 0755), 0);
+        snprintf(text, sizeof text,
+                 "{\"recording\": \"c%d.h5\", \"units\": \"counts\", \"calibrated\": false,\n"
+                 " \"duration_s\": 100, \"rolling_s\": 70, \"hold_s\": 30, \"holds\": 1,\n"
+                 " \"mean_counts\": 900, \"mean_compliance_mm3_per_count\": 50,\n"
+                 " \"device\": {\"rows\": 32, \"cols\": 32, \"pitch_x_mm\": 12.7,"
+                 " \"pitch_y_mm\": 12.7},\n"
+                 " \"session\": {\"subject\": \"SPOTC\", \"region\": \"calf\", "
+                 "\"side\": \"left\", \"started_utc\": \"%s\"}}\n",
+                 k, dates[k]);
+        rmat_test_pathf(path, sizeof path, "%s/summary.json", dir);
+        write_file(path, text);
+        rmat_test_pathf(path, sizeof path, "%s/holds.csv", dir);
+        write_file(path, "index,t_start_s,duration_s,x_mm,y_mm,mean_raw_sum,mean_counts,"
+                         "peak_counts,area_change_pct,region\n"
+                         "0,20,30,203.2,163.2,9000,900,1500,1,\n");
+        rmat_test_pathf(path, sizeof path, "%s/frames.csv", dir);
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fputs("t_s,raw_sum,cop_x_mm,cop_y_mm,compliance_mm3_per_count\n", f);
+        for (int i = 0; i < 10000; i++) {
+            const double t = i / 100.0, held = t >= 20 && t <= 50;
+            const double y = held ? 163.2 : 203.2 + 100 * sin(2 * M_PI * t / 4);
+            fprintf(f, "%.2f,9000,203.2,%.4f,%g\n", t, y, held ? 2000.0 : comp[k]);
+        }
+        assert_int_equal(fclose(f), 0);
+    }
+    rmat_test_pathf(out, sizeof out, "%s/out", root);
+    rmat_test_pathf(log, sizeof log, "%s/trend.out", root);
+    {
+        char *argv[] = {(char *)RMAT_CLI_EXE,
+                        (char *)"trend",
+                        root,
+                        (char *)"-o",
+                        out,
+                        (char *)"--no-plot",
+                        NULL};
+        must_run(argv, log);
+    }
+    rmat_test_pathf(path, sizeof path, "%s/trend.json", out);
+    assert_int_equal(rmat_json_load(path, &js, &ei), RMAT_OK);
+    sp = rmat_json_item(
+        rmat_json_at(rmat_json_item(rmat_json_at(js, "groups"), 0), "tender_spots.spots"), 0);
+    assert_non_null(sp);
+    assert_null(rmat_json_at(sp, "compliance_mm3_n"));
+    c = rmat_json_at(sp, "compliance_mm3_per_count");
+    assert_non_null(c);
+    near("counts: compliance first", rmat_json_num(c, "first"), 50, 1e-9);
+    near("counts: compliance last", rmat_json_num(c, "last"), 60, 1e-9);
+    near("counts: compliance slope a week", rmat_json_num(c, "slope_per_week"), 5, 1e-6);
+    rmat_json_free(js);
+}
+
 /* --- the virtual mat ------------------------------------------------------ */
 
 struct play {
@@ -1008,6 +1079,7 @@ int main(void)
         cmocka_unit_test(test_trend_known_answers),
         cmocka_unit_test(test_trend_adherence_schedule),
         cmocka_unit_test(test_trend_tender_spots),
+        cmocka_unit_test(test_trend_tender_spots_counts),
         cmocka_unit_test(test_trend_virtual_mat_softening_and_constant),
         cmocka_unit_test(test_trend_virtual_mat_tender_spots),
     };
