@@ -3,6 +3,7 @@
 #include "rollmat/spots.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +28,7 @@ static void close_visit(struct rmat_spot *s)
 }
 
 int rmat_spots_group(const struct rmat_spot_hold *h, size_t n, double radius_mm,
-                     struct rmat_spot **out, size_t *n_out)
+                     struct rmat_spot **out, size_t *n_out, size_t *spot_of)
 {
     struct rmat_spot *sp = NULL;
     size_t ns = 0, cap = 0;
@@ -40,6 +41,8 @@ int rmat_spots_group(const struct rmat_spot_hold *h, size_t n, double radius_mm,
         size_t best = ns;
         double best_d = INFINITY;
         struct rmat_spot *s;
+        if (spot_of)
+            spot_of[i] = SIZE_MAX;
         if (!isfinite(h[i].dx_mm) || !isfinite(h[i].dy_mm))
             continue;
         /* The nearest spot within the radius; its centre moves as holds join. */
@@ -64,6 +67,10 @@ int rmat_spots_group(const struct rmat_spot_hold *h, size_t n, double radius_mm,
             memset(s, 0, sizeof *s);
             s->pain_first.pain = s->pain_last.pain = NAN;
             s->pain_first.hold_s = s->pain_last.hold_s = NAN;
+            s->comp_first.value = s->comp_last.value = NAN;
+            s->comp_first.week = s->comp_last.week = NAN;
+            s->comp_fit.slope = s->comp_fit.ci95_low = s->comp_fit.ci95_high = NAN;
+            s->comp_fit.r2 = s->comp_fit.change_pct = NAN;
             s->cur_session = h[i].session;
             s->cur_week = h[i].week;
         } else {
@@ -75,6 +82,8 @@ int rmat_spots_group(const struct rmat_spot_hold *h, size_t n, double radius_mm,
                 s->cur_hold_s = s->cur_pain_sum = s->cur_pain_n = 0;
             }
         }
+        if (spot_of)
+            spot_of[i] = (size_t)(s - sp);
         s->dx_mm += (h[i].dx_mm - s->dx_mm) / (double)(s->holds + 1);
         s->dy_mm += (h[i].dy_mm - s->dy_mm) / (double)(s->holds + 1);
         s->holds++;

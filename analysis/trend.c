@@ -17,6 +17,7 @@
 #include "rollmat/files.h"
 #include "rollmat/json.h"
 #include "rollmat/numfmt.h"
+#include "rollmat/passes.h"
 #include "rollmat/reader.h"
 #include "rollmat/units.h"
 
@@ -832,6 +833,23 @@ int rmat_trends_adherence(struct rmat_trend_set *t, const struct rmat_adherence_
 
 /* --- tender spots across sessions ---------------------------------------- */
 
+/* The mat's size (w_mm, h_mm) from the summary.json of analysis folder dir:
+ * 0, or -1 if it does not say. The sensel centres span (j + 0.5) * pitch:
+ * the mat's centre is half its size (docs/metrics.md, "Where things are"). */
+static int mat_size(const char *dir, double *w_mm, double *h_mm)
+{
+    char path[RMAT_PATH_BUF];
+    struct rmat_json *js = NULL;
+
+    if (rmat_path_join(path, sizeof path, dir, "summary.json", NULL) != RMAT_OK ||
+        rmat_json_load(path, &js, NULL) != RMAT_OK)
+        return -1;
+    *w_mm = rmat_json_num(js, "device.cols") * rmat_json_num(js, "device.pitch_x_mm");
+    *h_mm = rmat_json_num(js, "device.rows") * rmat_json_num(js, "device.pitch_y_mm");
+    rmat_json_free(js);
+    return isfinite(*w_mm) && isfinite(*h_mm) && *w_mm > 0 && *h_mm > 0 ? 0 : -1;
+}
+
 /* Appends the holds of session k of a group (analysis folder dir) to *h,
  * relative to the mat's centre, with the ratings given during each. 0, 1
  * if the session's holds cannot be placed, -1 out of memory. */
@@ -839,22 +857,15 @@ static int session_holds(const char *dir, size_t k, double week, struct rmat_spo
                          size_t *n, size_t *cap)
 {
     char path[RMAT_PATH_BUF];
-    struct rmat_json *js = NULL;
     struct rmat_csv c;
     double cx, cy, *pt = NULL, *pv = NULL;
     size_t np = 0, pcap = 0;
     int rc = 1;
 
-    if (rmat_path_join(path, sizeof path, dir, "summary.json", NULL) != RMAT_OK ||
-        rmat_json_load(path, &js, NULL) != RMAT_OK)
+    if (mat_size(dir, &cx, &cy) != 0)
         return 1;
-    /* The sensel centres span (j + 0.5) * pitch: the mat's centre is half its
-     * size (docs/metrics.md, "Where things are"). */
-    cx = rmat_json_num(js, "device.cols") * rmat_json_num(js, "device.pitch_x_mm") / 2.0;
-    cy = rmat_json_num(js, "device.rows") * rmat_json_num(js, "device.pitch_y_mm") / 2.0;
-    rmat_json_free(js);
-    if (!isfinite(cx) || !isfinite(cy))
-        return 1;
+    cx /= 2.0;
+    cy /= 2.0;
     /* The ratings: t_s and value of each pain event. */
     if (rmat_path_join(path, sizeof path, dir, "events.csv", NULL) == RMAT_OK &&
         rmat_csv_open(&c, path, NULL) == RMAT_OK) {
@@ -926,6 +937,225 @@ out:
     return rc;
 }
 
+/* The holds' time spans [t_start_s, t_start_s + duration_s] of the session
+ * in analysis folder dir, into *span (pairs, malloc'd, grown as needed;
+ * *n pairs). 0, 1 if there is no holds.csv, -1 out of memory. */
+static int hold_spans(const char *dir, double **span, size_t *n, size_t *cap)
+{
+    char path[RMAT_PATH_BUF];
+    struct rmat_csv c;
+    int rc = 0;
+
+    *n = 0;
+    if (rmat_path_join(path, sizeof path, dir, "holds.csv", NULL) != RMAT_OK ||
+        rmat_csv_open(&c, path, NULL) != RMAT_OK) {
+        rmat_csv_close(&c);
+        return 1;
+    }
+    {
+        const int c0 = rmat_csv_col(&c, "t_start_s"), cd = rmat_csv_col(&c, "duration_s");
+        while (rmat_csv_next(&c, NULL) == 1) {
+            const double t0 = rmat_csv_num(&c, c0), d = rmat_csv_num(&c, cd);
+            if (!isfinite(t0) || !isfinite(d))
+                continue;
+            if (*n == *cap) {
+                const size_t nc = *cap ? 2 * *cap : 16;
+                double *a = realloc(*span, 2 * nc * sizeof *a);
+                if (!a) {
+                    rc = -1;
+                    break;
+                }
+                *span = a;
+                *cap = nc;
+            }
+            (*span)[2 * *n] = t0;
+            (*span)[2 * *n + 1] = t0 + d;
+            (*n)++;
+        }
+    }
+    rmat_csv_close(&c);
+    return rc;
+}
+
+/* Per spot, the compliance values of the session being read. */
+struct comp_buf {
+    double *v;
+    size_t n, cap;
+};
+
+/* The local compliance at the spots of group g in its session k (analysis
+ * folder dir): the median compliance of the frames outside holds whose CoP
+ * lies within radius_mm of each spot (docs/metrics.md, "Tender spots across
+ * sessions"), into g->spot_comp[j * g->n + k]. Holds are the session's own
+ * (holds.csv): a roller held on the spot presses on tissue creeping under
+ * it, which is not the tissue the roller passes over. A frame whose
+ * compliance is empty (no contact) or not positive (a single loaded sensel
+ * reads 0) says nothing about the tissue and is left out. 0, 1 if the
+ * session's frames cannot be read, -1 out of memory. */
+static int session_compliance(struct rmat_trend_group *g, size_t k, const char *dir,
+                              double radius_mm, struct comp_buf *buf, double **span,
+                              size_t *span_cap)
+{
+    char path[RMAT_PATH_BUF];
+    struct rmat_csv c;
+    double w, h;
+    size_t ns = 0, hi = 0;
+    int rc = 0;
+
+    if (mat_size(dir, &w, &h) != 0 || hold_spans(dir, span, &ns, span_cap) != 0)
+        return 1;
+    if (rmat_path_join(path, sizeof path, dir, "frames.csv", NULL) != RMAT_OK ||
+        rmat_csv_open(&c, path, NULL) != RMAT_OK) {
+        rmat_csv_close(&c);
+        return 1;
+    }
+    {
+        const int ct = rmat_csv_col(&c, "t_s"), cx = rmat_csv_col(&c, "cop_x_mm"),
+                  cy = rmat_csv_col(&c, "cop_y_mm"),
+                  cc = rmat_csv_col(&c, g->calibrated ? "compliance_mm3_n"
+                                                      : "compliance_mm3_per_count");
+        if (ct < 0 || cx < 0 || cy < 0 || cc < 0) {
+            rmat_csv_close(&c);
+            return 1;
+        }
+        for (size_t j = 0; j < g->n_spots; j++)
+            buf[j].n = 0;
+        while (rc == 0 && rmat_csv_next(&c, NULL) == 1) {
+            const double t = rmat_csv_num(&c, ct), comp = rmat_csv_num(&c, cc);
+            double dx, dy;
+            if (!isfinite(t) || !(comp > 0))
+                continue;
+            /* Frames come in time order, holds too: skip the holds ended. */
+            while (hi < ns && (*span)[2 * hi + 1] < t)
+                hi++;
+            if (hi < ns && t >= (*span)[2 * hi])
+                continue; /* in a hold */
+            dx = rmat_csv_num(&c, cx) - w / 2.0;
+            dy = rmat_csv_num(&c, cy) - h / 2.0;
+            if (!isfinite(dx) || !isfinite(dy))
+                continue;
+            for (size_t j = 0; j < g->n_spots; j++) {
+                struct comp_buf *b = &buf[j];
+                if (hypot(dx - g->spots[j].dx_mm, dy - g->spots[j].dy_mm) > radius_mm)
+                    continue;
+                if (b->n == b->cap) {
+                    const size_t nc = b->cap ? 2 * b->cap : 256;
+                    double *a = realloc(b->v, nc * sizeof *a);
+                    if (!a) {
+                        rc = -1;
+                        break;
+                    }
+                    b->v = a;
+                    b->cap = nc;
+                }
+                b->v[b->n++] = comp;
+            }
+        }
+    }
+    rmat_csv_close(&c);
+    for (size_t j = 0; rc == 0 && j < g->n_spots; j++) {
+        g->spot_comp[j * g->n + k] = buf[j].n ? rmat_median(buf[j].v, buf[j].n) : NAN;
+        g->spot_comp_frames[j * g->n + k] = buf[j].n;
+    }
+    return rc;
+}
+
+/* Follows the local compliance of each spot of g over its sessions: first
+ * and last session with passes over it, and a line against the weeks
+ * where the group supports a trend (as the session metrics' lines). */
+static void follow_compliance(struct rmat_trend_group *g)
+{
+    for (size_t j = 0; j < g->n_spots; j++) {
+        struct rmat_spot *s = &g->spots[j];
+        const double *v = &g->spot_comp[j * g->n];
+        s->comp_sessions = 0;
+        for (size_t k = 0; k < g->n; k++) {
+            struct rmat_spot_compliance sc;
+            if (!isfinite(v[k]))
+                continue;
+            sc.session = k;
+            sc.week = g->week[k];
+            sc.value = v[k];
+            sc.frames = g->spot_comp_frames[j * g->n + k];
+            if (s->comp_sessions++ == 0)
+                s->comp_first = sc;
+            s->comp_last = sc;
+        }
+        rmat_trend_fit(g->week, v, g->n, RMAT_TREND_MIN_SESSIONS, &s->comp_fit);
+        /* the span the group's lines need, over this spot's own sessions */
+        if (g->note[0] || s->comp_sessions < RMAT_TREND_MIN_SESSIONS ||
+            7.0 * (s->comp_last.week - s->comp_first.week) < RMAT_TREND_MIN_DAYS)
+            s->comp_fit.valid = 0;
+        if (!s->comp_fit.valid)
+            s->comp_fit.slope = s->comp_fit.ci95_low = s->comp_fit.ci95_high = NAN;
+        /* first to last, as the session metrics' change (not thirds) */
+        s->comp_fit.change_pct =
+            s->comp_sessions >= 2 ? 100.0 * (s->comp_last.value / s->comp_first.value - 1.0) : NAN;
+    }
+}
+
+/* The local compliance at every spot of g in each of its sessions, and
+ * the mat's size for the map. 0, -1 out of memory. */
+static int spots_compliance(const struct rmat_trend_set *t, struct rmat_trend_group *g,
+                            const char *root, double radius_mm, const struct rmat_log *log)
+{
+    struct comp_buf *buf = NULL;
+    double *span = NULL;
+    size_t span_cap = 0;
+    int rc = 0;
+
+    free(g->spot_comp);
+    free(g->spot_comp_frames);
+    g->spot_comp = NULL;
+    g->spot_comp_frames = NULL;
+    g->spot_frames_unread = 0;
+    g->mat_w_mm = g->mat_h_mm = NAN;
+    for (size_t k = 0; k < g->n && !isfinite(g->mat_w_mm); k++) {
+        char dir[RMAT_PATH_BUF];
+        double w, h;
+        if (rmat_path_join(dir, sizeof dir, root, t->sessions->rows[g->row[k]].id, NULL) ==
+                RMAT_OK &&
+            mat_size(dir, &w, &h) == 0) {
+            g->mat_w_mm = w;
+            g->mat_h_mm = h;
+        }
+    }
+    if (!g->n_spots)
+        return 0;
+    g->spot_comp = malloc(g->n_spots * g->n * sizeof *g->spot_comp);
+    g->spot_comp_frames = calloc(g->n_spots * g->n, sizeof *g->spot_comp_frames);
+    buf = calloc(g->n_spots, sizeof *buf);
+    if (!g->spot_comp || !g->spot_comp_frames || !buf) {
+        rc = -1;
+        goto out;
+    }
+    for (size_t i = 0; i < g->n_spots * g->n; i++)
+        g->spot_comp[i] = NAN;
+    for (size_t k = 0; k < g->n && rc == 0; k++) {
+        char dir[RMAT_PATH_BUF];
+        int r = 1;
+        if (rmat_path_join(dir, sizeof dir, root, t->sessions->rows[g->row[k]].id, NULL) == RMAT_OK)
+            r = session_compliance(g, k, dir, radius_mm, buf, &span, &span_cap);
+        if (r < 0)
+            rc = -1;
+        else if (r > 0) {
+            g->spot_frames_unread++;
+            rmat_logf(log, RMAT_LOG_INFO,
+                      "tender spots: %s has no frames.csv with compliance (or no holds.csv, or "
+                      "no mat size in summary.json): no local compliance at the spots there",
+                      dir);
+        }
+    }
+    if (rc == 0)
+        follow_compliance(g);
+out:
+    for (size_t j = 0; buf && j < g->n_spots; j++)
+        free(buf[j].v);
+    free(buf);
+    free(span);
+    return rc;
+}
+
 int rmat_trends_spots(struct rmat_trend_set *t, const char *root, double radius_mm,
                       const struct rmat_log *log, struct rmat_errinfo *ei)
 {
@@ -964,7 +1194,11 @@ int rmat_trends_spots(struct rmat_trend_set *t, const char *root, double radius_
                           dir);
             }
         }
-        if (rmat_spots_group(h, n, radius_mm, &g->spots, &g->n_spots) != RMAT_OK) {
+        if (rmat_spots_group(h, n, radius_mm, &g->spots, &g->n_spots, NULL) != RMAT_OK) {
+            free(h);
+            return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "tender spots: out of memory");
+        }
+        if (spots_compliance(t, g, root, radius_mm, log) != 0) {
             free(h);
             return rmat_errinfo_set(ei, RMAT_E_NOMEM, ENOMEM, "tender spots: out of memory");
         }
@@ -1065,6 +1299,8 @@ void rmat_trends_fini(struct rmat_trend_set *t)
         free(t->g[i].week);
         free(t->g[i].adh.weeks);
         free(t->g[i].spots);
+        free(t->g[i].spot_comp);
+        free(t->g[i].spot_comp_frames);
     }
     free(t->g);
     t->g = NULL;
@@ -1177,6 +1413,36 @@ static void write_adherence(struct rmat_json_writer *w, const struct rmat_trend_
     rmat_jw_close(w);
 }
 
+/* A spot's local compliance in trend.json, under its name in the group's
+ * units: first and last session with passes over it, the line, and the
+ * median and its frames per session (null: no passes over the spot). */
+static void write_spot_compliance(struct rmat_json_writer *w, const struct rmat_trend_group *g,
+                                  size_t j)
+{
+    const struct rmat_spot *s = &g->spots[j];
+    rmat_jw_open(w, g->calibrated ? "compliance_mm3_n" : "compliance_mm3_per_count", 0, 0);
+    rmat_jw_num(w, "sessions", (double)s->comp_sessions);
+    if (!s->comp_sessions)
+        rmat_jw_str(w, "note", "no passes over this spot");
+    rmat_jw_num(w, "first", s->comp_sessions ? s->comp_first.value : NAN);
+    rmat_jw_num(w, "last", s->comp_sessions ? s->comp_last.value : NAN);
+    rmat_jw_num(w, "first_week", s->comp_sessions ? s->comp_first.week : NAN);
+    rmat_jw_num(w, "last_week", s->comp_sessions ? s->comp_last.week : NAN);
+    rmat_jw_num(w, "change_pct", s->comp_fit.change_pct);
+    rmat_jw_num(w, "slope_per_week", s->comp_fit.slope);
+    rmat_jw_num(w, "ci95_low", s->comp_fit.ci95_low);
+    rmat_jw_num(w, "ci95_high", s->comp_fit.ci95_high);
+    rmat_jw_open(w, "by_session", 1, 1);
+    for (size_t k = 0; k < g->n; k++)
+        rmat_jw_num(w, NULL, g->spot_comp ? g->spot_comp[j * g->n + k] : NAN);
+    rmat_jw_close(w);
+    rmat_jw_open(w, "frames_by_session", 1, 1);
+    for (size_t k = 0; k < g->n; k++)
+        rmat_jw_num(w, NULL, g->spot_comp_frames ? (double)g->spot_comp_frames[j * g->n + k] : 0);
+    rmat_jw_close(w);
+    rmat_jw_close(w);
+}
+
 /* trend.json's "tender_spots" of group g (docs/metrics.md, "Tender spots
  * across sessions"). */
 static void write_spots(struct rmat_json_writer *w, const struct rmat_trend_set *t,
@@ -1188,6 +1454,10 @@ static void write_spots(struct rmat_json_writer *w, const struct rmat_trend_set 
                 "mean CoP of the spot's holds minus the mat's centre, mm: dx_mm "
                 "along x (columns), dy_mm along y (rows; negative: above)");
     rmat_jw_num(w, "sessions_unread", (double)g->spot_sessions_unread);
+    rmat_jw_num(w, "frames_unread", (double)g->spot_frames_unread);
+    rmat_jw_str(w, "compliance",
+                "local compliance: median of the frames' compliance while rolling (outside "
+                "holds) with the CoP within radius_mm of the spot, per session");
     rmat_jw_open(w, "spots", 1, 0);
     for (size_t k = 0; k < g->n_spots; k++) {
         const struct rmat_spot *s = &g->spots[k];
@@ -1205,6 +1475,7 @@ static void write_spots(struct rmat_json_writer *w, const struct rmat_trend_set 
         rmat_jw_num(w, "pain_last", s->pain_last.pain);
         rmat_jw_num(w, "pain_first_week", isfinite(s->pain_first.pain) ? s->pain_first.week : NAN);
         rmat_jw_num(w, "pain_last_week", isfinite(s->pain_last.pain) ? s->pain_last.week : NAN);
+        write_spot_compliance(w, g, k);
         rmat_jw_close(w);
     }
     rmat_jw_close(w);

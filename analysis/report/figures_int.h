@@ -284,6 +284,19 @@ const char *rmat_trend_metric_label(int m);
  * under key): seven panels and a legend; with a note (rmat_trend_note()),
  * the points without lines and the note under the title. Dates in local
  * time; the time axis in weeks, or in days or hours for a short span. */
+/* Writes plot_dir/spots_<key>.csv: group gi's tender spots (number,
+ * position from the mat's centre, latest pain, whether rated, the pain's
+ * "first→last" label), for rmat_fig_spots(). */
+int rmat_spots_map_data(const struct rmat_trend_set *t, size_t gi, const char *plot_dir,
+                        const char *key, struct rmat_errinfo *ei);
+/* The map of group gi's tender spots in the area (x0, y0, w, h) of a page
+ * page_w_in x page_h_in inches (screen fractions): a circle of the
+ * grouping radius per spot, filled by its latest pain on a 0-10 scale with
+ * its key (hollow grey: no rating), numbered as in the table, its pain
+ * "first→last" beside it; the mat's outline where known; millimetres equal
+ * across and down. */
+void rmat_fig_spots(FILE *f, const struct rmat_trend_set *t, size_t gi, const char *key,
+                    double page_w_in, double page_h_in, double x0, double y0, double w, double h);
 void rmat_fig_trend(FILE *f, const struct rmat_trend_set *t, size_t gi, const char *key,
                     const char *title, const char *note, double x0, double y0, double w, double h);
 

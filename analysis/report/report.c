@@ -573,27 +573,88 @@ static void spot_where(char *buf, size_t cap, const struct rmat_spot *sp)
                  sp->dx_mm < 0 ? "left" : "right");
 }
 
-/* The tender spots of group g: a row per spot. */
-static void spots_section(struct rmat_page *p, const struct rmat_trend_set *t,
-                          const struct rmat_trend_group *g)
+/* A spot's local compliance first to last: "612 -> 745 (+22%)", one
+ * session's value, or that the roller never passed over it. */
+static void spot_compliance_text(char *buf, size_t cap, const struct rmat_spot *sp)
 {
-    static const double cols[] = {0.09, 0.16, 0.41, 0.56, 0.73};
-    const char *hdr[] = {"spot", "where (from the mat's centre)", "pain", "hold time", "over"};
     char a[RMAT_FMT_BUF], b[RMAT_FMT_BUF];
+    if (!sp->comp_sessions)
+        snprintf(buf, cap, "no passes over this spot");
+    else if (sp->comp_sessions == 1)
+        snprintf(buf, cap, "%s (1 session)", rmat_show(a, sp->comp_first.value, 3));
+    else if (isfinite(sp->comp_fit.change_pct))
+        snprintf(buf, cap, "%s -> %s (%+.0f%%)", rmat_show(a, sp->comp_first.value, 3),
+                 rmat_show(b, sp->comp_last.value, 3), sp->comp_fit.change_pct);
+    else
+        snprintf(buf, cap, "%s -> %s", rmat_show(a, sp->comp_first.value, 3),
+                 rmat_show(b, sp->comp_last.value, 3));
+}
 
+/* The tender spots of group g in a line under its adherence: none, or
+ * that the pages after show them. */
+static void spots_line(struct rmat_page *p, const struct rmat_trend_group *g)
+{
     p->y -= 0.2 * RMAT_LINE_H;
-    if (!g->n_spots) {
+    if (!g->n_spots)
         rmat_page_paraf(p, 0.01, "Tender spots: no holds%s.",
                         g->spot_sessions_unread ? " found (the analyses' holds.csv are missing)"
                                                 : "");
-        return;
+    else
+        rmat_page_paraf(p, 0.01, "Tender spots: %zu, mapped and followed on the pages after.",
+                        g->n_spots);
+}
+
+/* The page of group g's tender spots: the map, and a row per spot. */
+static int spots_page(struct rmat_page *p, const struct rmat_trend_set *t, size_t gi,
+                      const char *title, const char *dir, const char *header, int *pages,
+                      struct rmat_errinfo *ei)
+{
+    static const double cols[] = {0.08, 0.117, 0.342, 0.43, 0.538, 0.752};
+    const struct rmat_trend_group *g = &t->g[gi];
+    char a[RMAT_FMT_BUF], key[200], chdr[64];
+    const char *hdr[] = {"spot",   "where (from the mat's centre)", "pain", "hold time", chdr,
+                         "held in"};
+    const double map_h = 0.45;
+    int rc;
+
+    rmat_trend_group_key(g, key, sizeof key);
+    rc = rmat_spots_map_data(t, gi, dir, key, ei);
+    if (rc == RMAT_OK)
+        rc = rmat_page_open(p, dir, ++*pages, header, ei);
+    if (rc != RMAT_OK)
+        return rc;
+    snprintf(chdr, sizeof chdr, "compliance (%s)",
+             rmat_units_label("compliance_mm3_n", g->calibrated));
+    {
+        char h[260];
+        snprintf(h, sizeof h, "Tender spots: %s", title);
+        rmat_page_heading(p, h);
     }
-    rmat_page_paraf(p, 0.01,
-                    "Tender spots: holds grouped across sessions within %s mm; pain is the "
-                    "mean rating given during the spot's holds, hold time the spot's total in a "
-                    "session; first to last session that held it.",
-                    rmat_show(a, t->spot_radius_mm, 3));
-    rmat_page_row(p, cols, hdr, 5, 1);
+    rmat_page_paraf(
+        p, 0.0,
+        "Every hold of every session, grouped into spots within %s mm (its circle on the map). "
+        "Positions are from the mat's centre, as if the mat lay the same way under the same "
+        "body part each session: nothing else aligns the sessions. Seen from above, the mat's "
+        "first row at the top.",
+        rmat_show(a, t->spot_radius_mm, 3));
+    rmat_page_flush_text(p);
+    rmat_fig_spots(p->f, t, gi, key, RMAT_PAGE_W_IN, RMAT_PAGE_H_IN, 0.08, p->y - map_h, 0.84,
+                   map_h);
+    fputs("reset\n", p->f);
+    p->y -= map_h + 1.0 * RMAT_LINE_H;
+    rmat_page_para(p, 0.0,
+                   "Filled: the colour of the spot's latest pain rating; beside it, its pain "
+                   "first -> last. Hollow grey, dashed: no pain rating at that spot. + marks "
+                   "the mat's centre.");
+    p->y -= 0.3 * RMAT_LINE_H;
+    rmat_page_para(p, 0.0,
+                   "Pain: the mean rating given during the spot's holds. Hold time: the spot's "
+                   "total in a session. Compliance (higher is softer): under the roller as it "
+                   "passed over the spot while rolling, the median of the frames with the "
+                   "centre of pressure within the circle, outside holds. Each first -> last "
+                   "session with a value.");
+    p->y -= 0.3 * RMAT_LINE_H;
+    rmat_page_row(p, cols, hdr, 6, 1);
     for (size_t k = 0; k < g->n_spots; k++) {
         /* A page holds some dozens of spots; the rest are in trend.json. */
         if (p->y < 0.08) {
@@ -601,8 +662,8 @@ static void spots_section(struct rmat_page *p, const struct rmat_trend_set *t,
             break;
         }
         const struct rmat_spot *sp = &g->spots[k];
-        char num[24], where[96], pain[64], hold[64], over[96];
-        const char *cells[5];
+        char num[24], where[96], pain[64], hold[64], comp[96], over[96], b[RMAT_FMT_BUF];
+        const char *cells[6];
         snprintf(num, sizeof num, "%zu", k + 1);
         spot_where(where, sizeof where, sp);
         if (!isfinite(sp->pain_first.pain))
@@ -612,20 +673,31 @@ static void spots_section(struct rmat_page *p, const struct rmat_trend_set *t,
         else
             snprintf(pain, sizeof pain, "%s -> %s", rmat_show(a, sp->pain_first.pain, 2),
                      rmat_show(b, sp->pain_last.pain, 2));
+        /* whole seconds (two figures) are the holds' resolution to a reader */
         if (sp->sessions == 1)
-            snprintf(hold, sizeof hold, "%s s", rmat_show(a, sp->first.hold_s, 3));
+            snprintf(hold, sizeof hold, "%s s", rmat_show(a, sp->first.hold_s, 2));
         else
-            snprintf(hold, sizeof hold, "%s s -> %s s", rmat_show(a, sp->first.hold_s, 3),
-                     rmat_show(b, sp->last.hold_s, 3));
+            snprintf(hold, sizeof hold, "%s s -> %s s", rmat_show(a, sp->first.hold_s, 2),
+                     rmat_show(b, sp->last.hold_s, 2));
+        spot_compliance_text(comp, sizeof comp, sp);
         snprintf(over, sizeof over, "%zu session%s, %s weeks", sp->sessions,
                  sp->sessions == 1 ? "" : "s", rmat_show(a, sp->last.week - sp->first.week, 2));
         cells[0] = num;
         cells[1] = where;
         cells[2] = pain;
         cells[3] = hold;
-        cells[4] = over;
-        rmat_page_row(p, cols, cells, 5, 0);
+        cells[4] = comp;
+        cells[5] = over;
+        rmat_page_row(p, cols, cells, 6, 0);
     }
+    if (g->spot_frames_unread)
+        rmat_page_paraf(p, 0.01,
+                        "%zu session%s without frames.csv: no compliance at the spots there.",
+                        g->spot_frames_unread, g->spot_frames_unread == 1 ? "" : "s");
+    rmat_page_text(p, 0.08, 0.03, "smallfont", "left", "#555555",
+                   "rollmat " RMAT_VERSION ". Tender spots: docs/metrics.md, \"Tender spots "
+                   "across sessions\"; grouping radius set with --spot-radius-mm.");
+    return rmat_page_close(p, ei);
 }
 
 int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
@@ -905,7 +977,7 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
         }
         adherence_section(&p, &t, g, title);
         if (t.spots_done)
-            spots_section(&p, &t, g);
+            spots_line(&p, g);
         p.y -= 0.3 * RMAT_LINE_H;
     }
     rmat_page_text(&p, 0.08, 0.03, "smallfont", "left", "#555555",
@@ -914,6 +986,21 @@ int rmat_report_progress(const struct rmat_session_set *s, const char *subject,
     rc = rmat_page_close(&p, ei);
     if (rc != RMAT_OK)
         goto out;
+
+    /* A page of tender spots per region and side that has some. */
+    for (size_t i = 0; t.spots_done && i < t.n && pages < RMAT_MAX_PAGES; i++) {
+        const struct rmat_trend_group *g = &t.g[i];
+        char title[200];
+        if (!g->n_spots)
+            continue;
+        snprintf(title, sizeof title, "%s%s%s, %zu session%s",
+                 g->region[0] ? g->region : "region not given",
+                 g->side[0] && strcmp(g->side, "none") ? ", " : "",
+                 g->side[0] && strcmp(g->side, "none") ? g->side : "", g->n, g->n == 1 ? "" : "s");
+        rc = spots_page(&p, &t, i, title, work_dir, header, &pages, ei);
+        if (rc != RMAT_OK)
+            goto out;
+    }
 
     /* A page of charts per region and side. */
     for (size_t i = 0; i < t.n && pages < RMAT_MAX_PAGES; i++) {

@@ -383,3 +383,140 @@ int rmat_trends_plot(const struct rmat_trend_set *t, const char *plot_dir, struc
     }
     return rc;
 }
+
+/* --- the tender spots' map ------------------------------------------------- */
+
+/* "7→3", "3" (one session with a rating) or "" (none): a spot's pain from
+ * its first rated session to its last. */
+static void pain_trend_label(char *buf, size_t cap, const struct rmat_spot *s)
+{
+    char a[RMAT_FMT_BUF], b[RMAT_FMT_BUF];
+    if (!isfinite(s->pain_first.pain))
+        snprintf(buf, cap, "%s", "");
+    else if (s->pain_first.session == s->pain_last.session)
+        snprintf(buf, cap, "%s", rmat_show(a, s->pain_first.pain, 2));
+    else
+        snprintf(buf, cap, "%s\xe2\x86\x92%s", rmat_show(a, s->pain_first.pain, 2),
+                 rmat_show(b, s->pain_last.pain, 2));
+}
+
+int rmat_spots_map_data(const struct rmat_trend_set *t, size_t gi, const char *plot_dir,
+                        const char *key, struct rmat_errinfo *ei)
+{
+    const struct rmat_trend_group *g = &t->g[gi];
+    char name[300], path[RMAT_PATH_BUF];
+    FILE *f;
+    int rc;
+
+    snprintf(name, sizeof name, "spots_%s.csv", key);
+    rc = rmat_out_open(plot_dir, name, &f, path, ei);
+    if (rc != RMAT_OK)
+        return rc;
+    fputs("# spot,dx_mm,dy_mm,pain_last,rated,pain_label\n", f);
+    for (size_t k = 0; k < g->n_spots; k++) {
+        const struct rmat_spot *s = &g->spots[k];
+        char label[64];
+        pain_trend_label(label, sizeof label, s);
+        fprintf(f, "%zu,", k + 1);
+        put_num_or_nan(f, s->dx_mm);
+        fputc(',', f);
+        put_num_or_nan(f, s->dy_mm);
+        fputc(',', f);
+        put_num_or_nan(f, s->pain_last.pain);
+        fprintf(f, ",%d,", isfinite(s->pain_last.pain) ? 1 : 0);
+        rmat_csv_put(f, label);
+        fputc('\n', f);
+    }
+    return rmat_out_close(f, path, ei);
+}
+
+void rmat_fig_spots(FILE *f, const struct rmat_trend_set *t, size_t gi, const char *key,
+                    double page_w_in, double page_h_in, double x0, double y0, double w, double h)
+{
+    const struct rmat_trend_group *g = &t->g[gi];
+    const double r = t->spot_radius_mm;
+    const int outline = isfinite(g->mat_w_mm) && isfinite(g->mat_h_mm);
+    double xl = INFINITY, xh = -INFINITY, yl = INFINITY, yh = -INFINITY;
+    /* Room for the axes' labels (left, bottom) and the colour key (right),
+     * in screen fractions of the area given. */
+    const double ml = 0.11, mr = 0.2, mb = 0.1, mt = 0.04;
+
+    /* The mat's outline if known, and every spot with its circle and its
+     * trend label (to the right of the circle) inside the ranges. */
+    if (outline) {
+        xl = -g->mat_w_mm / 2;
+        xh = g->mat_w_mm / 2;
+        yl = -g->mat_h_mm / 2;
+        yh = g->mat_h_mm / 2;
+    }
+    for (size_t k = 0; k < g->n_spots; k++) {
+        xl = fmin(xl, g->spots[k].dx_mm - r);
+        xh = fmax(xh, g->spots[k].dx_mm + 2.5 * r);
+        yl = fmin(yl, g->spots[k].dy_mm - r);
+        yh = fmax(yh, g->spots[k].dy_mm + r);
+    }
+    if (!(xh > xl) || !(yh > yl)) {
+        xl = yl = -100;
+        xh = yh = 100;
+    }
+    {
+        const double pad = 0.04 * fmax(xh - xl, yh - yl);
+        xl -= pad;
+        xh += pad;
+        yl -= pad;
+        yh += pad;
+    }
+    /* One millimetre the same length across and down (the circles round):
+     * the plot area is the largest of the data's shape that fits. */
+    double aw = (1 - ml - mr) * w * page_w_in, ah = (1 - mb - mt) * h * page_h_in;
+    const double scale = fmin(aw / (xh - xl), ah / (yh - yl));
+    aw = scale * (xh - xl) / page_w_in;
+    ah = scale * (yh - yl) / page_h_in;
+    const double left = x0 + ml * w, bottom = y0 + h - mt * h - ah;
+
+    rmat_gp_reset(f);
+    fprintf(f,
+            "set lmargin at screen %.4f\nset rmargin at screen %.4f\n"
+            "set bmargin at screen %.4f\nset tmargin at screen %.4f\n",
+            left, left + aw, bottom, bottom + ah);
+    fputs("set border 15\nunset key\nset grid lc rgb '#eeeeee'\n", f);
+    /* y grows down the mat, as in the maps: drawn downwards, "above" up */
+    fprintf(f, "set xrange [%.6g:%.6g]\nset yrange [%.6g:%.6g]\n", xl, xh, yh, yl);
+    fputs("set xlabel 'across the mat from its centre (mm): right is +'\n"
+          "set ylabel 'down the mat from its centre (mm): below is +'\n",
+          f);
+    if (outline) {
+        char a[RMAT_FMT_BUF], b[RMAT_FMT_BUF], lab[128];
+        fprintf(f,
+                "set object 1 rect from %.6g,%.6g to %.6g,%.6g fs empty border lc rgb '#777777' "
+                "dt 2 lw 1 back\n",
+                -g->mat_w_mm / 2, -g->mat_h_mm / 2, g->mat_w_mm / 2, g->mat_h_mm / 2);
+        snprintf(lab, sizeof lab, "the mat's edge (%s x %s mm)", rmat_show(a, g->mat_w_mm, 3),
+                 rmat_show(b, g->mat_h_mm, 3));
+        fputs("set label 1 ", f);
+        rmat_gp_string(f, lab);
+        fprintf(f, " at %.6g,%.6g left offset 0.5,-0.8 font smallfont tc rgb '#777777'\n",
+                -g->mat_w_mm / 2, -g->mat_h_mm / 2);
+    }
+    /* the centre, which the positions are measured from */
+    fputs("set label 2 '+' at 0,0 center tc rgb '#777777'\n", f);
+    /* Pain from pale (0) to dark red (10): light enough at 10 for the
+     * spot's black number to read on it. */
+    fputs("set palette defined (0 '#ffffcc', 3 '#fed976', 6 '#fd8d3c', 8 '#f03b20', "
+          "10 '#d7301f')\n"
+          "set cbrange [0:10]\nset cbtics 0,2,10\n"
+          "set cblabel 'latest pain rating at the spot (0-10)'\n",
+          f);
+    fprintf(f,
+            "set colorbox vertical user origin screen %.4f, screen %.4f size screen %.4f, "
+            "screen %.4f\n",
+            left + aw + 0.03 * w, bottom, 0.025 * w, ah);
+    fprintf(f,
+            "plot 'spots_%s.csv' using 2:($5 > 0 ? $3 : NaN):(%.6g):4 with circles "
+            "fs solid 0.9 border lc rgb '#333333' lc palette notitle, \\\n"
+            "  '' using 2:($5 > 0 ? NaN : $3):(%.6g) with circles fs empty lc rgb '#888888' "
+            "dt 2 lw 1.5 notitle, \\\n"
+            "  '' using 2:3:(sprintf('%%d', $1)) with labels center font titlefont notitle, \\\n"
+            "  '' using ($2 + %.6g):3:6 with labels left offset 0.6,0 tc rgb '#000000' notitle\n",
+            key, r, r, r);
+}

@@ -204,6 +204,14 @@ struct rmat_trend_group {
     struct rmat_spot *spots;   /* its tender spots (rmat_trends_spots()); owned */
     size_t n_spots;
     size_t spot_sessions_unread; /* sessions whose holds could not be placed */
+    /* The local compliance at spot j in session k, spot_comp[j * n + k]
+     * (NaN: no passes over the spot, or frames.csv not read), and the
+     * frames it is the median of; owned. */
+    double *spot_comp;
+    size_t *spot_comp_frames;
+    size_t spot_frames_unread; /* sessions whose frames.csv could not be read */
+    double mat_w_mm, mat_h_mm; /* the mat's size in its first session with
+                                  one (NaN if none), for the spots' map */
 };
 
 struct rmat_trend_set {
@@ -237,6 +245,12 @@ int rmat_trends_adherence(struct rmat_trend_set *t, const struct rmat_adherence_
  * cols, pitch_x_mm, pitch_y_mm) and the pain ratings (events.csv: kind
  * pain, t_s, value); a session where one of those is missing adds no
  * holds and is counted in spot_sessions_unread. Grouped within radius_mm.
+ * Then the local compliance at each spot (docs/metrics.md, "Tender spots
+ * across sessions"): from each session's frames.csv (t_s, cop_x_mm,
+ * cop_y_mm, compliance_mm3_n or, in counts, compliance_mm3_per_count), the
+ * median compliance of the frames outside the session's holds whose CoP
+ * lies within radius_mm of the spot; a session whose frames.csv (or holds)
+ * cannot be read gives none there and is counted in spot_frames_unread.
  * Errors: RMAT_E_ARG (radius not positive), RMAT_E_NOMEM. */
 int rmat_trends_spots(struct rmat_trend_set *t, const char *root, double radius_mm,
                       const struct rmat_log *log, struct rmat_errinfo *ei);

@@ -32,6 +32,9 @@
 #include "rmat_test.h"
 
 #define WEEKS 6
+/* The local compliance at a spot within this fraction of the contact
+ * physics' 12 R / (pi E*): see test_trend_virtual_mat_tender_spots. */
+#define SPOT_COMP_TOL 0.15
 
 static const char *const dates[WEEKS] = {
     "2026-01-05T09:00:00Z", "2026-01-12T09:00:00Z", "2026-01-19T09:00:00Z",
@@ -410,14 +413,57 @@ static void test_trend_adherence_schedule(void **state)
  *   spot B at (263.2 - e, 233.2): 60 mm right, 30 mm below, 35 s, no rating;
  * e = 2 mm in odd sessions (the mat laid down a little differently).
  * Through `rollmat trend --spot-radius-mm 20`: two spots, A and B, each held
- * in 6 sessions over 5 weeks; A's pain 7 -> 3, hold time 42 -> 18 s. */
+ * in 6 sessions over 5 weeks; A's pain 7 -> 3, hold time 42 -> 18 s.
+ *
+ * The frames (frames.csv, 100 a second over 150 s): the roller rolls down
+ * the mat's middle column (x = 203.2 + e), y = 203.2 + 100 sin(2 pi t / 4),
+ * and stays on A and B during their holds. Programmed compliance: 600,
+ * 640, 680, 720, 760, 800 mm^3/N within 30 mm of A (tissue softening week
+ * by week: +40 a week, +33% first to last), 400 elsewhere, times 0.99, 1
+ * and 1.01 in turn frame by frame (the median: the value itself); 2000 in the holds (which the
+ * local compliance must leave out); a frame without contact every 5 s. The CoP never comes within
+ * 20 mm of B (60 mm to the side): no passes over B. Week 3 has no frames.csv: no compliance there,
+ * counted in frames_unread. So A's local compliance: 5 sessions, 600 -> 800, slope +40 a week, each
+ * median within 1%. */
+static void write_frames(const char *dir, double e, double comp_a, double hold_a_s)
+{
+    char path[800];
+    FILE *f;
+    rmat_test_pathf(path, sizeof path, "%s/frames.csv", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("t_s,force_n,cop_x_mm,cop_y_mm,compliance_mm3_n\n", f);
+    for (int i = 0; i < 15000; i++) {
+        const double t = i / 100.0;
+        double x = 203.2 + e, y = 203.2 + 100 * sin(2 * M_PI * t / 4), c;
+        if (i % 500 == 0) {
+            fprintf(f, "%.2f,0,,,\n", t); /* no contact */
+            continue;
+        }
+        if (t >= 20 && t <= 20 + hold_a_s) {
+            y = 163.2 - e; /* the hold on A */
+            c = 2000;
+        } else if (t >= 100 && t <= 135) {
+            x = 263.2 - e; /* the hold on B */
+            y = 233.2;
+            c = 2000;
+        } else {
+            c = hypot(x - 203.2 - e, y - 163.2 + e) <= 30 ? comp_a : 400;
+            c *= i % 3 == 0 ? 0.99 : i % 3 == 1 ? 1.0 : 1.01;
+        }
+        fprintf(f, "%.2f,250,%.4f,%.4f,%.6g\n", t, x, y, c);
+    }
+    assert_int_equal(fclose(f), 0);
+}
+
 static void test_trend_tender_spots(void **state)
 {
     static const double pain[6] = {7, 6, 5, 4, 4, 3}, hold[6] = {42, 38, 30, 26, 22, 18};
+    static const double comp_a[6] = {600, 640, 680, 720, 760, 800};
     char root[512], out[700], log[700], path[900], dir[700], text[2048];
     struct rmat_json *js = NULL;
     struct rmat_errinfo ei;
-    const struct rmat_json *spots, *a, *b;
+    const struct rmat_json *spots, *a, *b, *ca, *cb;
     (void)state;
     assert_int_equal(rmat_test_tmpdir("trend_spots", root, sizeof root), 0);
 
@@ -425,6 +471,8 @@ static void test_trend_tender_spots(void **state)
         const double e = k % 2 ? 2.0 : 0.0;
         snprintf(dir, sizeof dir, "%s/w%d", root, k);
         assert_int_equal(mkdir(dir, 0755), 0);
+        if (k != 3)
+            write_frames(dir, e, comp_a[k], hold[k]);
         snprintf(text, sizeof text,
                  "{\"recording\": \"w%d.h5\", \"units\": \"kPa\", \"calibrated\": true,\n"
                  " \"duration_s\": 300, \"rolling_s\": 90, \"hold_s\": %g, \"holds\": 2,\n"
@@ -484,9 +532,34 @@ static void test_trend_tender_spots(void **state)
     near("spot B: dy_mm", rmat_json_num(b, "dy_mm"), 30.0, 1e-6);
     assert_true(rmat_json_num(b, "sessions") == 6.0);
     assert_int_equal(rmat_json_type(rmat_json_at(b, "pain_first")), RMAT_JSON_NULL);
+    /* A's local compliance: the programme's values (within 1%: the frames'
+     * 0.99, 1, 1.01), week 3 unread, the holds' 2000 left out. */
+    assert_true(rmat_json_num(spots, "frames_unread") == 1.0);
+    ca = rmat_json_at(a, "compliance_mm3_n");
+    assert_non_null(ca);
+    assert_true(rmat_json_num(ca, "sessions") == 5.0);
+    near("spot A: compliance first", rmat_json_num(ca, "first"), 600, 6);
+    near("spot A: compliance last", rmat_json_num(ca, "last"), 800, 8);
+    near("spot A: compliance slope a week", rmat_json_num(ca, "slope_per_week"), 40, 2);
+    near("spot A: compliance change %", rmat_json_num(ca, "change_pct"), 100.0 / 3, 2);
+    for (int k = 0; k < 6; k++) {
+        const struct rmat_json *v = rmat_json_item(rmat_json_at(ca, "by_session"), (size_t)k);
+        if (k == 3) {
+            assert_int_equal(rmat_json_type(v), RMAT_JSON_NULL);
+            continue;
+        }
+        assert_true(fabs(rmat_json_num(v, "") / comp_a[k] - 1) <= 0.01);
+    }
+    /* B: never passed over; no number, the words. */
+    cb = rmat_json_at(b, "compliance_mm3_n");
+    assert_true(rmat_json_num(cb, "sessions") == 0.0);
+    assert_int_equal(rmat_json_type(rmat_json_at(cb, "first")), RMAT_JSON_NULL);
+    assert_string_equal(rmat_json_str(cb, "note"), "no passes over this spot");
     rmat_json_free(js);
 
-    /* The progress report's table: spot 1, 41 mm above, pain 7 -> 3. */
+    /* The progress report's tender-spot page (page 3, after the trends and
+     * adherence): the map's data, and the table: spot 1, 41 mm above, pain
+     * 7 -> 3, compliance 600 -> 800; spot 2 never passed over. */
     {
         char pdf[800];
         char *gp;
@@ -500,23 +573,104 @@ static void test_trend_tender_spots(void **state)
                         pdf,
                         NULL};
         must_run(argv, log);
-        rmat_test_pathf(path, sizeof path, "%s/progress-SPOT/page_2.gp", root);
+        rmat_test_pathf(path, sizeof path, "%s/progress-SPOT/page_3.gp", root);
         gp = rmat_test_slurp(path, NULL);
         assert_non_null(gp);
+        rmat_test_pathf(path, sizeof path, "%s/progress-SPOT/spots_SPOT_calf_left.csv", root);
+        char *map = rmat_test_slurp(path, NULL);
+        assert_non_null(map);
         const int ok[] = {
             strstr(gp, "41 mm above, 1 mm right") != NULL,
             strstr(gp, "7 -> 3") != NULL,
             strstr(gp, "42 s -> 18 s") != NULL,
             strstr(gp, "6 sessions, 5 weeks") != NULL,
             strstr(gp, "30 mm below, 59 mm right") != NULL,
+            strstr(gp, "'600 -> 800 (+33%)'") != NULL,
+            strstr(gp, "'no passes over this spot'") != NULL,
+            strstr(gp, "spots_SPOT_calf_left.csv") != NULL,
+            strstr(map, "1,1,-41,3,1,7\xe2\x86\x92"
+                        "3\n") != NULL,
+            strstr(map, "2,59,30,NaN,0,\n") != NULL,
         };
+        free(map);
         free(gp);
         for (size_t k = 0; k < sizeof ok / sizeof ok[0]; k++) {
             if (!ok[k])
-                print_error("page_2.gp: check %zu of the spots' table failed\n", k);
+                print_error("page_3.gp: check %zu of the spots' page failed\n", k);
             assert_true(ok[k]);
         }
     }
+}
+
+/* Without a calibration the local compliance is in mm^3 per count, under
+ * its counts name: three weekly sessions in counts (subject SPOTC), one spot
+ * 40 mm above the centre held 30 s, the roller passing over it with
+ * compliance_mm3_per_count 50, 55, 60 (E* falling; the holds' 2000 left
+ * out). trend.json: compliance_mm3_per_count 50 -> 60, +5 a week, and no
+ * compliance_mm3_n. */
+static void test_trend_tender_spots_counts(void **state)
+{
+    static const double comp[3] = {50, 55, 60};
+    char root[512], out[700], log[700], path[900], dir[700], text[2048];
+    struct rmat_json *js = NULL;
+    struct rmat_errinfo ei;
+    const struct rmat_json *sp, *c;
+    (void)state;
+    assert_int_equal(rmat_test_tmpdir("trend_spots_counts", root, sizeof root), 0);
+    for (int k = 0; k < 3; k++) {
+        FILE *f;
+        snprintf(dir, sizeof dir, "%s/c%d", root, k);
+        assert_int_equal(mkdir(dir, 0755), 0);
+        snprintf(text, sizeof text,
+                 "{\"recording\": \"c%d.h5\", \"units\": \"counts\", \"calibrated\": false,\n"
+                 " \"duration_s\": 100, \"rolling_s\": 70, \"hold_s\": 30, \"holds\": 1,\n"
+                 " \"mean_counts\": 900, \"mean_compliance_mm3_per_count\": 50,\n"
+                 " \"device\": {\"rows\": 32, \"cols\": 32, \"pitch_x_mm\": 12.7,"
+                 " \"pitch_y_mm\": 12.7},\n"
+                 " \"session\": {\"subject\": \"SPOTC\", \"region\": \"calf\", "
+                 "\"side\": \"left\", \"started_utc\": \"%s\"}}\n",
+                 k, dates[k]);
+        rmat_test_pathf(path, sizeof path, "%s/summary.json", dir);
+        write_file(path, text);
+        rmat_test_pathf(path, sizeof path, "%s/holds.csv", dir);
+        write_file(path, "index,t_start_s,duration_s,x_mm,y_mm,mean_raw_sum,mean_counts,"
+                         "peak_counts,area_change_pct,region\n"
+                         "0,20,30,203.2,163.2,9000,900,1500,1,\n");
+        rmat_test_pathf(path, sizeof path, "%s/frames.csv", dir);
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fputs("t_s,raw_sum,cop_x_mm,cop_y_mm,compliance_mm3_per_count\n", f);
+        for (int i = 0; i < 10000; i++) {
+            const double t = i / 100.0, held = t >= 20 && t <= 50;
+            const double y = held ? 163.2 : 203.2 + 100 * sin(2 * M_PI * t / 4);
+            fprintf(f, "%.2f,9000,203.2,%.4f,%g\n", t, y, held ? 2000.0 : comp[k]);
+        }
+        assert_int_equal(fclose(f), 0);
+    }
+    rmat_test_pathf(out, sizeof out, "%s/out", root);
+    rmat_test_pathf(log, sizeof log, "%s/trend.out", root);
+    {
+        char *argv[] = {(char *)RMAT_CLI_EXE,
+                        (char *)"trend",
+                        root,
+                        (char *)"-o",
+                        out,
+                        (char *)"--no-plot",
+                        NULL};
+        must_run(argv, log);
+    }
+    rmat_test_pathf(path, sizeof path, "%s/trend.json", out);
+    assert_int_equal(rmat_json_load(path, &js, &ei), RMAT_OK);
+    sp = rmat_json_item(
+        rmat_json_at(rmat_json_item(rmat_json_at(js, "groups"), 0), "tender_spots.spots"), 0);
+    assert_non_null(sp);
+    assert_null(rmat_json_at(sp, "compliance_mm3_n"));
+    c = rmat_json_at(sp, "compliance_mm3_per_count");
+    assert_non_null(c);
+    near("counts: compliance first", rmat_json_num(c, "first"), 50, 1e-9);
+    near("counts: compliance last", rmat_json_num(c, "last"), 60, 1e-9);
+    near("counts: compliance slope a week", rmat_json_num(c, "slope_per_week"), 5, 1e-6);
+    rmat_json_free(js);
 }
 
 /* --- the virtual mat ------------------------------------------------------ */
@@ -701,13 +855,233 @@ static void test_trend_virtual_mat_softening_and_constant(void **state)
     }
 }
 
+/* --- tender spots on the virtual mat -------------------------------------- */
+
+/* The programme, six weekly sessions of subject VSPOT (calf, right) on the
+ * 32 x 32 mat of 12.7 mm pitch (centre (203.2, 203.2) mm), a 150 mm roller
+ * (R = 75 mm) along x rolled along y at 20 cycles a minute, 250 N:
+ *   rolling 100 mm strokes between y = 163.2 and 263.2 on the mat's middle
+ *   column, so both ends of the stroke are spots:
+ *   A (0, -40) from the centre: held at the stroke's upper end for 42, 38,
+ *     30, 26, 22, 18 s, rated 7, 6, 5, 4, 4, 3 (pain -4 over 5 weeks, hold
+ *     time -24 s);
+ *   B (0, +60): held at the lower end 30 s each week, never rated;
+ *   C (+60, +10): from week 2 on, moved to from B and held 20 s, rated 5,
+ *     4, 3, 2, then moved back to B;
+ * tissue E* 420, 400, 380, 360, 340, 320 kPa week by week (the virtual mat's
+ * tissue is the same all over the mat: the local compliance at every spot
+ * is 12 R / (pi E*), 682 rising to 895 mm^3/N, +31%).
+ * The ratings are added to each analysis's events.csv at the middle of the
+ * hold they belong to (the virtual mat has no subject to give them). */
+static void spots_scene(char *buf, size_t cap, int week, double estar_kpa, double hold_a_s)
+{
+    static const char roll[] = "roll passes=%d cadence_cpm=20 stroke_mm=100 centre_y_mm=213.2\n";
+    char r8[128], r7[128];
+    snprintf(r8, sizeof r8, roll, 8);
+    snprintf(r7, sizeof r7, roll, 7);
+    snprintf(buf, cap,
+             "mat rows=32 cols=32 pitch_mm=12.7 rate_hz=100 adc_bits=12\n"
+             "roller cylinder radius_mm=75 length_mm=150 axis_deg=0\n"
+             "tissue estar_kpa=%g soften_pct=0\n"
+             "force force_n=250\n"
+             "seed %d\n"
+             "%s" /* 8 passes: back at the upper end, A */
+             "hold duration_s=%g\n"
+             "%s" /* 7 passes: at the lower end, B */
+             "hold duration_s=30\n"
+             "%s"
+             "%s",
+             estar_kpa, 21 + week, r8, hold_a_s, r7,
+             week >= 2 ? "move x_mm=263.2 y_mm=213.2 duration_s=1.5\n"
+                         "hold duration_s=20\n"
+                         "move x_mm=203.2 y_mm=263.2 duration_s=1.5\n"
+                       : "",
+             r8);
+}
+
+/* Adds a pain rating at the middle of the hold of analysis dir nearest
+ * (x_mm, y_mm) on the mat, to its events.csv. */
+static void rate_hold(const char *dir, double x_mm, double y_mm, double pain)
+{
+    char path[900], line[512];
+    double best = INFINITY, t_mid = NAN;
+    FILE *f;
+    rmat_test_pathf(path, sizeof path, "%s/holds.csv", dir);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof line, f)); /* index,t_start_s,duration_s,x_mm,y_mm,... */
+    while (fgets(line, sizeof line, f)) {
+        int idx;
+        double t0, d, x, y;
+        if (sscanf(line, "%d,%lf,%lf,%lf,%lf", &idx, &t0, &d, &x, &y) == 5 &&
+            hypot(x - x_mm, y - y_mm) < best) {
+            best = hypot(x - x_mm, y - y_mm);
+            t_mid = t0 + d / 2;
+        }
+    }
+    fclose(f);
+    assert_true(best < 12.7);
+    rmat_test_pathf(path, sizeof path, "%s/events.csv", dir);
+    f = fopen(path, "a");
+    assert_non_null(f);
+    if (ftell(f) == 0) /* a recording without events has no events.csv */
+        fputs("t_s,t_host_ns,kind,value,text\n", f);
+    fprintf(f, "%.3f,0,pain,%g,\n", t_mid, pain);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void test_trend_virtual_mat_tender_spots(void **state)
+{
+    static const double estar[WEEKS] = {420, 400, 380, 360, 340, 320};
+    static const double hold_a[WEEKS] = {42, 38, 30, 26, 22, 18};
+    static const double pain_a[WEEKS] = {7, 6, 5, 4, 4, 3};
+    static const double pain_c[WEEKS] = {NAN, NAN, 5, 4, 3, 2};
+    /* the spots from the mat's centre, mm */
+    static const double want[3][2] = {{0, -40}, {0, 60}, {60, 10}};
+    char root[512], dir[700], out[700], log[800], path[900], cal[700];
+    struct play plays[WEEKS];
+    struct rmat_json *js = NULL;
+    struct rmat_errinfo ei;
+    const struct rmat_json *spots;
+    (void)state;
+
+    assert_int_equal(rmat_test_tmpdir("trend_vspots", root, sizeof root), 0);
+    snprintf(dir, sizeof dir, "%s/rec", root);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    rmat_test_source_path(cal, sizeof cal, "firmware/boards/sim/virtual-mat.cal");
+    for (int base = 0; base < WEEKS; base += 3) {
+        for (int w = base; w < base + 3; w++) {
+            char text[2048], name[32];
+            spots_scene(text, sizeof text, w, estar[w], hold_a[w]);
+            snprintf(name, sizeof name, "vspot_w%d", w);
+            start_session(root, name, text, "VSPOT", dates[w], &plays[w]);
+        }
+        for (int w = base; w < base + 3; w++)
+            finish_session(&plays[w]);
+    }
+    for (int w = 0; w < WEEKS; w++) {
+        char ana[800];
+        snprintf(ana, sizeof ana, "%s/ana/vspot_w%d", root, w);
+        snprintf(log, sizeof log, "%s/analyze%d.out", root, w);
+        char *argv[] = {(char *)RMAT_CLI_EXE,
+                        (char *)"analyze",
+                        plays[w].rec_path,
+                        (char *)"-o",
+                        ana,
+                        (char *)"--calibration",
+                        cal,
+                        (char *)"--no-plot",
+                        NULL};
+        must_run(argv, log);
+        rate_hold(ana, 203.2, 163.2, pain_a[w]);
+        if (isfinite(pain_c[w]))
+            rate_hold(ana, 263.2, 213.2, pain_c[w]);
+    }
+    snprintf(dir, sizeof dir, "%s/ana", root);
+    snprintf(out, sizeof out, "%s/out", root);
+    snprintf(log, sizeof log, "%s/trend.out", root);
+    {
+        char *argv[] = {(char *)RMAT_CLI_EXE,
+                        (char *)"trend",
+                        dir,
+                        (char *)"-o",
+                        out,
+                        (char *)"--no-plot",
+                        NULL};
+        must_run(argv, log);
+    }
+    rmat_test_pathf(path, sizeof path, "%s/trend.json", out);
+    assert_int_equal(rmat_json_load(path, &js, &ei), RMAT_OK);
+    spots = rmat_json_at(rmat_json_item(rmat_json_at(js, "groups"), 0), "tender_spots");
+    assert_true(rmat_json_num(spots, "radius_mm") == 25.0);
+    assert_true(rmat_json_num(spots, "sessions_unread") == 0.0);
+    assert_true(rmat_json_num(spots, "frames_unread") == 0.0);
+    /* Three spots, numbered as first held: A, B, C. Grouped right: A and B
+     * one hold in each of the six sessions, C one in each of weeks 2-5. */
+    assert_int_equal(rmat_json_len(rmat_json_at(spots, "spots")), 3);
+    for (size_t k = 0; k < 3; k++) {
+        const struct rmat_json *sp = rmat_json_item(rmat_json_at(spots, "spots"), k);
+        char what[64];
+        /* every spot found within one pitch (12.7 mm) */
+        snprintf(what, sizeof what, "spot %zu: off the programme (mm)", k + 1);
+        near(
+            what,
+            hypot(rmat_json_num(sp, "dx_mm") - want[k][0], rmat_json_num(sp, "dy_mm") - want[k][1]),
+            0, 12.7);
+        assert_true(rmat_json_num(sp, "holds") == (k == 2 ? 4.0 : 6.0));
+        assert_true(rmat_json_num(sp, "sessions") == (k == 2 ? 4.0 : 6.0));
+        assert_true(rmat_json_num(sp, "first_week") == (k == 2 ? 2.0 : 0.0));
+        assert_true(rmat_json_num(sp, "last_week") == 5.0);
+    }
+    {
+        const struct rmat_json *a = rmat_json_item(rmat_json_at(spots, "spots"), 0);
+        const struct rmat_json *b = rmat_json_item(rmat_json_at(spots, "spots"), 1);
+        const struct rmat_json *c = rmat_json_item(rmat_json_at(spots, "spots"), 2);
+        /* Hold time: the analysis's hold takes in the roller's slowing into
+         * and out of the turn within its 15 mm (3/8 s each side at 20 cycles
+         * a minute on 100 mm strokes): within 2 s of the programme, and its
+         * change first to last (-24 s) within 2 s. */
+        near("spot A: hold time first (s)", rmat_json_num(a, "hold_s_first"), 42, 2);
+        near("spot A: hold time last (s)", rmat_json_num(a, "hold_s_last"), 18, 2);
+        near("spot A: hold time change (s)",
+             rmat_json_num(a, "hold_s_last") - rmat_json_num(a, "hold_s_first"), -24, 2);
+        near("spot B: hold time change (s)",
+             rmat_json_num(b, "hold_s_last") - rmat_json_num(b, "hold_s_first"), 0, 2);
+        /* Pain: the ratings given during the holds, exactly. */
+        assert_true(rmat_json_num(a, "pain_first") == 7.0 && rmat_json_num(a, "pain_last") == 3.0);
+        assert_int_equal(rmat_json_type(rmat_json_at(b, "pain_last")), RMAT_JSON_NULL);
+        assert_true(rmat_json_num(c, "pain_first") == 5.0 && rmat_json_num(c, "pain_last") == 2.0);
+        assert_true(rmat_json_num(c, "pain_first_week") == 2.0);
+        /* Local compliance at A and B against 12 R / (pi E*) each week. */
+        for (size_t k = 0; k < 2; k++) {
+            const struct rmat_json *cp =
+                rmat_json_at(rmat_json_item(rmat_json_at(spots, "spots"), k), "compliance_mm3_n");
+            const double t0 = 12.0 * 75.0 / (M_PI * estar[0] / 1000.0);
+            const double t5 = 12.0 * 75.0 / (M_PI * estar[5] / 1000.0);
+            char what[80];
+            assert_true(rmat_json_num(cp, "sessions") == 6.0);
+            for (int w = 0; w < WEEKS; w++) {
+                const double truth = 12.0 * 75.0 / (M_PI * estar[w] / 1000.0);
+                const double got =
+                    rmat_json_num(rmat_json_item(rmat_json_at(cp, "by_session"), (size_t)w), "");
+                snprintf(what, sizeof what, "spot %zu week %d: compliance / truth", k + 1, w);
+                near(what, got / truth, 1.0, SPOT_COMP_TOL);
+            }
+            snprintf(what, sizeof what, "spot %zu: compliance change (%%)", k + 1);
+            near(what, rmat_json_num(cp, "change_pct"), 100.0 * (t5 / t0 - 1), 10);
+            snprintf(what, sizeof what, "spot %zu: compliance slope / truth's", k + 1);
+            assert_true(rmat_json_num(cp, "slope_per_week") > 0);
+            near(what, rmat_json_num(cp, "slope_per_week") / ((t5 - t0) / 5), 1.0, 0.25);
+        }
+    }
+    rmat_json_free(js);
+
+    /* The progress report's tender-spot page draws. */
+    {
+        char pdf[800];
+        rmat_test_pathf(pdf, sizeof pdf, "%s/progress-vspot.pdf", root);
+        char *argv[] = {(char *)RMAT_CLI_EXE,
+                        (char *)"report",
+                        (char *)"--subject",
+                        (char *)"VSPOT",
+                        dir,
+                        (char *)"-o",
+                        pdf,
+                        NULL};
+        must_run(argv, log);
+        assert_int_equal(access(pdf, R_OK), 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trend_known_answers),
         cmocka_unit_test(test_trend_adherence_schedule),
         cmocka_unit_test(test_trend_tender_spots),
+        cmocka_unit_test(test_trend_tender_spots_counts),
         cmocka_unit_test(test_trend_virtual_mat_softening_and_constant),
+        cmocka_unit_test(test_trend_virtual_mat_tender_spots),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
