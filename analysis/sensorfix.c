@@ -445,7 +445,7 @@ void rmat_sensorfix_apply(struct rmat_sensorfix *sf, const uint16_t *raw, double
         for (size_t k = 0; k < n; k++) {
             const double c = raw[k];
             if (sf->e[k] == 0.0 && c < sf->load_at[k]) {
-                out[k] = c > top ? (uint16_t)top : raw[k];
+                out[k] = (uint16_t)(c > top ? top : c);
                 continue;
             }
             out[k] = to_count(c / creep_step(sf, k, c, e_max, up, down), top);
