@@ -27,6 +27,33 @@ void rmat_load_stats_fini(struct rmat_load_stats *st)
     st->mean_counts = st->mean_kpa = NULL;
 }
 
+int rmat_calib_frame_totals(struct rmat_reader *r, uint16_t *raw, size_t block_frames,
+                            uint64_t *t_us, uint64_t *totals, uint64_t *best,
+                            struct rmat_errinfo *ei)
+{
+    const struct rmat_recording_info *info = rmat_reader_info(r);
+    const size_t n = (size_t)info->dev.rows * (size_t)info->dev.cols;
+
+    *best = 0;
+    for (uint64_t first = 0; first < info->frames; first += block_frames) {
+        const size_t cnt =
+            info->frames - first < block_frames ? (size_t)(info->frames - first) : block_frames;
+        const int rc =
+            rmat_reader_read(r, first, cnt, raw, NULL, t_us ? t_us + first : NULL, NULL, ei);
+        if (rc != RMAT_OK)
+            return rc;
+        for (size_t k = 0; k < cnt; k++) {
+            uint64_t tot = 0;
+            for (size_t s = 0; s < n; s++)
+                tot += raw[k * n + s];
+            totals[first + k] = tot;
+            if (tot > *best)
+                *best = tot;
+        }
+    }
+    return RMAT_OK;
+}
+
 int rmat_load_stats_read(const char *rec_path, const struct rmat_calib *cal,
                          struct rmat_load_stats *st, struct rmat_errinfo *ei)
 {
@@ -91,21 +118,9 @@ int rmat_load_stats_read(const char *rec_path, const struct rmat_calib *cal,
     }
 
     /* Pass 1: each frame's total count. */
-    for (uint64_t first = 0; first < info->frames; first += BLOCK_FRAMES) {
-        const size_t cnt =
-            info->frames - first < BLOCK_FRAMES ? (size_t)(info->frames - first) : BLOCK_FRAMES;
-        rc = rmat_reader_read(r, first, cnt, raw, NULL, NULL, NULL, ei);
-        if (rc != RMAT_OK)
-            goto out;
-        for (size_t k = 0; k < cnt; k++) {
-            uint64_t tot = 0;
-            for (size_t s = 0; s < n; s++)
-                tot += raw[k * n + s];
-            totals[first + k] = tot;
-            if (tot > best)
-                best = tot;
-        }
-    }
+    rc = rmat_calib_frame_totals(r, raw, BLOCK_FRAMES, NULL, totals, &best, ei);
+    if (rc != RMAT_OK)
+        goto out;
     if (best == 0) {
         rc = rmat_errinfo_set(ei, RMAT_E_FORMAT, 0,
                               "%s: every count is 0: nothing was loaded on the mat", rec_path);

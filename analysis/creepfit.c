@@ -174,20 +174,9 @@ int rmat_creep_fit_recording(const char *rec_path, struct rmat_creep_fit *out,
     }
 
     /* Pass 1: each frame's time and total count. */
-    for (uint64_t first = 0; first < frames; first += BLOCK_FRAMES) {
-        const size_t cnt = frames - first < BLOCK_FRAMES ? (size_t)(frames - first) : BLOCK_FRAMES;
-        rc = rmat_reader_read(r, first, cnt, raw, NULL, t_us + first, NULL, ei);
-        if (rc != RMAT_OK)
-            goto out;
-        for (size_t k = 0; k < cnt; k++) {
-            uint64_t tot = 0;
-            for (size_t s = 0; s < n; s++)
-                tot += raw[k * n + s];
-            totals[first + k] = tot;
-            if (tot > best)
-                best = tot;
-        }
-    }
+    rc = rmat_calib_frame_totals(r, raw, BLOCK_FRAMES, t_us, totals, &best, ei);
+    if (rc != RMAT_OK)
+        goto out;
     for (uint64_t k = 0; k < frames; k++)
         t[k] = (double)(int64_t)(t_us[k] - t_us[0]) / 1e6;
 

@@ -65,6 +65,18 @@ struct rmat_load_stats {
                             calibration was given (owned; else NULL) */
 };
 
+struct rmat_reader;
+
+/* One pass over reader r: each frame's total count (the sum of its sensels)
+ * into totals[0 .. frames), its time into t_us (NULL: not wanted), and the
+ * largest total into *best. raw is the caller's scratch for block_frames
+ * frames of the recording's grid. The calibrations find a recording's
+ * loaded frames this way (those at half the largest total or more).
+ * Returns RMAT_OK or the reader's error. */
+int rmat_calib_frame_totals(struct rmat_reader *r, uint16_t *raw, size_t block_frames,
+                            uint64_t *t_us, uint64_t *totals, uint64_t *best,
+                            struct rmat_errinfo *ei);
+
 /* Reads the recording at rec_path twice (frame totals, then the loaded
  * frames' per-sensel sums) into *st. cal (NULL allowed) converts counts
  * for mean_kpa through its curve, without gains. Errors: those of the
