@@ -63,21 +63,26 @@ ${CC:-cc} -std=c11 -Wall -Wextra -Werror ${RMAT_TEST_CFLAGS:-} $cflags \
   "$src/tests/e2e/install_frames.c" -o "$tmp/frames" $libs
 got=$(LD_LIBRARY_PATH=$libdir "$tmp/frames" "$tmp/rec.h5")
 [ "$got" = "$expected" ] || fail "librollmat.so counts $got frames, h5dump $expected"
-LD_LIBRARY_PATH=$libdir ldd "$tmp/frames" | grep -q "librollmat.so.[0-9]" ||
+# (each output taken whole first: under pipefail, grep -q quitting early
+# can kill the writer with SIGPIPE and fail the pipe though it matched)
+deps=$(LD_LIBRARY_PATH=$libdir ldd "$tmp/frames")
+grep -q "librollmat.so.[0-9]" <<<"$deps" ||
   fail "the program is not linked to librollmat.so"
 
 static_libs=$(pkg-config --static --libs rollmat)
 # shellcheck disable=SC2086
 ${CC:-cc} -std=c11 -Wall -Wextra -Werror ${RMAT_TEST_CFLAGS:-} $cflags \
   "$src/tests/e2e/install_frames.c" -o "$tmp/frames-static" ${static_libs/-lrollmat/-l:librollmat.a}
-! ldd "$tmp/frames-static" | grep -q librollmat || fail "the static program needs librollmat.so"
+deps=$(ldd "$tmp/frames-static")
+! grep -q librollmat <<<"$deps" || fail "the static program needs librollmat.so"
 got=$("$tmp/frames-static" "$tmp/rec.h5")
 [ "$got" = "$expected" ] || fail "librollmat.a counts $got frames, h5dump $expected"
 
 # The shared library's symbols: the public API (rmat_*, versioned) and
 # nothing else; the helpers of internal headers stay local.
 so=$(readlink -f "$libdir/librollmat.so")
-objdump -p "$so" | grep -qE "SONAME +librollmat\.so\.[0-9]" || fail "librollmat.so has no SONAME"
+headers=$(objdump -p "$so")
+grep -qE "SONAME +librollmat\.so\.[0-9]" <<<"$headers" || fail "librollmat.so has no SONAME"
 nm -D --defined-only "$so" | awk '$3 !~ /^ROLLMAT_/ {print $3}' | sed 's/@.*//' >"$tmp/syms"
 ! grep -v '^rmat_' "$tmp/syms" || fail "librollmat.so exports symbols outside rmat_"
 grep -qx rmat_reader_open "$tmp/syms" || fail "librollmat.so does not export rmat_reader_open"
